@@ -1,0 +1,41 @@
+package dev.bigbatch.engine;
+
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Process-wide LibTorch settings: native extraction, intra-op thread count and the global seed.
+ * Everything else in bigbatch takes its randomness from explicit seeds, never from here.
+ */
+public final class Torch {
+  private static volatile boolean initialised;
+
+  private Torch() {}
+
+  /** Extracts natives (see {@link Natives}) and loads LibTorch; idempotent. */
+  public static synchronized void init() {
+    if (!initialised) {
+      Natives.ensureCached();
+      torch.get_num_threads(); // forces the native library to load now, not in the first step
+      initialised = true;
+    }
+  }
+
+  /** Sets LibTorch's intra-op thread count; {@code threads <= 0} keeps LibTorch's default. */
+  public static void threads(int threads) {
+    init();
+    if (threads > 0) {
+      torch.set_num_threads(threads);
+    }
+  }
+
+  public static int threads() {
+    init();
+    return torch.get_num_threads();
+  }
+
+  /** Seeds LibTorch's global generator (parameter initialisation, dropout). */
+  public static void seed(long seed) {
+    init();
+    torch.manual_seed(seed);
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Thin helpers over LibTorch (JavaCPP presets): native extraction and loading, thread count, seeding,
+ * zero-copy tensor ↔ direct-buffer views and memory scopes. The only package that knows JavaCPP
+ * idioms in depth; it knows nothing about models, optimizers, data or the network.
+ */
+package dev.bigbatch.engine;

@@ -1,0 +1,30 @@
+package dev.bigbatch.model;
+
+/**
+ * Mutable per-model switches read by layers during forward: training vs evaluation and the number of
+ * examples per batch-norm statistics group (the per-worker batch n).
+ */
+public final class ForwardContext {
+  private boolean training = true;
+  private int bnGroupSize;
+
+  public boolean training() {
+    return training;
+  }
+
+  public void training(boolean training) {
+    this.training = training;
+  }
+
+  /** Examples per BN statistics group; 0 means the whole batch is one group. */
+  public int bnGroupSize() {
+    return bnGroupSize;
+  }
+
+  public void bnGroupSize(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("BN group size must be >= 0, got " + n);
+    }
+    this.bnGroupSize = n;
+  }
+}

@@ -1,0 +1,35 @@
+package dev.bigbatch.model;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Builds a model from its CLI name: {@code resnet8}, {@code resnet20}, {@code resnet56}, {@code mlp}, {@code resnet50}. */
+public final class Models {
+  private static final Pattern RESNET = Pattern.compile("resnet(\\d+)");
+
+  private Models() {}
+
+  /** What a model needs to know about its input. */
+  public record InputSpec(int channels, int height, int width, int classes) {}
+
+  /**
+   * @param width base width of CIFAR ResNets (16 in He et al.), hidden width of the MLP
+   * @throws IllegalArgumentException with a message listing the known names
+   */
+  public static Model create(String name, InputSpec in, int width, boolean zeroGamma) {
+    String n = name.toLowerCase(Locale.ROOT);
+    if (n.equals("mlp")) {
+      return new Mlp(in.channels() * in.height() * in.width(), new int[] {width * 32, width * 16}, in.classes());
+    }
+    if (n.equals("resnet50")) {
+      return new ResNet50(in.channels(), in.classes(), zeroGamma);
+    }
+    Matcher m = RESNET.matcher(n);
+    if (m.matches()) {
+      return new ResNetCifar(Integer.parseInt(m.group(1)), width, in.channels(), in.classes(), zeroGamma);
+    }
+    throw new IllegalArgumentException(
+        "unknown model '" + name + "'; known: resnet8, resnet14, resnet20, resnet32, resnet56 (any 6n+2), mlp, resnet50");
+  }
+}

@@ -1,0 +1,100 @@
+package dev.bigbatch.schedule;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class ScheduleTest {
+  private static final double EPS = 1e-12;
+
+  @Test
+  void scalingRulesFollowTheirFormulas() {
+    for (long kn : new long[] {64, 256, 1000, 8192}) {
+      double s = kn / 256.0;
+      assertEquals(0.1 * s, ScalingRule.LINEAR.scale(0.1, kn, 256), EPS);
+      assertEquals(0.1 * Math.sqrt(s), ScalingRule.SQRT.scale(0.1, kn, 256), EPS);
+      assertEquals(0.1, ScalingRule.NONE.scale(0.1, kn, 256), EPS);
+    }
+    assertThrows(IllegalArgumentException.class, () -> ScalingRule.LINEAR.scale(0.1, 0, 256));
+  }
+
+  @Test
+  void gradualWarmupAddsAConstantEachIterationThenHandsOver() {
+    double eta0 = 0.1;
+    double target = 3.2;
+    long m = 500;
+    LrSchedule main = new StepDecay(target, new long[] {3000, 6000, 8000}, 0.1);
+    Warmup w = new Warmup(main, Warmup.Kind.GRADUAL, m, eta0);
+    double inc = (target - eta0) / m;
+    for (long t = 0; t < m; t++) {
+      assertEquals(eta0 + inc * t, w.lrAt(t), 1e-12, "step " + t);
+    }
+    for (long t = 1; t < m; t++) {
+      assertEquals(inc, w.lrAt(t) - w.lrAt(t - 1), 1e-12);
+    }
+    assertEquals(target, w.lrAt(m), EPS);
+    assertEquals(target, w.lrAt(2999), EPS);
+    assertEquals(target * 0.1, w.lrAt(3000), 1e-12);
+    assertEquals(target * 0.01, w.lrAt(6500), 1e-12);
+    assertEquals(target * 0.001, w.lrAt(9000), 1e-12);
+  }
+
+  @Test
+  void constantWarmupJumpsAtTheEnd() {
+    Warmup w = new Warmup(LrSchedule.constant(3.2), Warmup.Kind.CONSTANT, 100, 0.1);
+    for (long t = 0; t < 100; t++) {
+      assertEquals(0.1, w.lrAt(t), EPS);
+    }
+    assertEquals(3.2, w.lrAt(100), EPS);
+  }
+
+  @Test
+  void warmupTargetsTheMainScheduleValueWhenItDecays() {
+    LrSchedule main = new CosineDecay(1.0, 1000);
+    Warmup w = new Warmup(main, Warmup.Kind.GRADUAL, 100, 0.0 + 1e-3);
+    assertEquals(main.lrAt(100), w.lrAt(100), EPS);
+    assertEquals(1e-3 + (main.lrAt(100) - 1e-3) * 50 / 100.0, w.lrAt(50), EPS);
+  }
+
+  @Test
+  void decaysMatchClosedForms() {
+    PolynomialDecay p = new PolynomialDecay(2.0, 1000, 2);
+    CosineDecay c = new CosineDecay(2.0, 1000);
+    for (long t = 0; t <= 1200; t += 37) {
+      double frac = Math.min(t, 1000) / 1000.0;
+      assertEquals(2.0 * (1 - frac) * (1 - frac), p.lrAt(t), 1e-12);
+      assertEquals(1.0 * (1 + Math.cos(Math.PI * frac)), c.lrAt(t), 1e-12);
+    }
+    assertEquals(0.0, p.lrAt(1000), EPS);
+    assertEquals(0.0, c.lrAt(5000), 1e-15);
+  }
+
+  @Test
+  void stepDecayCountsMilestonesPassed() {
+    StepDecay s = new StepDecay(1.0, new long[] {10, 20}, 0.5);
+    assertEquals(1.0, s.lrAt(9), EPS);
+    assertEquals(0.5, s.lrAt(10), EPS);
+    assertEquals(0.25, s.lrAt(20), EPS);
+    assertThrows(IllegalArgumentException.class, () -> new StepDecay(1.0, new long[] {20, 10}, 0.5));
+  }
+
+  @Test
+  void legwGrowsWarmupLinearlyAndLrBySqrt() {
+    for (int scale : new int[] {1, 2, 4, 8, 16, 32, 64}) {
+      long kn = 128L * scale;
+      assertEquals(0.5 * scale, Legw.warmupEpochs(0.5, kn, 128), EPS);
+      assertEquals(0.01 * Math.sqrt(scale), Legw.peakLr(0.01, kn, 128), 1e-12);
+    }
+  }
+
+  @Test
+  void schedulesArePureFunctionsOfTheStep() {
+    Warmup w = new Warmup(new PolynomialDecay(1.0, 100, 2), Warmup.Kind.GRADUAL, 10, 0.1);
+    double first = w.lrAt(42);
+    for (long t = 0; t < 100; t++) {
+      w.lrAt(t);
+    }
+    assertEquals(first, w.lrAt(42), 0.0);
+  }
+}
