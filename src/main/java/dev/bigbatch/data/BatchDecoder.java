@@ -1,0 +1,116 @@
+package dev.bigbatch.data;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Objects;
+
+/**
+ * Turns an {@link IndexBatch} into a {@link Batch} synchronously: gathers the examples, applies the
+ * example's {@link Augmentation.Choice} (keyed by seed, epoch and example index) and normalises through a
+ * 256-entry table per channel, writing float32 NCHW into a new direct native-order buffer. Not thread-safe
+ * (it owns a scratch row); use one per thread.
+ */
+public final class BatchDecoder {
+  private final ImageDataset data;
+  private final Augmentation augmentation;
+  private final long seed;
+  private final float[][] tables; // tables[c][p] = (p/255 - mean[c]) / std[c]
+  private final float[] scratch; // one example, staged before a bulk put into the direct buffer
+
+  public BatchDecoder(ImageDataset data, Normalization norm, Augmentation augmentation, long seed) {
+    this.data = Objects.requireNonNull(data, "data");
+    this.augmentation = Objects.requireNonNull(augmentation, "augmentation");
+    Objects.requireNonNull(norm, "norm");
+    if (norm.channels() != data.channels()) {
+      throw new IllegalArgumentException("normalisation has " + norm.channels() + " channels but "
+          + data.name() + " has " + data.channels());
+    }
+    this.seed = seed;
+    this.tables = new float[data.channels()][];
+    for (int c = 0; c < tables.length; c++) {
+      tables[c] = norm.lookupTable(c);
+    }
+    this.scratch = new float[data.exampleSize()];
+  }
+
+  public ImageDataset data() {
+    return data;
+  }
+
+  public Batch decode(IndexBatch plan) {
+    int[] indices = plan.indices();
+    int count = indices.length;
+    int exampleSize = data.exampleSize();
+    FloatBuffer images = ByteBuffer.allocateDirect(Math.multiplyExact(count, exampleSize) * Float.BYTES)
+        .order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
+    long[] labels = new long[count];
+    int[] datasetLabels = data.labels();
+    for (int b = 0; b < count; b++) {
+      int index = indices[b];
+      if (index < 0 || index >= data.size()) {
+        throw new IndexOutOfBoundsException("example " + index + " (position " + b + " of " + plan
+            + ") outside " + data.name() + " [0, " + data.size() + ")");
+      }
+      labels[b] = datasetLabels[index];
+      Augmentation.Choice choice = augmentation.draw(seed, plan.epoch(), index);
+      decodeExample(data, index, augmentation.cropPadding(), choice, tables, scratch);
+      images.put(b * exampleSize, scratch, 0, exampleSize);
+    }
+    return new Batch(plan.epoch(), plan.stepInEpoch(), count, images, labels);
+  }
+
+  /**
+   * Writes example {@code index} of {@code d}, cropped/flipped by {@code choice} with padding {@code pad}
+   * and normalised through {@code tables}, into {@code out[0 .. C*H*W)}. See {@link Augmentation} for the
+   * exact mapping.
+   */
+  static void decodeExample(ImageDataset d, int index, int pad, Augmentation.Choice choice,
+      float[][] tables, float[] out) {
+    byte[] px = d.pixels();
+    int h = d.height();
+    int w = d.width();
+    int plane = h * w;
+    int base = index * d.exampleSize();
+    int dy = choice.offsetY() - pad;
+    int dx = choice.offsetX() - pad;
+    boolean flip = choice.flip();
+    if (dy == 0 && dx == 0 && !flip) {
+      for (int c = 0, o = 0; c < tables.length; c++) {
+        float[] t = tables[c];
+        for (int j = base + c * plane, end = j + plane; j < end; j++, o++) {
+          out[o] = t[px[j] & 0xff];
+        }
+      }
+      return;
+    }
+    // Output x reads source column sx = (flip ? w-1-x : x) + dx; valid source columns are [0, w).
+    for (int c = 0; c < tables.length; c++) {
+      float[] t = tables[c];
+      float zero = t[0];
+      int planeOut = c * plane;
+      int planeIn = base + c * plane;
+      for (int y = 0; y < h; y++) {
+        int sy = y + dy;
+        int o = planeOut + y * w;
+        if (sy < 0 || sy >= h) {
+          java.util.Arrays.fill(out, o, o + w, zero);
+          continue;
+        }
+        int row = planeIn + sy * w;
+        if (!flip) {
+          for (int x = 0; x < w; x++) {
+            int sx = x + dx;
+            out[o + x] = (sx >= 0 && sx < w) ? t[px[row + sx] & 0xff] : zero;
+          }
+        } else {
+          for (int x = 0; x < w; x++) {
+            int sx = w - 1 - x + dx;
+            out[o + x] = (sx >= 0 && sx < w) ? t[px[row + sx] & 0xff] : zero;
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package dev.bigbatch.data;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * IDX files as published for MNIST and Fashion-MNIST: big-endian header (magic, dimensions) followed by
+ * uint8 data. Gzip is detected by its magic bytes (1f 8b), not by the file name.
+ */
+final class IdxReader {
+  static final int IMAGES_MAGIC = 0x00000803; // ubyte, 3 dimensions: count, rows, cols
+  static final int LABELS_MAGIC = 0x00000801; // ubyte, 1 dimension: count
+  private static final int BUFFER_BYTES = 1 << 16;
+
+  private IdxReader() {}
+
+  /** Images and labels of one split; labels must lie in [0, numClasses). */
+  static ImageDataset read(String name, Path imagesFile, Path labelsFile, int numClasses) {
+    Images images = readImages(imagesFile);
+    byte[] rawLabels = readLabels(labelsFile);
+    if (rawLabels.length != images.count) {
+      throw new DataFormatException(labelsFile, "count mismatch: " + rawLabels.length
+          + " labels but " + imagesFile.getFileName() + " has " + images.count + " images");
+    }
+    int[] labels = new int[rawLabels.length];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = rawLabels[i] & 0xff;
+      if (labels[i] >= numClasses) {
+        throw new DataFormatException(labelsFile, "label out of range: example " + i + " has label "
+            + labels[i] + ", expected 0.." + (numClasses - 1));
+      }
+    }
+    return new ImageDataset(name, 1, images.rows, images.cols, images.pixels, labels, numClasses);
+  }
+
+  record Images(int count, int rows, int cols, byte[] pixels) {}
+
+  static Images readImages(Path file) {
+    try (DataInputStream in = open(file)) {
+      int magic = readHeaderInt(in, file, "magic number");
+      if (magic != IMAGES_MAGIC) {
+        throw new DataFormatException(file, String.format(
+            "wrong magic number 0x%08x, expected 0x%08x (IDX3 ubyte images)", magic, IMAGES_MAGIC));
+      }
+      int count = readHeaderInt(in, file, "image count");
+      int rows = readHeaderInt(in, file, "row count");
+      int cols = readHeaderInt(in, file, "column count");
+      if (count < 0 || rows <= 0 || cols <= 0) {
+        throw new DataFormatException(file, "bad dimensions in header: " + count + " images of "
+            + rows + "x" + cols);
+      }
+      long bytes = (long) count * rows * cols;
+      if (bytes > Integer.MAX_VALUE - 16) {
+        throw new DataFormatException(file, "too large: " + count + " images of " + rows + "x" + cols
+            + " exceed 2 GiB; use a subset");
+      }
+      byte[] pixels = new byte[(int) bytes];
+      int got = in.readNBytes(pixels, 0, pixels.length);
+      if (got < pixels.length) {
+        throw new DataFormatException(file, "truncated: header says " + count + " images of " + rows
+            + "x" + cols + " but file has " + got + " bytes of pixels");
+      }
+      requireEnd(in, file, "header says " + count + " images of " + rows + "x" + cols);
+      return new Images(count, rows, cols, pixels);
+    } catch (IOException e) {
+      throw ioProblem(file, e);
+    }
+  }
+
+  static byte[] readLabels(Path file) {
+    try (DataInputStream in = open(file)) {
+      int magic = readHeaderInt(in, file, "magic number");
+      if (magic != LABELS_MAGIC) {
+        throw new DataFormatException(file, String.format(
+            "wrong magic number 0x%08x, expected 0x%08x (IDX1 ubyte labels)", magic, LABELS_MAGIC));
+      }
+      int count = readHeaderInt(in, file, "label count");
+      if (count < 0) {
+        throw new DataFormatException(file, "bad label count in header: " + count);
+      }
+      byte[] labels = new byte[count];
+      int got = in.readNBytes(labels, 0, count);
+      if (got < count) {
+        throw new DataFormatException(file, "truncated: header says " + count
+            + " labels but file has " + got + " bytes of labels");
+      }
+      requireEnd(in, file, "header says " + count + " labels");
+      return labels;
+    } catch (IOException e) {
+      throw ioProblem(file, e);
+    }
+  }
+
+  /** Opens a raw or gzip-compressed file, deciding by the first two bytes. */
+  static DataInputStream open(Path file) throws IOException {
+    InputStream raw = new BufferedInputStream(Files.newInputStream(file), BUFFER_BYTES);
+    try {
+      raw.mark(2);
+      int b0 = raw.read();
+      int b1 = raw.read();
+      raw.reset();
+      boolean gzip = b0 == 0x1f && b1 == 0x8b;
+      InputStream in = gzip
+          ? new BufferedInputStream(new GZIPInputStream(raw, BUFFER_BYTES), BUFFER_BYTES)
+          : raw;
+      return new DataInputStream(in);
+    } catch (IOException | RuntimeException e) {
+      raw.close();
+      throw e;
+    }
+  }
+
+  private static int readHeaderInt(DataInputStream in, Path file, String what) throws IOException {
+    try {
+      return in.readInt();
+    } catch (EOFException e) {
+      throw new DataFormatException(file, "truncated header: file ends before the " + what);
+    }
+  }
+
+  private static void requireEnd(InputStream in, Path file, String header) throws IOException {
+    long extra = 0;
+    while (in.read() >= 0) {
+      extra++;
+      extra += in.skip(Long.MAX_VALUE);
+    }
+    if (extra > 0) {
+      throw new DataFormatException(file, "trailing data: " + header + " but file has " + extra
+          + " more bytes");
+    }
+  }
+
+  static DataFormatException ioProblem(Path file, IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return new DataFormatException(file, "missing: file does not exist", e);
+    }
+    if (e instanceof EOFException || e instanceof java.util.zip.ZipException) {
+      return new DataFormatException(file, "corrupt or truncated gzip data: " + e.getMessage(), e);
+    }
+    return new DataFormatException(file, "cannot read: " + e, e);
+  }
+}

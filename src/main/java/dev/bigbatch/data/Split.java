@@ -1,0 +1,7 @@
+package dev.bigbatch.data;
+
+/** Which part of a dataset to read. */
+public enum Split {
+  TRAIN,
+  TEST
+}
