@@ -1,0 +1,8 @@
+package dev.bigbatch.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code bigbatch bench …}: benchmarks that print ratios; not part of the test suite. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (step time vs PyTorch, allreduce).",
+    subcommands = {})
+public final class BenchCommand {}

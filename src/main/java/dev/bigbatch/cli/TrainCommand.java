@@ -1,0 +1,184 @@
+package dev.bigbatch.cli;
+
+import dev.bigbatch.engine.Torch;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.model.Models;
+import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.optim.Sgd;
+import dev.bigbatch.schedule.ScalingRule;
+import dev.bigbatch.train.ConsoleProgress;
+import dev.bigbatch.train.DataSource;
+import dev.bigbatch.train.GradientSync;
+import dev.bigbatch.train.MetricsJsonl;
+import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.train.Trainer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bigbatch train}: one process simulating k workers (virtual workers, per-worker BN). */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Train with the large-minibatch recipe (k virtual workers of n examples, per-worker BN).")
+public final class TrainCommand implements Callable<Integer> {
+  private final TrainConfig.Builder b = TrainConfig.builder();
+
+  @Option(names = "--dataset", description = "fashion-mnist (default), mnist, cifar10, image-folder")
+  void dataset(String v) {
+    b.data = Enums.parse(TrainConfig.DataKind.class, v, "--dataset");
+  }
+
+  @Option(names = "--data", paramLabel = "DIR", description = "Dataset directory (default /usr/share/datasets/fashion-mnist).")
+  void data(Path v) {
+    b.dataDir = v;
+  }
+
+  @Option(names = "--model", description = "resnet8 (default), resnet20, resnet56 (any 6n+2), mlp, resnet50")
+  void model(String v) {
+    b.model = v;
+  }
+
+  @Option(names = "--width", description = "ResNet base width / MLP width unit (default ${DEFAULT-VALUE})", defaultValue = "16")
+  void width(int v) {
+    b.width = v;
+  }
+
+  @Option(names = "--no-zero-gamma", description = "Initialise the last BN γ of each residual block to 1 instead of 0.")
+  void noZeroGamma(boolean v) {
+    b.zeroGamma = !v;
+  }
+
+  @Option(names = {"-n", "--batch-per-worker"}, description = "Per-worker batch n (default ${DEFAULT-VALUE}).", defaultValue = "32")
+  void n(int v) {
+    b.perWorkerBatch = v;
+  }
+
+  @Option(names = {"-k", "--workers"}, description = "Workers k; global batch is k·n (default ${DEFAULT-VALUE}).", defaultValue = "8")
+  void k(int v) {
+    b.workers = v;
+  }
+
+  @Option(names = "--workers-per-chunk", description = "Virtual workers per forward/backward chunk (memory vs speed; default ${DEFAULT-VALUE}).", defaultValue = "8")
+  void chunk(int v) {
+    b.workersPerChunk = v;
+  }
+
+  @Option(names = "--lr", description = "Base learning rate η0 at the base batch (default ${DEFAULT-VALUE}).", defaultValue = "0.1")
+  void lr(double v) {
+    b.baseLr = v;
+  }
+
+  @Option(names = "--base-batch", description = "Base batch B0 of the scaling rule (default ${DEFAULT-VALUE}).", defaultValue = "256")
+  void baseBatch(int v) {
+    b.baseBatch = v;
+  }
+
+  @Option(names = "--lr-scaling", description = "linear (default), sqrt, none")
+  void scaling(String v) {
+    b.lrScaling = Enums.parse(ScalingRule.class, v, "--lr-scaling");
+  }
+
+  @Option(names = "--warmup", description = "gradual (default), constant, none, legw")
+  void warmup(String v) {
+    b.warmup = Enums.parse(TrainConfig.WarmupKind.class, v, "--warmup");
+  }
+
+  @Option(names = "--warmup-epochs", description = "Warmup length in epochs (LEGW: at the base batch) (default ${DEFAULT-VALUE}).", defaultValue = "0.5")
+  void warmupEpochs(double v) {
+    b.warmupEpochs = v;
+  }
+
+  @Option(names = "--warmup-start-lr", description = "Learning rate at warmup step 0 (default: --lr).")
+  void warmupStart(double v) {
+    b.warmupStartLr = v;
+  }
+
+  @Option(names = "--decay", description = "cosine (default), step, poly, none")
+  void decay(String v) {
+    b.decay = Enums.parse(TrainConfig.DecayKind.class, v, "--decay");
+  }
+
+  @Option(names = "--decay-epochs", split = ",", description = "Epochs at which step decay divides the LR (e.g. 30,60,80).")
+  void decayEpochs(double[] v) {
+    b.decayEpochs = v;
+  }
+
+  @Option(names = "--decay-factor", description = "Step decay factor (default ${DEFAULT-VALUE}).", defaultValue = "0.1")
+  void decayFactor(double v) {
+    b.decayFactor = v;
+  }
+
+  @Option(names = "--decay-power", description = "Polynomial decay power (default ${DEFAULT-VALUE}).", defaultValue = "2")
+  void decayPower(double v) {
+    b.decayPower = v;
+  }
+
+  @Option(names = "--momentum", description = "Momentum m (default ${DEFAULT-VALUE}).", defaultValue = "0.9")
+  void momentum(double v) {
+    b.momentum = v;
+  }
+
+  @Option(names = "--weight-decay", description = "Weight decay λ (default ${DEFAULT-VALUE}).", defaultValue = "5e-4")
+  void wd(double v) {
+    b.weightDecay = v;
+  }
+
+  @Option(names = "--no-nesterov", description = "Plain momentum instead of Nesterov.")
+  void noNesterov(boolean v) {
+    b.nesterov = !v;
+  }
+
+  @Option(names = "--decay-bias-and-norm", description = "Apply weight decay to biases and BN γ/β too (off in Goyal).")
+  void decayAll(boolean v) {
+    b.decayBiasAndNorm = v;
+  }
+
+  @Option(names = "--epochs", description = "Epochs (may be fractional) (default ${DEFAULT-VALUE}).", defaultValue = "4")
+  void epochs(double v) {
+    b.epochs = v;
+  }
+
+  @Option(names = "--seed", description = "Seed for init, shuffling and augmentation (default ${DEFAULT-VALUE}).", defaultValue = "1")
+  void seed(long v) {
+    b.seed = v;
+  }
+
+  @Option(names = "--threads", description = "LibTorch intra-op threads (default: all cores).", defaultValue = "0")
+  void threads(int v) {
+    b.threads = v;
+  }
+
+  @Option(names = "--no-augment", description = "Disable random crop + flip.")
+  void noAugment(boolean v) {
+    b.augment = !v;
+  }
+
+  @Option(names = "--train-limit", description = "Use only the first N training examples (0 = all).", defaultValue = "0")
+  void trainLimit(int v) {
+    b.trainLimit = v;
+  }
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Output directory for metrics (default ${DEFAULT-VALUE}).", defaultValue = "runs/latest")
+  void out(Path v) {
+    b.out = v;
+  }
+
+  @Override
+  public Integer call() {
+    TrainConfig config = b.build();
+    Torch.threads(config.threads());
+    Torch.seed(config.seed());
+    DataSource.Splits data = DataSource.load(config);
+    var in = new Models.InputSpec(data.train().channels(), data.train().height(), data.train().width(),
+        Math.max(data.train().numClasses(), data.test().numClasses()));
+    Model model = Models.create(config.model(), in, config.width(), config.zeroGamma());
+    Optimizer opt = new Sgd(model.params(), new Sgd.Options(config.momentum(), config.weightDecay(),
+        config.nesterov(), config.decayBiasAndNorm(), true));
+    MetricsJsonl metrics = new MetricsJsonl(config.out(), 1);
+    Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), GradientSync.NONE,
+        List.of(metrics, new ConsoleProgress(System.out)));
+    trainer.run();
+    return 0;
+  }
+}

@@ -1,0 +1,70 @@
+package dev.bigbatch.train;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * A progress bar per epoch (steps, loss, examples/s) on an interactive terminal; one summary line
+ * per epoch always (so logs and CI output stay readable).
+ */
+public final class ConsoleProgress implements TrainListener {
+  private final PrintStream out;
+  private final boolean interactive;
+  private ProgressBar bar;
+  private double emaLoss = Double.NaN;
+
+  public ConsoleProgress(PrintStream out) {
+    this(out, System.console() != null);
+  }
+
+  public ConsoleProgress(PrintStream out, boolean interactive) {
+    this.out = out;
+    this.interactive = interactive;
+  }
+
+  @Override
+  public void onStart(TrainConfig c, String model, int stepsPerEpoch, long totalSteps) {
+    out.printf(Locale.ROOT, "bigbatch: %s; %s; %d steps/epoch, %d steps, peak lr %.4g%n", model, c, stepsPerEpoch,
+        totalSteps, Recipe.peakLr(c));
+  }
+
+  @Override
+  public void onStep(StepMetrics m) {
+    emaLoss = Double.isNaN(emaLoss) ? m.loss() : 0.9 * emaLoss + 0.1 * m.loss();
+    if (!interactive) {
+      return;
+    }
+    if (bar == null) {
+      bar = new ProgressBarBuilder().setTaskName("epoch " + (m.epoch() + 1)).setInitialMax(m.stepsPerEpoch())
+          .setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).continuousUpdate().build();
+    }
+    bar.stepTo(m.stepInEpoch() + 1L);
+    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.3f lr %.3g %.0f ex/s", emaLoss, m.lr(), m.examples() / m.seconds()));
+  }
+
+  @Override
+  public void onEpoch(EpochMetrics m) {
+    if (bar != null) {
+      bar.close();
+      bar = null;
+    }
+    out.printf(Locale.ROOT,
+        "epoch %d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.0f examples/s, data wait %.1f s, %.1f s%n",
+        m.epoch() + 1, m.trainLoss(), 100 * m.trainAccuracy(), m.testLoss(), 100 * m.testAccuracy(),
+        m.examplesPerSecond(), m.dataWaitSeconds(), m.seconds());
+  }
+
+  @Override
+  public void onEnd(EpochMetrics last, Throwable error) {
+    if (bar != null) {
+      bar.close();
+      bar = null;
+    }
+    if (error == null && last != null) {
+      out.printf(Locale.ROOT, "test accuracy %.2f%%%n", 100 * last.testAccuracy());
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.bigbatch.train;
+
+import dev.bigbatch.data.Augmentation;
+import dev.bigbatch.data.Batch;
+import dev.bigbatch.data.BatchDecoder;
+import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.data.IndexBatch;
+import dev.bigbatch.data.Normalization;
+import dev.bigbatch.engine.Memory;
+import dev.bigbatch.engine.Tensors;
+import dev.bigbatch.model.Model;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/** Loss and accuracy of a model on a dataset, in evaluation mode (BN running statistics). */
+public final class Evaluator {
+  /** Mean loss and accuracy in [0, 1]. */
+  public record Result(double loss, double accuracy) {}
+
+  private static final int BATCH = 500;
+
+  private final BatchDecoder decoder;
+  private final ImageDataset data;
+
+  public Evaluator(ImageDataset data, Normalization norm) {
+    this.data = data;
+    this.decoder = new BatchDecoder(data, norm, Augmentation.NONE, 0);
+  }
+
+  public Result evaluate(Model model) {
+    boolean wasTraining = model.context().training();
+    model.context().training(false);
+    double lossSum = 0;
+    long correct = 0;
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (int start = 0; start < data.size(); start += BATCH) {
+        int count = Math.min(BATCH, data.size() - start);
+        int[] idx = new int[count];
+        for (int i = 0; i < count; i++) {
+          idx[i] = start + i;
+        }
+        Batch b = decoder.decode(new IndexBatch(0, 0, idx));
+        try (PointerScope s = Memory.scope()) {
+          Tensor x = Tensors.fromFloats(b.images(), count, data.channels(), data.height(), data.width());
+          Tensor y = Tensors.fromLongs(b.labels());
+          Tensor logits = model.forward(x);
+          lossSum += torch.cross_entropy(logits, y).item_double() * count;
+          correct += logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false).eq(y).sum().item_long();
+        }
+      }
+    } finally {
+      model.context().training(wasTraining);
+    }
+    return new Result(lossSum / data.size(), (double) correct / data.size());
+  }
+}

@@ -1,0 +1,16 @@
+package dev.bigbatch.train;
+
+import dev.bigbatch.model.Param;
+import java.util.List;
+
+/**
+ * Makes every worker's gradients the mean over the global batch after backward. In a single process
+ * simulating k workers the gradients already are that mean (the loss is normalised by k·n), so
+ * {@link #NONE} does nothing; the distributed trainer sums with allreduce and divides by k.
+ */
+@FunctionalInterface
+public interface GradientSync {
+  GradientSync NONE = params -> {};
+
+  void synchronize(List<Param> params);
+}

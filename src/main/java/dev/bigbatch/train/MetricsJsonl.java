@@ -1,0 +1,110 @@
+package dev.bigbatch.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes {@code metrics.jsonl} (one JSON object per line, {@code "kind": "step" | "epoch"}; each line
+ * is flushed whole, so the file stays valid when a run stops early), {@code config.json} at the
+ * start and {@code result.json} at the end (both written to a temp file and renamed).
+ */
+public final class MetricsJsonl implements TrainListener, AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+  private final Path dir;
+  private final BufferedWriter out;
+  private final int stepEvery;
+
+  /** @param stepEvery write every n-th step (1 = all) */
+  public MetricsJsonl(Path dir, int stepEvery) {
+    this.dir = dir;
+    this.stepEvery = Math.max(1, stepEvery);
+    try {
+      Files.createDirectories(dir);
+      out = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write metrics to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void onStart(TrainConfig config, String modelDescription, int stepsPerEpoch, long totalSteps) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("config", config.toString());
+    node.put("model", modelDescription);
+    node.put("globalBatch", config.globalBatch());
+    node.put("perWorkerBatch", config.perWorkerBatch());
+    node.put("workers", config.workers());
+    node.put("stepsPerEpoch", stepsPerEpoch);
+    node.put("totalSteps", totalSteps);
+    node.put("peakLr", Recipe.peakLr(config));
+    writeAtomically(dir.resolve("config.json"), node);
+  }
+
+  @Override
+  public void onStep(StepMetrics m) {
+    if (m.step() % stepEvery == 0) {
+      line("step", JSON.valueToTree(m));
+    }
+  }
+
+  @Override
+  public void onEpoch(EpochMetrics m) {
+    line("epoch", JSON.valueToTree(m));
+  }
+
+  @Override
+  public void onEnd(EpochMetrics last, Throwable error) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("status", error == null ? "completed" : "failed");
+    if (error != null) {
+      node.put("error", String.valueOf(error.getMessage()));
+    }
+    if (last != null) {
+      node.set("lastEpoch", JSON.valueToTree(last));
+    }
+    writeAtomically(dir.resolve("result.json"), node);
+    close();
+  }
+
+  private void line(String kind, ObjectNode node) {
+    ObjectNode withKind = JSON.createObjectNode().put("kind", kind);
+    withKind.setAll(node);
+    try {
+      out.write(JSON.writeValueAsString(withKind));
+      out.write('\n');
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to " + dir.resolve("metrics.jsonl"), e);
+    }
+  }
+
+  static void writeAtomically(Path target, Object value) {
+    try {
+      Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
+      JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), value);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.bigbatch.train;
+
+import dev.bigbatch.schedule.CosineDecay;
+import dev.bigbatch.schedule.Legw;
+import dev.bigbatch.schedule.LrSchedule;
+import dev.bigbatch.schedule.PolynomialDecay;
+import dev.bigbatch.schedule.ScalingRule;
+import dev.bigbatch.schedule.StepDecay;
+import dev.bigbatch.schedule.Warmup;
+
+/**
+ * Turns a config into the learning-rate schedule of the large-batch recipe: the peak rate from the
+ * scaling rule (sqrt under LEGW), the decay on the absolute step axis, and the warmup wrapped
+ * around it. Epoch quantities become steps here, once, using the real steps per epoch.
+ */
+public final class Recipe {
+  private Recipe() {}
+
+  /** Peak learning rate η = rule(η0, kn, B0); LEGW always uses the sqrt rule. */
+  public static double peakLr(TrainConfig c) {
+    ScalingRule rule = c.warmup() == TrainConfig.WarmupKind.LEGW ? ScalingRule.SQRT : c.lrScaling();
+    return rule.scale(c.baseLr(), c.globalBatch(), c.baseBatch());
+  }
+
+  /** Warmup length in iterations (LEGW: m0·kn/B0 epochs). */
+  public static long warmupSteps(TrainConfig c, int stepsPerEpoch) {
+    double epochs = switch (c.warmup()) {
+      case NONE -> 0;
+      case CONSTANT, GRADUAL -> c.warmupEpochs();
+      case LEGW -> Legw.warmupEpochs(c.warmupEpochs(), c.globalBatch(), c.baseBatch());
+    };
+    return Math.round(epochs * stepsPerEpoch);
+  }
+
+  public static long totalSteps(TrainConfig c, int stepsPerEpoch) {
+    return Math.max(1, Math.round(c.epochs() * stepsPerEpoch));
+  }
+
+  public static LrSchedule schedule(TrainConfig c, int stepsPerEpoch) {
+    double peak = peakLr(c);
+    long total = totalSteps(c, stepsPerEpoch);
+    LrSchedule main = switch (c.decay()) {
+      case NONE -> LrSchedule.constant(peak);
+      case STEP -> {
+        double[] epochs = c.decayEpochs();
+        long[] steps = new long[epochs.length];
+        for (int i = 0; i < epochs.length; i++) {
+          steps[i] = Math.round(epochs[i] * stepsPerEpoch);
+        }
+        yield new StepDecay(peak, steps, c.decayFactor());
+      }
+      case POLY -> new PolynomialDecay(peak, total, c.decayPower());
+      case COSINE -> new CosineDecay(peak, total);
+    };
+    long warm = warmupSteps(c, stepsPerEpoch);
+    return switch (c.warmup()) {
+      case NONE -> main;
+      case CONSTANT -> new Warmup(main, Warmup.Kind.CONSTANT, warm, c.warmupStartLr());
+      case GRADUAL, LEGW -> new Warmup(main, Warmup.Kind.GRADUAL, warm, c.warmupStartLr());
+    };
+  }
+}

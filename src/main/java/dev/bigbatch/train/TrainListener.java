@@ -1,0 +1,13 @@
+package dev.bigbatch.train;
+
+/** Observes a run; metrics files, progress bars and checkpoints are listeners. */
+public interface TrainListener {
+  default void onStart(TrainConfig config, String modelDescription, int stepsPerEpoch, long totalSteps) {}
+
+  default void onStep(StepMetrics m) {}
+
+  default void onEpoch(EpochMetrics m) {}
+
+  /** Called once with the run's final test accuracy, also after a failure (then {@code error} is set). */
+  default void onEnd(EpochMetrics last, Throwable error) {}
+}
