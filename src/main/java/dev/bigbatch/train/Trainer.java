@@ -13,11 +13,7 @@ import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.schedule.LrSchedule;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.LongOptional;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Synchronous data-parallel SGD over k workers of n examples each. In one process the k workers are
@@ -109,19 +105,9 @@ public final class Trainer {
       Optimizer.zeroGrad(optimizer.params());
       Tensor images = Tensors.fromFloats(batch.images(), global, train.channels(), train.height(), train.width());
       Tensor labels = Tensors.fromLongs(batch.labels());
-      double lossSum = 0;
-      for (int w = 0; w < k; w += config.workersPerChunk()) {
-        int chunk = Math.min(config.workersPerChunk(), k - w) * n;
-        Tensor x = images.narrow(0, (long) w * n, chunk);
-        Tensor y = labels.narrow(0, (long) w * n, chunk);
-        Tensor logits = model.forward(x);
-        Tensor loss = torch.cross_entropy(logits, y).mul(new Scalar((double) chunk / global));
-        loss.backward();
-        lossSum += loss.item_double();
-        try (NoGradGuard g = new NoGradGuard()) {
-          stats.correct += logits.argmax(new LongOptional(1), false).eq(y).sum().item_long();
-        }
-      }
+      VirtualWorkers.Result r = VirtualWorkers.forwardBackward(model, images, labels, n, k, config.workersPerChunk());
+      double lossSum = r.loss();
+      stats.correct += r.correct();
       if (!Double.isFinite(lossSum)) {
         throw new DivergedException(batch.epoch() * sampler.stepsPerEpoch() + batch.stepInEpoch(), lossSum, lr);
       }

@@ -1,0 +1,46 @@
+package dev.bigbatch.train;
+
+import dev.bigbatch.model.Model;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Forward and backward of k workers' batches of n examples inside one process. The k·n examples
+ * are processed in chunks of {@code workersPerChunk} workers (to bound memory); BN statistics are
+ * per n-slice inside each chunk, and each chunk's mean loss is weighted by chunk/(k·n), so the
+ * gradients accumulated in the parameters are exactly the mean over the global batch — what k
+ * workers produce after allreduce-sum divided by k. Chunking changes memory, not results.
+ */
+public final class VirtualWorkers {
+  /** Mean loss over the k·n examples and how many were classified correctly. */
+  public record Result(double loss, long correct) {}
+
+  private VirtualWorkers() {}
+
+  /** Accumulates gradients into the model's parameters; the caller zeroes them first. */
+  public static Result forwardBackward(Model model, Tensor images, Tensor labels, int n, int k, int workersPerChunk) {
+    long global = (long) k * n;
+    if (images.size(0) != global || labels.size(0) != global) {
+      throw new IllegalArgumentException("expected " + global + " examples (k=" + k + " × n=" + n + "), got " + images.size(0));
+    }
+    model.context().bnGroupSize(n);
+    double loss = 0;
+    long correct = 0;
+    for (int w = 0; w < k; w += workersPerChunk) {
+      long chunk = (long) Math.min(workersPerChunk, k - w) * n;
+      Tensor x = images.narrow(0, (long) w * n, chunk);
+      Tensor y = labels.narrow(0, (long) w * n, chunk);
+      Tensor logits = model.forward(x);
+      Tensor weighted = torch.cross_entropy(logits, y).mul(new Scalar((double) chunk / global));
+      weighted.backward();
+      loss += weighted.item_double();
+      try (NoGradGuard g = new NoGradGuard()) {
+        correct += logits.argmax(new LongOptional(1), false).eq(y).sum().item_long();
+      }
+    }
+    return new Result(loss, correct);
+  }
+}

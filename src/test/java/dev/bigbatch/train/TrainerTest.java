@@ -1,0 +1,135 @@
+package dev.bigbatch.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.engine.Torch;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.model.Models;
+import dev.bigbatch.optim.Sgd;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+  private static Trainer trainer(TrainConfig c, ImageDataset train, ImageDataset test, List<TrainListener> ls) {
+    Torch.seed(c.seed());
+    Model m = Models.create(c.model(), new Models.InputSpec(train.channels(), train.height(), train.width(),
+        train.numClasses()), c.width(), c.zeroGamma());
+    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+    return new Trainer(c, m, sgd, train, test, GradientSync.NONE, ls);
+  }
+
+  private static TrainConfig.Builder tiny(Path out) {
+    TrainConfig.Builder b = TrainConfig.builder();
+    b.model = "resnet8";
+    b.width = 4;
+    b.perWorkerBatch = 8;
+    b.workers = 4;
+    b.workersPerChunk = 2;
+    b.epochs = 3;
+    b.warmupEpochs = 0.5;
+    b.baseLr = 0.1;
+    b.baseBatch = 32;
+    b.augment = false;
+    b.out = out;
+    return b;
+  }
+
+  @Test
+  void learnsATinyProblemAndWritesValidMetrics(@TempDir Path dir) throws IOException {
+    ImageDataset train = TinyData.make(256, 1, 8, 4, 1);
+    ImageDataset test = TinyData.make(64, 1, 8, 4, 2);
+    TrainConfig c = tiny(dir).build();
+    MetricsJsonl metrics = new MetricsJsonl(dir, 1);
+    Trainer t = trainer(c, train, test, List.of(metrics));
+    EpochMetrics last = t.run();
+    assertTrue(last.testAccuracy() > 0.9, "tiny problem should be learnt, got " + last.testAccuracy());
+
+    ObjectMapper json = new ObjectMapper();
+    List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+    int steps = 0;
+    int epochs = 0;
+    for (String line : lines) {
+      JsonNode n = json.readTree(line);
+      if (n.get("kind").asText().equals("step")) {
+        assertEquals(t.schedule().lrAt(n.get("step").asLong()), n.get("lr").asDouble(), 1e-12);
+        steps++;
+      } else {
+        epochs++;
+      }
+    }
+    assertEquals(3 * 256 / 32, steps);
+    assertEquals(3, epochs);
+    assertEquals("completed", json.readTree(dir.resolve("result.json").toFile()).get("status").asText());
+  }
+
+  @Test
+  void divergenceStopsAtOnceNamingTheStepAndKeepsMetricsValid(@TempDir Path dir) throws IOException {
+    ImageDataset train = TinyData.make(256, 1, 8, 4, 1);
+    TrainConfig.Builder b = tiny(dir);
+    b.baseLr = 1e9;
+    b.warmup = TrainConfig.WarmupKind.NONE;
+    b.decay = TrainConfig.DecayKind.NONE;
+    MetricsJsonl metrics = new MetricsJsonl(dir, 1);
+    DivergedException e = assertThrows(DivergedException.class, () -> trainer(b.build(), train, train, List.of(metrics)).run());
+    assertTrue(e.getMessage().matches("loss is (NaN|infinite) at step \\d+ .*lower --lr or lengthen --warmup-epochs"), e.getMessage());
+    ObjectMapper json = new ObjectMapper();
+    for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
+      assertTrue(json.readTree(line).has("kind"));
+    }
+    assertEquals("failed", json.readTree(dir.resolve("result.json").toFile()).get("status").asText());
+  }
+
+  /** Native memory must not grow with the number of steps (every step's tensors are freed). */
+  @Test
+  void residentMemoryStaysFlatOver2000Steps(@TempDir Path dir) throws IOException {
+    ImageDataset train = TinyData.make(640, 1, 28, 10, 3);
+    ImageDataset test = TinyData.make(64, 1, 28, 10, 4);
+    TrainConfig.Builder b = tiny(dir);
+    b.model = "mlp";
+    b.width = 2;
+    b.perWorkerBatch = 32;
+    b.workers = 2;
+    b.workersPerChunk = 2;
+    b.baseBatch = 64;
+    b.epochs = 200; // 10 steps per epoch
+    b.warmup = TrainConfig.WarmupKind.NONE;
+    b.baseLr = 0.01;
+    List<Long> rss = new ArrayList<>();
+    TrainListener probe = new TrainListener() {
+      @Override
+      public void onStep(StepMetrics m) {
+        if (m.step() == 500 || m.step() == 1999) {
+          System.gc();
+          rss.add(residentBytes());
+        }
+      }
+    };
+    trainer(b.build(), train, test, List.of(probe)).run();
+    long growth = rss.get(1) - rss.get(0);
+    // One leaked input batch per step would be 1500 × 200 KB = 300 MB.
+    assertTrue(growth < 40L << 20, "RSS grew by " + (growth >> 20) + " MB between steps 500 and 2000");
+  }
+
+  static long residentBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    throw new IllegalStateException("no VmRSS in /proc/self/status");
+  }
+}
