@@ -38,13 +38,26 @@ public final class BatchDecoder {
     return data;
   }
 
+  /** Decodes into a new direct native-order buffer of exactly {@code count*C*H*W} floats. */
   public Batch decode(IndexBatch plan) {
+    return decode(plan, allocate(plan.count() * data.exampleSize()));
+  }
+
+  /**
+   * Decodes into {@code target} (e.g. a recycled buffer, or memory the engine owns): writes elements
+   * [0, count*C*H*W) with absolute puts and returns it with position 0 and limit count*C*H*W.
+   */
+  public Batch decode(IndexBatch plan, FloatBuffer target) {
     int[] indices = plan.indices();
     int count = indices.length;
     int exampleSize = data.exampleSize();
-    FloatBuffer images = ByteBuffer.allocateDirect(Math.multiplyExact(count, exampleSize) * Float.BYTES)
-        .order(ByteOrder.nativeOrder())
-        .asFloatBuffer();
+    int floats = Math.multiplyExact(count, exampleSize);
+    if (target.capacity() < floats) {
+      throw new IllegalArgumentException("target holds " + target.capacity() + " floats but " + plan
+          + " of " + data.name() + " needs " + floats);
+    }
+    FloatBuffer images = target;
+    images.clear().limit(floats);
     long[] labels = new long[count];
     int[] datasetLabels = data.labels();
     for (int b = 0; b < count; b++) {
@@ -59,6 +72,13 @@ public final class BatchDecoder {
       images.put(b * exampleSize, scratch, 0, exampleSize);
     }
     return new Batch(plan.epoch(), plan.stepInEpoch(), count, images, labels);
+  }
+
+  /** A new direct, native-order buffer of {@code floats} float32 elements. */
+  public static FloatBuffer allocate(int floats) {
+    return ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES))
+        .order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
   }
 
   /**

@@ -59,6 +59,41 @@ class PrefetcherTest {
   }
 
   @Test
+  void recycledBuffersAreReusedAndContentsStayCorrect() throws InterruptedException {
+    BatchDecoder sync = new BatchDecoder(data, norm, aug, 8);
+    Iterator<IndexBatch> plan = sampler.globalBatches(0, 0, 5);
+    java.util.Set<java.nio.FloatBuffer> distinct =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    try (Prefetcher p = new Prefetcher(data, norm, aug, 8, 2, sampler.globalBatches(0, 0, 5))) {
+      int batches = 0;
+      while (p.hasNext()) {
+        Batch got = p.next();
+        distinct.add(got.images());
+        assertEquals(sync.decode(plan.next()).images(), got.images());
+        p.recycle(got);
+        batches++;
+      }
+      assertEquals(50, batches);
+    }
+    // depth 2: at most depth + 2 (queue, producer, pending) + 1 (consumer) buffers ever exist.
+    assertTrue(distinct.size() <= 5, "distinct buffers " + distinct.size());
+  }
+
+  @Test
+  void decodeIntoTargetChecksCapacity() {
+    BatchDecoder d = new BatchDecoder(data, norm, aug, 1);
+    IndexBatch plan = new IndexBatch(0, 0, new int[] {1, 2, 3});
+    assertThrows(IllegalArgumentException.class, () -> d.decode(plan, BatchDecoder.allocate(3 * 64 - 1)));
+    java.nio.FloatBuffer big = BatchDecoder.allocate(4 * 64);
+    big.position(7);
+    Batch b = d.decode(plan, big);
+    assertSame(big, b.images());
+    assertEquals(0, b.images().position());
+    assertEquals(3 * 64, b.images().limit());
+    assertEquals(d.decode(plan).images(), b.images());
+  }
+
+  @Test
   void closeJoinsAProducerBlockedOnAFullQueue() throws InterruptedException {
     Prefetcher p = new Prefetcher(data, norm, aug, 1, 1, sampler.globalBatches(0, 0, 1000));
     p.next(); // the producer is now refilling and will block on the full queue
