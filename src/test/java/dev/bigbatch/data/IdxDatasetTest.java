@@ -166,6 +166,19 @@ class IdxDatasetTest {
   }
 
   @Test
+  void explicitFilesAndClassCount() throws IOException {
+    Path images = TestFiles.write(dir.resolve("emnist-images"), TestFiles.idxImages(IMAGES, N, ROWS, COLS, pixels));
+    byte[] many = labels.clone();
+    many[2] = 46;
+    Path labelFile = TestFiles.write(dir.resolve("emnist-labels.gz"), TestFiles.gzip(TestFiles.idxLabels(LABELS, N, many)));
+    ImageDataset d = Datasets.idx(images, labelFile, 47);
+    assertEquals(47, d.numClasses());
+    assertEquals(46, d.labels()[2]);
+    DataFormatException e = assertThrows(DataFormatException.class, () -> Datasets.idx(images, labelFile, 46));
+    assertEquals(labelFile, e.file());
+  }
+
+  @Test
   void missingDirectoryIsNamed() {
     Path absent = dir.resolve("nope");
     DataFormatException e = assertThrows(DataFormatException.class, () -> Datasets.idx(absent, Split.TEST));
