@@ -3,6 +3,7 @@ package dev.bigbatch.data;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -38,13 +39,26 @@ public final class BatchDecoder {
     return data;
   }
 
+  /** Decodes into a new direct native-order buffer of exactly {@code count*C*H*W} floats. */
   public Batch decode(IndexBatch plan) {
+    return decode(plan, allocate(plan.count() * data.exampleSize()));
+  }
+
+  /**
+   * Decodes into {@code target} (e.g. a recycled buffer, or memory the engine owns): writes elements
+   * [0, count*C*H*W) with absolute puts and returns it with position 0 and limit count*C*H*W.
+   */
+  public Batch decode(IndexBatch plan, FloatBuffer target) {
     int[] indices = plan.indices();
     int count = indices.length;
     int exampleSize = data.exampleSize();
-    FloatBuffer images = ByteBuffer.allocateDirect(Math.multiplyExact(count, exampleSize) * Float.BYTES)
-        .order(ByteOrder.nativeOrder())
-        .asFloatBuffer();
+    int floats = Math.multiplyExact(count, exampleSize);
+    if (target.capacity() < floats) {
+      throw new IllegalArgumentException("target holds " + target.capacity() + " floats but " + plan
+          + " of " + data.name() + " needs " + floats);
+    }
+    FloatBuffer images = target;
+    images.clear().limit(floats);
     long[] labels = new long[count];
     int[] datasetLabels = data.labels();
     for (int b = 0; b < count; b++) {
@@ -59,6 +73,13 @@ public final class BatchDecoder {
       images.put(b * exampleSize, scratch, 0, exampleSize);
     }
     return new Batch(plan.epoch(), plan.stepInEpoch(), count, images, labels);
+  }
+
+  /** A new direct, native-order buffer of {@code floats} float32 elements. */
+  public static FloatBuffer allocate(int floats) {
+    return ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES))
+        .order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
   }
 
   /**
@@ -85,7 +106,11 @@ public final class BatchDecoder {
       }
       return;
     }
-    // Output x reads source column sx = (flip ? w-1-x : x) + dx; valid source columns are [0, w).
+    // Output x reads source column sx = (flip ? w-1-x : x) + dx. The x with 0 <= sx < w form one interval
+    // [x0, x1); left and right of it is padding. Bounds are computed per image so the inner loop is
+    // branch-free.
+    int x0 = Math.min(w, flip ? Math.max(0, dx) : Math.max(0, -dx));
+    int x1 = Math.max(x0, flip ? Math.min(w, w + dx) : Math.min(w, w - dx)); // |dx| >= w: empty
     for (int c = 0; c < tables.length; c++) {
       float[] t = tables[c];
       float zero = t[0];
@@ -95,19 +120,21 @@ public final class BatchDecoder {
         int sy = y + dy;
         int o = planeOut + y * w;
         if (sy < 0 || sy >= h) {
-          java.util.Arrays.fill(out, o, o + w, zero);
+          Arrays.fill(out, o, o + w, zero);
           continue;
         }
+        Arrays.fill(out, o, o + x0, zero);
+        Arrays.fill(out, o + x1, o + w, zero);
         int row = planeIn + sy * w;
-        if (!flip) {
-          for (int x = 0; x < w; x++) {
-            int sx = x + dx;
-            out[o + x] = (sx >= 0 && sx < w) ? t[px[row + sx] & 0xff] : zero;
+        if (flip) {
+          int s = row + w - 1 + dx; // source index of x = 0; decreases with x
+          for (int x = x0; x < x1; x++) {
+            out[o + x] = t[px[s - x] & 0xff];
           }
         } else {
-          for (int x = 0; x < w; x++) {
-            int sx = w - 1 - x + dx;
-            out[o + x] = (sx >= 0 && sx < w) ? t[px[row + sx] & 0xff] : zero;
+          int s = row + dx;
+          for (int x = x0; x < x1; x++) {
+            out[o + x] = t[px[s + x] & 0xff];
           }
         }
       }

@@ -31,6 +31,18 @@ public final class Datasets {
   }
 
   /**
+   * Any IDX image/label pair (e.g. EMNIST): images must be IDX3 ubyte, labels IDX1 ubyte in
+   * [0, numClasses). Gzip is detected from the contents.
+   */
+  public static ImageDataset idx(Path imagesFile, Path labelsFile, int numClasses) {
+    if (numClasses <= 0) {
+      throw new IllegalArgumentException("numClasses must be positive, got " + numClasses);
+    }
+    String name = String.valueOf(imagesFile.getFileName()).replaceFirst("\\.gz$", "");
+    return IdxReader.read(name, imagesFile, labelsFile, numClasses);
+  }
+
+  /**
    * The CIFAR-10 binary version: {@code data_batch_1.bin .. data_batch_5.bin} (TRAIN, 50000) or
    * {@code test_batch.bin} (TEST, 10000), in {@code dir} or in {@code dir/cifar-10-batches-bin}. Returns
    * 3x32x32 images with labels 0..9.

@@ -1,5 +1,6 @@
 package dev.bigbatch.data;
 
+import java.nio.FloatBuffer;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -14,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link DistributedSampler#shards} or {@link DistributedSampler#globalBatches}), which the background thread
  * alone consumes; each plan entry is decoded by a {@link BatchDecoder} into a {@link Batch} with its own new
  * direct buffer (see {@link Batch} for the lifetime) and put in a bounded queue of capacity {@code depth}.
+ * Buffers handed back through {@link #recycle(Batch)} are reused for later batches instead of allocating;
+ * a batch that is never recycled simply stays valid until garbage-collected.
  * {@link #next()} returns batches in plan order, exactly as {@code BatchDecoder.decode} would synchronously.
  *
  * <p>Errors: an exception thrown by the plan or by decoding ends the background thread and is rethrown by
@@ -33,6 +36,7 @@ public final class Prefetcher implements AutoCloseable {
   private record Failure(Throwable error) {}
 
   private final BlockingQueue<Object> queue;
+  private final BlockingQueue<FloatBuffer> free; // recycled buffers, taken by the producer before allocating
   private final Thread thread;
   private Object pending; // taken from the queue by hasNext(), not yet returned; consumer thread only
   private volatile long waitNanos;
@@ -52,6 +56,7 @@ public final class Prefetcher implements AutoCloseable {
       throw new IllegalArgumentException("depth must be >= 1 batch, got " + depth);
     }
     this.queue = new ArrayBlockingQueue<>(depth);
+    this.free = new ArrayBlockingQueue<>(depth + 2); // enough for every batch in flight
     this.thread = new Thread(() -> produce(decoder, plan), "bigbatch-prefetch-" + THREADS.incrementAndGet());
     thread.setDaemon(true); // a forgotten close() must not keep the JVM alive
     thread.start();
@@ -63,8 +68,13 @@ public final class Prefetcher implements AutoCloseable {
         if (Thread.currentThread().isInterrupted()) {
           return;
         }
-        Batch b = decoder.decode(plan.next());
-        queue.put(b);
+        IndexBatch next = plan.next();
+        int floats = Math.multiplyExact(next.count(), decoder.data().exampleSize());
+        FloatBuffer target = free.poll();
+        if (target == null || target.capacity() != floats) {
+          target = BatchDecoder.allocate(floats);
+        }
+        queue.put(decoder.decode(next, target));
       }
       queue.put(END);
     } catch (InterruptedException e) {
@@ -113,6 +123,18 @@ public final class Prefetcher implements AutoCloseable {
     pending = null;
     delivered++;
     return b;
+  }
+
+  /**
+   * Hands {@code batch}'s image buffer back for reuse by a later batch. Call at most once per batch, after
+   * the last use of {@code batch.images()} (for a tensor view: after the step that reads it has finished);
+   * the buffer will be overwritten. Optional: batches that are not recycled are freed by the GC. Any thread.
+   */
+  public void recycle(Batch batch) {
+    FloatBuffer images = batch.images();
+    if (images.isDirect()) {
+      free.offer(images); // if the pool is full, drop it for the GC
+    }
   }
 
   /** Total nanoseconds the consumer has spent blocked waiting for batches. */
