@@ -34,6 +34,7 @@ public final class Evaluator {
     model.context().training(false);
     double lossSum = 0;
     long correct = 0;
+    java.nio.FloatBuffer buffer = BatchDecoder.allocate(Math.min(BATCH, data.size()) * data.exampleSize());
     try (NoGradGuard g = new NoGradGuard()) {
       for (int start = 0; start < data.size(); start += BATCH) {
         int count = Math.min(BATCH, data.size() - start);
@@ -41,7 +42,7 @@ public final class Evaluator {
         for (int i = 0; i < count; i++) {
           idx[i] = start + i;
         }
-        Batch b = decoder.decode(new IndexBatch(0, 0, idx));
+        Batch b = decoder.decode(new IndexBatch(0, 0, idx), buffer);
         try (PointerScope s = Memory.scope()) {
           Tensor x = Tensors.fromFloats(b.images(), count, data.channels(), data.height(), data.width());
           Tensor y = Tensors.fromLongs(b.labels());

@@ -74,6 +74,7 @@ public final class Trainer {
         Batch batch = data.next();
         stats.dataWaitNanos += System.nanoTime() - t0;
         double loss = trainStep(batch, lr, stats);
+        data.recycle(batch); // its floats were copied into a tensor; the buffer can take a later batch
         double seconds = (System.nanoTime() - t0) / 1e9;
         stats.add(batch.count(), seconds);
         StepMetrics sm = new StepMetrics(step, batch.epoch(), batch.stepInEpoch(), spe, loss, lr, batch.count(), seconds);

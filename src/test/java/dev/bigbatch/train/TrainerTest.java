@@ -114,7 +114,13 @@ class TrainerTest {
         }
       }
     };
-    trainer(b.build(), train, test, List.of(probe)).run();
+    int threads = Torch.threads();
+    Torch.threads(1); // tiny ops: thread hand-offs would dominate, and the test is about memory
+    try {
+      trainer(b.build(), train, test, List.of(probe)).run();
+    } finally {
+      Torch.threads(threads);
+    }
     long growth = rss.get(1) - rss.get(0);
     // One leaked input batch per step would be 1500 × 200 KB = 300 MB.
     assertTrue(growth < 40L << 20, "RSS grew by " + (growth >> 20) + " MB between steps 500 and 2000");
