@@ -21,6 +21,14 @@ public final class Main {
   public static int run(String... args) {
     Natives.ensureCached();
     CommandLine cli = new CommandLine(new Main());
+    cli.setParameterExceptionHandler((e, args2) -> {
+      // One line, no usage dump: the flag and what is wrong (the setter's own message when it has one).
+      Throwable cause = e.getCause();
+      String message = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getMessage();
+      e.getCommandLine().getErr().println("bigbatch " + e.getCommandLine().getCommandName() + ": error: " + message
+          + " (see --help)");
+      return EXIT_BAD_INPUT;
+    });
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       String name = cmd.getCommandName();
       if (e instanceof IllegalArgumentException || e instanceof DataFormatException) {
