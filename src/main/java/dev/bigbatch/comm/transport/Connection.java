@@ -81,7 +81,9 @@ final class Connection {
             posted.add(op);
             return;
         }
+        posted.add(op); // so that a failed check still fails this request
         check(op, e.tag, e.data.remaining());
+        posted.remove(op);
         op.buf().duplicate().put(e.data);
         op.request().complete();
     }
@@ -228,12 +230,13 @@ final class Connection {
             return;
         }
         data.flip();
-        Op waiting = posted.poll();
+        Op waiting = posted.peek();
         if (waiting == null) {
             early.add(new Early(incomingTag, data));
             return;
         }
         check(waiting, incomingTag, data.remaining());
+        posted.poll();
         waiting.buf().duplicate().put(data);
         waiting.request().complete();
     }

@@ -285,7 +285,7 @@ public final class TcpTransport implements Transport {
                     op.request().fail(cause);
                 }
             }
-            if (c.peer != blamed && !c.goodbyeSent) {
+            if (!c.goodbyeSent) {
                 try {
                     if (!midFrame) {
                         Frame.writeHeader(abort, Frame.ABORT, blamed, 0);
