@@ -21,6 +21,9 @@ import java.util.List;
  * the power-of-two protocol, and the odd ranks hand the result back to their even neighbours.
  */
 public final class AllreduceHalvingDoubling {
+    /** Chunks being reduced in flight at once (scratch holds this many). */
+    private static final int WINDOW = 4;
+
     private final CollectiveContext ctx;
     private final ByteBuffer data;
     private final DataType type;
@@ -100,34 +103,44 @@ public final class AllreduceHalvingDoubling {
     }
 
     /**
-     * Sends {@code out} to {@code peer} and receives {@code in} from it, in chunks; received chunks are
-     * folded into our elements if {@code reduce}, else written straight into place.
+     * Sends {@code out} to {@code peer} and receives {@code in} from it, in chunks. Received chunks are
+     * written straight into place, or, if {@code reduce}, land in a window of scratch slots and are folded
+     * into our elements as they arrive.
      */
     private void exchange(int peer, Range out, Range in, boolean reduce) {
         Pair pair = ctx.transport().pair(peer);
         int elemBytes = type.bytes();
         int chunkElems = ctx.chunkElems(elemBytes);
+        int slotBytes = chunkElems * elemBytes;
         List<Range> inPieces = Chunks.split(in.lo(), in.hi(), chunkElems);
-        ByteBuffer scratch = reduce ? ctx.scratch().apply(in.length() * elemBytes) : null;
-        List<Request> recvs = new ArrayList<>(inPieces.size());
-        for (Range p : inPieces) {
-            ByteBuffer target = reduce
-                    ? scratch.slice((p.lo() - in.lo()) * elemBytes, p.length() * elemBytes)
-                    : Chunks.bytes(data, elemBytes, p.lo(), p.hi());
-            recvs.add(pair.recv(ctx.tag(), target));
+        ByteBuffer scratch = reduce ? ctx.scratch().apply(WINDOW * slotBytes) : null;
+        Request[] recvs = new Request[inPieces.size()];
+        int posted = reduce ? Math.min(WINDOW, inPieces.size()) : inPieces.size();
+        for (int k = 0; k < posted; k++) {
+            recvs[k] = pair.recv(ctx.tag(), target(scratch, k, slotBytes, inPieces.get(k)));
         }
         List<Request> sends = new ArrayList<>();
         for (Range p : Chunks.split(out.lo(), out.hi(), chunkElems)) {
             sends.add(pair.send(ctx.tag(), Chunks.bytes(data, elemBytes, p.lo(), p.hi())));
         }
         for (int k = 0; k < inPieces.size(); k++) {
-            recvs.get(k).await();
+            recvs[k].await();
             if (reduce) {
                 Range p = inPieces.get(k);
                 Reduction.combine(type, op, Chunks.bytes(data, elemBytes, p.lo(), p.hi()),
-                        scratch.slice((p.lo() - in.lo()) * elemBytes, p.length() * elemBytes));
+                        target(scratch, k, slotBytes, p));
+                if (k + WINDOW < inPieces.size()) {
+                    recvs[k + WINDOW] = pair.recv(ctx.tag(), target(scratch, k + WINDOW, slotBytes, inPieces.get(k + WINDOW)));
+                }
             }
         }
         sends.forEach(Request::await);
+    }
+
+    /** Where chunk k lands: its scratch slot when reducing, else its final place. */
+    private ByteBuffer target(ByteBuffer scratch, int k, int slotBytes, Range piece) {
+        return scratch != null
+                ? scratch.slice((k % WINDOW) * slotBytes, piece.length() * type.bytes())
+                : Chunks.bytes(data, type.bytes(), piece.lo(), piece.hi());
     }
 }

@@ -285,6 +285,7 @@ public final class TcpTransport implements Transport {
                     op.request().fail(cause);
                 }
             }
+            c.updateInterest(); // nothing left to write: only drain reads until close
             if (!c.goodbyeSent) {
                 try {
                     if (!midFrame) {
