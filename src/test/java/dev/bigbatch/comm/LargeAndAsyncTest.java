@@ -1,0 +1,133 @@
+package dev.bigbatch.comm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class LargeAndAsyncTest {
+    private static final int BIG = 1_000_003;
+
+    @ParameterizedTest(name = "n={0} {1}")
+    @CsvSource({"2, RING", "3, RING", "5, RING", "3, HALVING_DOUBLING", "6, HALVING_DOUBLING"})
+    void millionElementsBothAlgorithms(int n, AllreduceAlgorithm algorithm) throws Exception {
+        CommOptions options = LocalWorld.testOptions().withChunkBytes(64 << 10);
+        LocalWorld.run(n, options, comm -> {
+            int r = comm.rank();
+            FloatBuffer b = Buffers.floats(BIG, i -> r + (i % 1000));
+            comm.allreduceAsync(b, ReduceOp.SUM, algorithm).await();
+            assertEquals(-1, Buffers.firstMismatch(b, i -> n * (n - 1) / 2.0 + n * (double) (i % 1000), 0));
+            return null;
+        });
+    }
+
+    @Test
+    void zeroCopyByteBufferPath() throws Exception {
+        LocalWorld.run(4, LocalWorld.testOptions(), comm -> {
+            ByteBuffer bytes = ByteBuffer.allocateDirect(1001 * 4).order(ByteOrder.nativeOrder());
+            FloatBuffer f = bytes.asFloatBuffer();
+            for (int i = 0; i < 1001; i++) {
+                f.put(i, comm.rank() * i);
+            }
+            comm.allreduceAsync(bytes, DataType.FLOAT32, ReduceOp.SUM, AllreduceAlgorithm.RING).await();
+            assertEquals(-1, Buffers.firstMismatch(f, i -> 6.0 * i, 0));
+            return null;
+        });
+    }
+
+    @Test
+    void manyAsyncCollectivesInFlight() throws Exception {
+        int n = 5;
+        LocalWorld.run(n, LocalWorld.testOptions().withChunkBytes(1024), comm -> {
+            int r = comm.rank();
+            List<FloatBuffer> bufs = new ArrayList<>();
+            List<Work> works = new ArrayList<>();
+            for (int k = 0; k < 8; k++) {
+                int kk = k;
+                FloatBuffer b = Buffers.floats(3000 + k, i -> r * (kk + 1) + i % 5);
+                bufs.add(b);
+                works.add(comm.allreduceAsync(b, ReduceOp.SUM,
+                        k % 2 == 0 ? AllreduceAlgorithm.RING : AllreduceAlgorithm.HALVING_DOUBLING));
+            }
+            FloatBuffer bc = Buffers.floats(100, i -> r == 2 ? i : 0);
+            works.add(comm.broadcastAsync(bc, 2));
+            FloatBuffer in = Buffers.floats(10, i -> r);
+            FloatBuffer all = Buffers.floats(10 * n, i -> -1);
+            works.add(comm.allgatherAsync(in, all));
+            works.add(comm.barrierAsync());
+            // Await in reverse order: completion order is issue order regardless.
+            for (int k = works.size() - 1; k >= 0; k--) {
+                works.get(k).await();
+            }
+            for (int k = 0; k < 8; k++) {
+                int kk = k;
+                assertEquals(-1, Buffers.firstMismatch(bufs.get(k), i -> (kk + 1) * n * (n - 1) / 2.0 + n * (i % 5), 0),
+                        "async allreduce " + k);
+            }
+            assertEquals(-1, Buffers.firstMismatch(bc, i -> i, 0));
+            assertEquals(-1, Buffers.firstMismatch(all, i -> i / 10, 0));
+            return null;
+        });
+    }
+
+    @Test
+    void pointToPointRingAndLargeMessages() throws Exception {
+        int n = 4;
+        LocalWorld.run(n, LocalWorld.testOptions().withChunkBytes(4096), comm -> {
+            int r = comm.rank();
+            int right = (r + 1) % n;
+            int left = (r + n - 1) % n;
+            // Everyone sends first: sends complete without a matching receive posted (eager receipt).
+            FloatBuffer out = Buffers.floats(50_000, i -> r * 100_000 + i);
+            FloatBuffer in = Buffers.floats(50_000, i -> -1);
+            comm.send(right, out);
+            comm.recv(left, in);
+            assertEquals(-1, Buffers.firstMismatch(in, i -> left * 100_000 + i, 0));
+            // Double buffers, several in a row, then a collective still lines up.
+            for (int k = 0; k < 3; k++) {
+                comm.sendAsync(left, Buffers.doubles(k + 1, i -> r + 0.5));
+            }
+            for (int k = 0; k < 3; k++) {
+                var d = Buffers.doubles(k + 1, i -> 0);
+                comm.recv(right, d);
+                assertEquals(right + 0.5, d.get(0));
+            }
+            FloatBuffer check = Buffers.floats(1, i -> 1);
+            comm.allreduce(check, ReduceOp.SUM);
+            assertEquals(n, check.get(0));
+            return null;
+        });
+    }
+
+    @Test
+    void mismatchedCollectivesFailInsteadOfMixingData() throws Exception {
+        List<Throwable> errors = LocalWorld.run(3, LocalWorld.testOptions(), comm -> {
+            // Ranks disagree on the length: every rank must fail, none may return a result.
+            FloatBuffer b = Buffers.floats(comm.rank() == 1 ? 8 : 7, i -> 1);
+            return (Throwable) assertThrows(CommException.class,
+                    () -> comm.allreduceAsync(b, ReduceOp.SUM, AllreduceAlgorithm.RING).await());
+        });
+        for (Throwable t : errors) {
+            assertTrue(t.getMessage().contains("failed"), t.getMessage());
+        }
+    }
+
+    @Test
+    void argumentsAreValidated() throws Exception {
+        LocalWorld.run(2, LocalWorld.testOptions(), comm -> {
+            assertThrows(IllegalArgumentException.class, () -> comm.broadcastAsync(Buffers.floats(1, i -> 0), 2));
+            assertThrows(IllegalArgumentException.class, () -> comm.sendAsync(comm.rank(), Buffers.floats(1, i -> 0)));
+            assertThrows(IllegalArgumentException.class,
+                    () -> comm.allgatherAsync(Buffers.floats(2, i -> 0), Buffers.floats(3, i -> 0)));
+            return null;
+        });
+    }
+}
