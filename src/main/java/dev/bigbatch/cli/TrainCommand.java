@@ -8,7 +8,9 @@ import dev.bigbatch.optim.Sgd;
 import dev.bigbatch.schedule.ScalingRule;
 import dev.bigbatch.train.ConsoleProgress;
 import dev.bigbatch.train.DataSource;
-import dev.bigbatch.train.GradientSync;
+import dev.bigbatch.train.Checkpoints;
+import dev.bigbatch.train.Replicas;
+import dev.bigbatch.train.TrainListener;
 import dev.bigbatch.train.MetricsJsonl;
 import dev.bigbatch.train.TrainConfig;
 import dev.bigbatch.train.Trainer;
@@ -164,10 +166,26 @@ public final class TrainCommand implements Callable<Integer> {
     b.out = v;
   }
 
+  @Option(names = "--checkpoint", paramLabel = "FILE", description = "Checkpoint file (default: OUT/checkpoint.bin).")
+  Path checkpoint;
+
+  @Option(names = "--checkpoint-every", description = "Also checkpoint every N steps (0 = only at epoch ends) (default ${DEFAULT-VALUE}).", defaultValue = "0")
+  long checkpointEvery;
+
+  @Option(names = "--resume", paramLabel = "FILE", description = "Continue from this checkpoint (same settings, same worker count).")
+  Path resume;
+
+  @Option(names = "--bucket-mb", description = "Gradient bucket size for allreduce in MB (default ${DEFAULT-VALUE}).", defaultValue = "25")
+  double bucketMb;
+
+  @Option(names = "--comm-timeout", description = "Seconds a peer may stall before the job fails (default ${DEFAULT-VALUE}).", defaultValue = "30")
+  double commTimeoutSeconds;
+
   @Override
   public Integer call() {
     TrainConfig config = b.build();
-    Torch.threads(config.threads());
+    String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
+    Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
     Torch.seed(config.seed());
     DataSource.Splits data = DataSource.load(config);
     var in = new Models.InputSpec(data.train().channels(), data.train().height(), data.train().width(),
@@ -175,10 +193,19 @@ public final class TrainCommand implements Callable<Integer> {
     Model model = Models.create(config.model(), in, config.width(), config.zeroGamma());
     Optimizer opt = new Sgd(model.params(), new Sgd.Options(config.momentum(), config.weightDecay(),
         config.nesterov(), config.decayBiasAndNorm(), true));
-    MetricsJsonl metrics = new MetricsJsonl(config.out(), 1);
-    Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), GradientSync.NONE,
-        List.of(metrics, new ConsoleProgress(System.out)));
-    trainer.run();
+    Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
+    try (Replicas replicas = Cluster.join(System.getenv(), commTimeoutSeconds, (long) (bucketMb * (1 << 20)))) {
+      List<TrainListener> listeners = replicas.rank() == 0
+          ? List.of(new MetricsJsonl(config.out(), 1, resumed != null), new ConsoleProgress(System.out))
+          : List.of();
+      Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), replicas, listeners)
+          .checkpoints(new Checkpoints.Policy(checkpoint != null ? checkpoint : config.out().resolve("checkpoint.bin"),
+              checkpointEvery, true));
+      if (resumed != null) {
+        trainer.resumeFrom(resumed);
+      }
+      trainer.run();
+    }
     return 0;
   }
 }

@@ -31,6 +31,20 @@ public final class Tensors {
     return new FloatPointer(t.data_ptr_float()).capacity(n).asBuffer();
   }
 
+  /**
+   * A zero-copy native-order {@link java.nio.ByteBuffer} over a contiguous float32 tensor's storage
+   * (for the communicator's in-place allreduce). Same lifetime rule as {@link #view}.
+   */
+  public static java.nio.ByteBuffer byteView(Tensor t) {
+    view(t); // validates dtype and contiguity
+    long bytes = t.numel() * Float.BYTES;
+    if (bytes == 0) {
+      return java.nio.ByteBuffer.allocateDirect(0).order(java.nio.ByteOrder.nativeOrder());
+    }
+    return new org.bytedeco.javacpp.BytePointer(t.data_ptr_float()).capacity(bytes).asByteBuffer()
+        .order(java.nio.ByteOrder.nativeOrder());
+  }
+
   /** A new float32 tensor of the given shape holding a copy of {@code src}'s remaining floats. */
   public static Tensor fromFloats(FloatBuffer src, long... shape) {
     Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Float), null);

@@ -7,6 +7,22 @@ package dev.bigbatch.model;
 public final class ForwardContext {
   private boolean training = true;
   private int bnGroupSize;
+  private final java.util.List<GhostBatchNorm> norms = new java.util.ArrayList<>();
+
+  void register(GhostBatchNorm bn) {
+    norms.add(bn);
+  }
+
+  /**
+   * Ends a training step for the running statistics: every BN layer sets its running mean/variance
+   * to the average over all n-slices seen since the last commit of the per-slice updates
+   * (1 − m)·running + m·slice statistic. Call once per optimizer step, after all chunks.
+   */
+  public void commitStatistics() {
+    for (GhostBatchNorm bn : norms) {
+      bn.commitStatistics();
+    }
+  }
 
   public boolean training() {
     return training;

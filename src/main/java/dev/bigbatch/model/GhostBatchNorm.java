@@ -13,6 +13,11 @@ import org.bytedeco.pytorch.global.torch;
  * updated per slice and averaged over the slices, which equals averaging the workers' running
  * statistics. In evaluation the running statistics are used.
  *
+ * <p>Running statistics are updated once per <em>step</em>, not per forward call: a step may run the
+ * k workers in several chunks, and each slice's update (1 − m)·running + m·statistic starts from the
+ * value at the start of the step; {@link ForwardContext#commitStatistics()} then stores the average
+ * over all slices. So chunking changes memory use, never results.
+ *
  * <p>Implementation: the k slices are moved into the channel dimension ({@code [n, k·C, …]}) so one
  * native batch-norm call computes all k·C statistics; γ and β are shared by repeating them k times,
  * so their gradients sum over the slices.
@@ -37,6 +42,34 @@ final class GhostBatchNorm {
     this.bias = reg.param(name + ".bias", Init.zeros(channels));
     this.runningMean = reg.buffer(name + ".running_mean", Init.zeros(channels));
     this.runningVar = reg.buffer(name + ".running_var", Init.ones(channels));
+    ctx.register(this);
+  }
+
+  private Tensor pendingMean;
+  private Tensor pendingVar;
+  private long pendingSlices;
+
+  void commitStatistics() {
+    if (pendingSlices == 0) {
+      return;
+    }
+    try (NoGradGuard g = new NoGradGuard()) {
+      runningMean.copy_(pendingMean.div(new org.bytedeco.pytorch.Scalar(pendingSlices)));
+      runningVar.copy_(pendingVar.div(new org.bytedeco.pytorch.Scalar(pendingSlices)));
+    }
+    pendingMean = null;
+    pendingVar = null;
+    pendingSlices = 0;
+  }
+
+  private void accumulate(Tensor meanK, Tensor varK, long k) {
+    try (NoGradGuard g = new NoGradGuard()) {
+      Tensor m = meanK.view(k, channels).sum(0);
+      Tensor v = varK.view(k, channels).sum(0);
+      pendingMean = pendingMean == null ? m : pendingMean.add_(m);
+      pendingVar = pendingVar == null ? v : pendingVar.add_(v);
+    }
+    pendingSlices += k;
   }
 
   Tensor forward(Tensor x) {
@@ -51,22 +84,22 @@ final class GhostBatchNorm {
           "batch of " + batch + " is not a whole number of BN groups of " + n);
     }
     long k = batch / n;
-    if (k == 1) {
-      return torch.batch_norm(x, opt(weight), opt(bias), opt(runningMean), opt(runningVar),
-          true, MOMENTUM, EPS, false);
-    }
-    long[] shape = Tensors.shape(x);
-    // [k·n, C, *] -> [n, k·C, L]: slice s of the batch becomes channels s·C .. s·C+C-1.
-    Tensor grouped = x.reshape(k, n, channels, -1).transpose(0, 1).reshape(n, k * channels, -1);
+    // Each slice updates its own copy of the step-start running statistics (see commitStatistics).
     Tensor meanK = runningMean.repeat(k);
     Tensor varK = runningVar.repeat(k);
-    Tensor y = torch.batch_norm(grouped, opt(weight.repeat(k)), opt(bias.repeat(k)),
-        opt(meanK), opt(varK), true, MOMENTUM, EPS, false);
-    try (NoGradGuard g = new NoGradGuard()) {
-      runningMean.copy_(meanK.view(k, channels).mean(0));
-      runningVar.copy_(varK.view(k, channels).mean(0));
+    Tensor y;
+    if (k == 1) {
+      y = torch.batch_norm(x, opt(weight), opt(bias), opt(meanK), opt(varK), true, MOMENTUM, EPS, false);
+    } else {
+      long[] shape = Tensors.shape(x);
+      // [k·n, C, *] -> [n, k·C, L]: slice s of the batch becomes channels s·C .. s·C+C-1.
+      Tensor grouped = x.reshape(k, n, channels, -1).transpose(0, 1).reshape(n, k * channels, -1);
+      y = torch.batch_norm(grouped, opt(weight.repeat(k)), opt(bias.repeat(k)),
+          opt(meanK), opt(varK), true, MOMENTUM, EPS, false)
+          .reshape(n, k, channels, -1).transpose(0, 1).reshape(shape);
     }
-    return y.reshape(n, k, channels, -1).transpose(0, 1).reshape(shape);
+    accumulate(meanK, varK, k);
+    return y;
   }
 
   private static TensorOptional opt(Tensor t) {

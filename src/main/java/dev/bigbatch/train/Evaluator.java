@@ -21,6 +21,10 @@ public final class Evaluator {
 
   private static final int BATCH = 500;
 
+  private int mine(int part, int parts) {
+    return Math.max(0, (data.size() - part + parts - 1) / parts);
+  }
+
   private final BatchDecoder decoder;
   private final ImageDataset data;
 
@@ -30,17 +34,30 @@ public final class Evaluator {
   }
 
   public Result evaluate(Model model) {
+    double[] sums = partialSums(model, 0, 1);
+    return new Result(sums[0] / sums[2], sums[1] / sums[2]);
+  }
+
+  /**
+   * Loss sum, correct count and example count over the examples i with i mod parts == part (so
+   * replicas can split the test set and add their sums).
+   */
+  public double[] partialSums(Model model, int part, int parts) {
+    int mine = mine(part, parts);
+    if (mine == 0) {
+      return new double[] {0, 0, 0};
+    }
     boolean wasTraining = model.context().training();
     model.context().training(false);
     double lossSum = 0;
     long correct = 0;
-    java.nio.FloatBuffer buffer = BatchDecoder.allocate(Math.min(BATCH, data.size()) * data.exampleSize());
+    java.nio.FloatBuffer buffer = BatchDecoder.allocate(Math.min(BATCH, mine) * data.exampleSize());
     try (NoGradGuard g = new NoGradGuard()) {
-      for (int start = 0; start < data.size(); start += BATCH) {
-        int count = Math.min(BATCH, data.size() - start);
+      for (int start = 0; start < mine; start += BATCH) {
+        int count = Math.min(BATCH, mine - start);
         int[] idx = new int[count];
         for (int i = 0; i < count; i++) {
-          idx[i] = start + i;
+          idx[i] = (start + i) * parts + part;
         }
         Batch b = decoder.decode(new IndexBatch(0, 0, idx), buffer);
         try (PointerScope s = Memory.scope()) {
@@ -54,6 +71,6 @@ public final class Evaluator {
     } finally {
       model.context().training(wasTraining);
     }
-    return new Result(lossSum / data.size(), (double) correct / data.size());
+    return new double[] {lossSum, correct, mine};
   }
 }

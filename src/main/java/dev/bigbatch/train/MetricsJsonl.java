@@ -26,12 +26,18 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
 
   /** @param stepEvery write every n-th step (1 = all) */
   public MetricsJsonl(Path dir, int stepEvery) {
+    this(dir, stepEvery, false);
+  }
+
+  /** @param append keep earlier lines (a resumed run continues its metrics file) */
+  public MetricsJsonl(Path dir, int stepEvery, boolean append) {
     this.dir = dir;
     this.stepEvery = Math.max(1, stepEvery);
     try {
       Files.createDirectories(dir);
       out = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+          StandardOpenOption.CREATE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write metrics to " + dir + ": " + e.getMessage(), e);
     }

@@ -4,6 +4,7 @@ import dev.bigbatch.data.Augmentation;
 import dev.bigbatch.data.Batch;
 import dev.bigbatch.data.DistributedSampler;
 import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.data.IndexBatch;
 import dev.bigbatch.data.Normalization;
 import dev.bigbatch.data.Prefetcher;
 import dev.bigbatch.engine.Memory;
@@ -11,39 +12,53 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.schedule.LrSchedule;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Synchronous data-parallel SGD over k workers of n examples each. In one process the k workers are
- * virtual: each step's global batch of k·n examples is processed in chunks of
- * {@code workersPerChunk} workers, BN statistics are per n-slice, and each chunk's loss is scaled by
- * chunk/(k·n) so the accumulated gradient is the mean over the global batch (Goyal remark 3).
+ * Synchronous data-parallel SGD over k workers of n examples each, spread over the processes of
+ * {@link Replicas} (each holds k/P workers; one process holds all k as virtual workers). Per step:
+ * learning rate for this step, forward/backward of the local workers ({@link VirtualWorkers}, loss
+ * normalised by k·n), gradient sum over replicas, optimizer step. BN statistics are per n-slice;
+ * running statistics are averaged over replicas before evaluation and checkpoints.
  */
 public final class Trainer {
+  /** How often (steps) replicas compare parameter checksums. */
+  public static final int CHECK_EVERY_STEPS = 50;
+
   private final TrainConfig config;
   private final Model model;
   private final Optimizer optimizer;
   private final ImageDataset train;
   private final Evaluator evaluator;
   private final Normalization norm;
-  private final GradientSync sync;
+  private final Replicas replicas;
   private final List<TrainListener> listeners;
   private final DistributedSampler sampler;
   private final LrSchedule schedule;
   private final long totalSteps;
+  private final int localWorkers;
+  private Checkpoints.Policy checkpoints = Checkpoints.Policy.NONE;
+  private long startStep;
 
   public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
-      GradientSync sync, List<TrainListener> listeners) {
+      Replicas replicas, List<TrainListener> listeners) {
+    if (config.workers() % replicas.size() != 0) {
+      throw new IllegalArgumentException("--workers " + config.workers() + " is not a multiple of the "
+          + replicas.size() + " processes");
+    }
     this.config = config;
     this.model = model;
     this.optimizer = optimizer;
     this.train = train;
     this.norm = Normalization.fromData(train);
     this.evaluator = new Evaluator(test, norm);
-    this.sync = sync;
+    this.replicas = replicas;
     this.listeners = List.copyOf(listeners);
+    this.localWorkers = config.workers() / replicas.size();
     this.sampler = new DistributedSampler(train.size(), config.workers(), config.perWorkerBatch(), config.seed());
     this.schedule = Recipe.schedule(config, sampler.stepsPerEpoch());
     this.totalSteps = Recipe.totalSteps(config, sampler.stepsPerEpoch());
@@ -57,31 +72,65 @@ public final class Trainer {
     return sampler.stepsPerEpoch();
   }
 
+  public long totalSteps() {
+    return totalSteps;
+  }
+
+  /** Saves checkpoints as the policy says (rank 0 writes; all ranks average BN buffers first). */
+  public Trainer checkpoints(Checkpoints.Policy policy) {
+    this.checkpoints = policy;
+    return this;
+  }
+
+  /** Continues from a checkpoint instead of rank 0's initial parameters. */
+  public Trainer resumeFrom(Checkpoints.State state) {
+    state.applyTo(config, model, optimizer);
+    this.startStep = state.nextStep();
+    return this;
+  }
+
   /** Trains to the end and returns the last epoch's metrics. */
   public EpochMetrics run() {
     int spe = sampler.stepsPerEpoch();
     long endEpoch = (totalSteps + spe - 1) / spe;
     Augmentation aug = config.augment() ? new Augmentation(2, true) : Augmentation.NONE;
     listeners.forEach(l -> l.onStart(config, model.describe(), spe, totalSteps));
+    if (startStep == 0) {
+      replicas.broadcastFromRankZero(model);
+    }
+    GradientSync sync = replicas.gradientSync(model);
     model.context().training(true);
-    model.context().bnGroupSize(config.perWorkerBatch());
     EpochMetrics last = null;
-    try (Prefetcher data = new Prefetcher(train, norm, aug, config.seed(), 4, sampler.globalBatches(0, 0, endEpoch))) {
+    Iterator<IndexBatch> plan = localPart(sampler.globalBatches(startStep / spe, (int) (startStep % spe), endEpoch));
+    try (Prefetcher data = new Prefetcher(train, norm, aug, config.seed(), 4, plan)) {
       EpochStats stats = new EpochStats();
-      for (long step = 0; step < totalSteps; step++) {
+      for (long step = startStep; step < totalSteps; step++) {
         double lr = schedule.lrAt(step);
         long t0 = System.nanoTime();
         Batch batch = data.next();
         stats.dataWaitNanos += System.nanoTime() - t0;
-        double loss = trainStep(batch, lr, stats);
+        double loss = trainStep(batch, step, lr, sync, stats);
         data.recycle(batch); // its floats were copied into a tensor; the buffer can take a later batch
         double seconds = (System.nanoTime() - t0) / 1e9;
-        stats.add(batch.count(), seconds);
-        StepMetrics sm = new StepMetrics(step, batch.epoch(), batch.stepInEpoch(), spe, loss, lr, batch.count(), seconds);
+        stats.add((long) batch.count() * replicas.size(), seconds);
+        StepMetrics sm = new StepMetrics(step, batch.epoch(), batch.stepInEpoch(), spe, loss, lr,
+            (long) config.globalBatch(), seconds);
         listeners.forEach(l -> l.onStep(sm));
-        if (batch.stepInEpoch() == spe - 1 || step == totalSteps - 1) {
+        boolean epochEnd = batch.stepInEpoch() == spe - 1 || step == totalSteps - 1;
+        if ((step + 1) % CHECK_EVERY_STEPS == 0 || step == totalSteps - 1) {
+          replicas.checkIdentical(model, step);
+        }
+        if (epochEnd) {
           last = endEpoch(batch.epoch(), stats);
           stats = new EpochStats();
+        }
+        if (checkpoints.due(step + 1, epochEnd, totalSteps)) {
+          if (!epochEnd) {
+            replicas.averageBuffers(model);
+          }
+          if (replicas.rank() == 0) {
+            Checkpoints.save(checkpoints.path(), Checkpoints.State.capture(config, model, optimizer, step + 1));
+          }
         }
       }
     } catch (InterruptedException e) {
@@ -97,32 +146,53 @@ public final class Trainer {
     return result;
   }
 
-  /** One synchronous SGD step on a global batch; returns the mean loss over the batch. */
-  private double trainStep(Batch batch, double lr, EpochStats stats) {
+  /** Restricts the global plan to this replica's workers: a contiguous slice of each global batch. */
+  private Iterator<IndexBatch> localPart(Iterator<IndexBatch> global) {
+    int slice = localWorkers * config.perWorkerBatch();
+    int from = replicas.rank() * slice;
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return global.hasNext();
+      }
+
+      @Override
+      public IndexBatch next() {
+        IndexBatch b = global.next();
+        return new IndexBatch(b.epoch(), b.stepInEpoch(), Arrays.copyOfRange(b.indices(), from, from + slice));
+      }
+    };
+  }
+
+  /** One synchronous SGD step; returns the mean loss over the global batch. */
+  private double trainStep(Batch batch, long step, double lr, GradientSync sync, EpochStats stats) {
     int n = config.perWorkerBatch();
-    int k = config.workers();
-    int global = k * n;
     try (PointerScope scope = Memory.scope()) {
       Optimizer.zeroGrad(optimizer.params());
-      Tensor images = Tensors.fromFloats(batch.images(), global, train.channels(), train.height(), train.width());
+      Tensor images = Tensors.fromFloats(batch.images(), batch.count(), train.channels(), train.height(), train.width());
       Tensor labels = Tensors.fromLongs(batch.labels());
-      VirtualWorkers.Result r = VirtualWorkers.forwardBackward(model, images, labels, n, k, config.workersPerChunk());
-      double lossSum = r.loss();
-      stats.correct += r.correct();
-      if (!Double.isFinite(lossSum)) {
-        throw new DivergedException(batch.epoch() * sampler.stepsPerEpoch() + batch.stepInEpoch(), lossSum, lr);
+      VirtualWorkers.Result r = VirtualWorkers.forwardBackward(model, images, labels, n, localWorkers,
+          config.workersPerChunk(), config.workers());
+      double[] lossAndCorrect = {r.loss(), r.correct()};
+      replicas.sum(lossAndCorrect);
+      double loss = lossAndCorrect[0];
+      if (!Double.isFinite(loss)) {
+        throw new DivergedException(step, loss, lr);
       }
       sync.synchronize(optimizer.params());
       optimizer.step(lr);
-      stats.lossSum += lossSum * global;
-      return lossSum;
+      stats.correct += (long) lossAndCorrect[1];
+      stats.lossSum += loss * config.globalBatch();
+      return loss;
     }
   }
 
   private EpochMetrics endEpoch(long epoch, EpochStats s) {
-    Evaluator.Result test = evaluator.evaluate(model);
-    EpochMetrics m = new EpochMetrics(epoch, s.lossSum / s.examples, (double) s.correct / s.examples, test.loss(),
-        test.accuracy(), s.examples / s.seconds, s.dataWaitNanos / 1e9, s.seconds);
+    replicas.averageBuffers(model);
+    double[] sums = evaluator.partialSums(model, replicas.rank(), replicas.size());
+    replicas.sum(sums);
+    EpochMetrics m = new EpochMetrics(epoch, s.lossSum / s.examples, (double) s.correct / s.examples,
+        sums[0] / sums[2], sums[1] / sums[2], s.examples / s.seconds, s.dataWaitNanos / 1e9, s.seconds);
     listeners.forEach(l -> l.onEpoch(m));
     return m;
   }
@@ -134,7 +204,7 @@ public final class Trainer {
     double seconds;
     long dataWaitNanos;
 
-    void add(int count, double stepSeconds) {
+    void add(long count, double stepSeconds) {
       examples += count;
       seconds += stepSeconds;
     }

@@ -22,9 +22,20 @@ public final class VirtualWorkers {
 
   /** Accumulates gradients into the model's parameters; the caller zeroes them first. */
   public static Result forwardBackward(Model model, Tensor images, Tensor labels, int n, int k, int workersPerChunk) {
-    long global = (long) k * n;
-    if (images.size(0) != global || labels.size(0) != global) {
-      throw new IllegalArgumentException("expected " + global + " examples (k=" + k + " × n=" + n + "), got " + images.size(0));
+    return forwardBackward(model, images, labels, n, k, workersPerChunk, k);
+  }
+
+  /**
+   * The local part of a job with {@code totalWorkers} workers: this process holds {@code k} of them.
+   * Losses are normalised by totalWorkers·n, so summing the replicas' gradients gives the global mean.
+   * The returned loss is this process' share of the global mean loss.
+   */
+  public static Result forwardBackward(Model model, Tensor images, Tensor labels, int n, int k, int workersPerChunk,
+      int totalWorkers) {
+    long local = (long) k * n;
+    long global = (long) totalWorkers * n;
+    if (images.size(0) != local || labels.size(0) != local) {
+      throw new IllegalArgumentException("expected " + local + " examples (k=" + k + " × n=" + n + "), got " + images.size(0));
     }
     model.context().bnGroupSize(n);
     double loss = 0;
@@ -41,6 +52,7 @@ public final class VirtualWorkers {
         correct += logits.argmax(new LongOptional(1), false).eq(y).sum().item_long();
       }
     }
+    model.context().commitStatistics();
     return new Result(loss, correct);
   }
 }

@@ -39,6 +39,7 @@ class GhostBatchNormTest {
     Tensor weights = torch.randn(new long[] {k * n, c, 3, 3}, new TensorOptions(ScalarType.Float));
     Tensor y = bn.forward(x);
     y.mul(weights).sum().backward();
+    ctx.commitStatistics();
     float[] gammaGrad = Tensors.toFloats(gamma.grad());
     float[] betaGrad = Tensors.toFloats(beta.grad());
 

@@ -25,7 +25,7 @@ class TrainerTest {
     Model m = Models.create(c.model(), new Models.InputSpec(train.channels(), train.height(), train.width(),
         train.numClasses()), c.width(), c.zeroGamma());
     Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
-    return new Trainer(c, m, sgd, train, test, GradientSync.NONE, ls);
+    return new Trainer(c, m, sgd, train, test, Replicas.single(), ls);
   }
 
   private static TrainConfig.Builder tiny(Path out) {

@@ -72,6 +72,7 @@ class VirtualWorkersTest {
       worker.context().bnGroupSize(0);
       Tensor loss = torch.cross_entropy(worker.forward(x.narrow(0, (long) w * N, N)), y.narrow(0, (long) w * N, N));
       loss.backward();
+      worker.context().commitStatistics();
       lossSum += loss.item_double();
       List<float[]> g = grads(worker);
       List<float[]> b = new ArrayList<>();
@@ -124,6 +125,12 @@ class VirtualWorkersTest {
     for (int i = 0; i < a.size(); i++) {
       assertArrayEquals(a.get(i), b.get(i), 1e-5f);
       assertArrayEquals(a.get(i), c.get(i), 1e-5f);
+    }
+    // Running statistics too: one update per step, averaged over the k slices, however chunked.
+    for (int i = 0; i < whole.buffers().size(); i++) {
+      float[] w = Tensors.toFloats(whole.buffers().get(i).value());
+      assertArrayEquals(w, Tensors.toFloats(oneByOne.buffers().get(i).value()), 1e-5f, whole.buffers().get(i).name());
+      assertArrayEquals(w, Tensors.toFloats(pairs.buffers().get(i).value()), 1e-5f, whole.buffers().get(i).name());
     }
     Optimizer.zeroGrad(whole.params());
     for (float v : Tensors.toFloats(whole.params().get(0).value().grad())) {

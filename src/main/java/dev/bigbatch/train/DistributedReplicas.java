@@ -1,0 +1,116 @@
+package dev.bigbatch.train;
+
+import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.ReduceOp;
+import dev.bigbatch.engine.Tensors;
+import dev.bigbatch.model.Buffer;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.model.Param;
+import java.nio.DoubleBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/** Replicas in separate processes, synchronised through a {@link Communicator}. */
+public final class DistributedReplicas implements Replicas {
+  private final Communicator comm;
+  private final long bucketBytes;
+  private final AutoCloseable owned;
+
+  /** @param owned closed after the communicator (e.g. the rendezvous store rank 0 hosts), may be null */
+  public DistributedReplicas(Communicator comm, long bucketBytes, AutoCloseable owned) {
+    this.comm = comm;
+    this.bucketBytes = bucketBytes;
+    this.owned = owned;
+  }
+
+  @Override
+  public int rank() {
+    return comm.rank();
+  }
+
+  @Override
+  public int size() {
+    return comm.size();
+  }
+
+  @Override
+  public void broadcastFromRankZero(Model model) {
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (Tensor t : tensors(model, true)) {
+        comm.broadcast(Tensors.view(t), 0);
+      }
+    }
+  }
+
+  @Override
+  public GradientSync gradientSync(Model model) {
+    return new GradientBuckets(comm, model.params(), bucketBytes);
+  }
+
+  @Override
+  public void averageBuffers(Model model) {
+    List<java.nio.FloatBuffer> views = new ArrayList<>();
+    for (Buffer b : model.buffers()) {
+      views.add(Tensors.view(b.value()));
+    }
+    if (!views.isEmpty()) {
+      comm.allreduce(views, ReduceOp.MEAN);
+    }
+  }
+
+  @Override
+  public void sum(double[] values) {
+    DoubleBuffer buf = DoubleBuffer.wrap(values);
+    comm.allreduce(buf, ReduceOp.SUM);
+    buf.rewind();
+    buf.get(values);
+  }
+
+  /** Compares a float64 checksum (sum and sum of squares of all parameters) across replicas. */
+  @Override
+  public void checkIdentical(Model model, long step) {
+    double[] mine = new double[2];
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (Param p : model.params()) {
+        mine[0] += p.value().sum().item_double();
+        mine[1] += p.value().square().sum().item_double();
+      }
+    }
+    DoubleBuffer all = DoubleBuffer.allocate(2 * size());
+    comm.allgather(DoubleBuffer.wrap(mine), all);
+    for (int r = 0; r < size(); r++) {
+      if (all.get(2 * r) != all.get(0) || all.get(2 * r + 1) != all.get(1)) {
+        throw new ReplicaDriftException(String.format(Locale.ROOT,
+            "replica drift at step %d: rank %d's parameter checksum (%.17g, %.17g) differs from rank 0's (%.17g, %.17g)",
+            step, r, all.get(2 * r), all.get(2 * r + 1), all.get(0), all.get(1)));
+      }
+    }
+  }
+
+  private static List<Tensor> tensors(Model model, boolean withBuffers) {
+    List<Tensor> out = new ArrayList<>();
+    model.params().forEach(p -> out.add(p.value()));
+    if (withBuffers) {
+      model.buffers().forEach(b -> out.add(b.value()));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    try {
+      comm.close();
+    } finally {
+      if (owned != null) {
+        try {
+          owned.close();
+        } catch (Exception e) {
+          throw new IllegalStateException("closing " + owned + ": " + e.getMessage(), e);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.bigbatch.train;
+
+import dev.bigbatch.model.Model;
+
+/**
+ * The replicas of a data-parallel job as the trainer sees them: one per process. A single process
+ * ({@link #single()}) simulates all k workers itself and needs no communication.
+ */
+public interface Replicas extends AutoCloseable {
+  int rank();
+
+  int size();
+
+  /** Makes every replica start from rank 0's parameters and buffers. */
+  void broadcastFromRankZero(Model model);
+
+  /** The gradient synchronisation for this model's parameters (sum over replicas). */
+  GradientSync gradientSync(Model model);
+
+  /** Averages BN running statistics over the replicas (before evaluation and checkpoints). */
+  void averageBuffers(Model model);
+
+  /** Element-wise sum of {@code values} over the replicas, in place. */
+  void sum(double[] values);
+
+  /** Throws {@link ReplicaDriftException} if the replicas' parameters are not bit-identical. */
+  void checkIdentical(Model model, long step);
+
+  @Override
+  void close();
+
+  /** One process that simulates every worker. */
+  static Replicas single() {
+    return new Replicas() {
+      @Override
+      public int rank() {
+        return 0;
+      }
+
+      @Override
+      public int size() {
+        return 1;
+      }
+
+      @Override
+      public void broadcastFromRankZero(Model model) {}
+
+      @Override
+      public GradientSync gradientSync(Model model) {
+        return GradientSync.NONE;
+      }
+
+      @Override
+      public void averageBuffers(Model model) {}
+
+      @Override
+      public void sum(double[] values) {}
+
+      @Override
+      public void checkIdentical(Model model, long step) {}
+
+      @Override
+      public void close() {}
+    };
+  }
+}

@@ -1,0 +1,127 @@
+package dev.bigbatch.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.bigbatch.comm.CommOptions;
+import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.WorldSpec;
+import dev.bigbatch.comm.net.JobSecret;
+import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
+import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.engine.Tensors;
+import dev.bigbatch.engine.Torch;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.model.Models;
+import dev.bigbatch.optim.Sgd;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * K replicas over real TCP (one thread per rank) with per-worker batch n must end with the same
+ * parameters as one process simulating all k workers (same seed, same data order), as in PyTorch's
+ * {@code _test_DDP_niter}. Ranks start from different random inits to prove the broadcast.
+ */
+class DistributedEquivalenceTest {
+  static final ImageDataset TRAIN = TinyData.make(96, 1, 8, 4, 21);
+  static final ImageDataset TEST = TinyData.make(40, 1, 8, 4, 22);
+
+  static TrainConfig config(int workers, Path out) {
+    TrainConfig.Builder b = TrainConfig.builder();
+    b.model = "resnet8";
+    b.width = 4;
+    b.perWorkerBatch = 4;
+    b.workers = workers;
+    b.workersPerChunk = 2;
+    b.epochs = 2; // 96 / (k·4) steps per epoch → ≥ 8 steps in all
+    b.warmupEpochs = 0.5;
+    b.baseBatch = 16;
+    b.out = out;
+    return b.build();
+  }
+
+  static Model model(long seed) {
+    Torch.seed(seed);
+    return Models.create("resnet8", new Models.InputSpec(1, 8, 8, 4), 4, true);
+  }
+
+  static Sgd sgd(Model m, TrainConfig c) {
+    return new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+  }
+
+  @ParameterizedTest(name = "K={0} processes, k={1} workers")
+  @CsvSource({"2, 4", "3, 3", "3, 6"})
+  void replicasEqualOneProcessWithVirtualWorkers(int processes, int workers, @TempDir Path dir) throws Exception {
+    TrainConfig c = config(workers, dir);
+    Model single = model(c.seed());
+    EpochMetrics singleLast = new Trainer(c, single, sgd(single, c), TRAIN, TEST, Replicas.single(), List.of()).run();
+
+    List<Model> models = new ArrayList<>();
+    for (int r = 0; r < processes; r++) {
+      models.add(model(r == 0 ? c.seed() : 1000 + r)); // only rank 0's init may matter
+    }
+    int port = freePort();
+    JobSecret secret = JobSecret.of("equivalence-test");
+    ExecutorService pool = Executors.newFixedThreadPool(processes);
+    List<Future<EpochMetrics>> results = new ArrayList<>();
+    for (int r = 0; r < processes; r++) {
+      int rank = r;
+      results.add(pool.submit(() -> {
+        WorldSpec world = new WorldSpec(rank, processes);
+        CommOptions opts = CommOptions.defaults().withTimeout(Duration.ofSeconds(20));
+        TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
+            Duration.ofSeconds(20));
+        try (Replicas replicas = new DistributedReplicas(Communicator.connect(world, rdv, secret, opts), 1024, rdv)) {
+          Model m = models.get(rank);
+          return new Trainer(c, m, sgd(m, c), TRAIN, TEST, replicas, List.of()).run();
+        }
+      }));
+    }
+    List<EpochMetrics> metrics = new ArrayList<>();
+    for (Future<EpochMetrics> f : results) {
+      metrics.add(f.get());
+    }
+    pool.shutdown();
+
+    for (int r = 0; r < processes; r++) {
+      Model m = models.get(r);
+      for (int i = 0; i < single.params().size(); i++) {
+        float[] expected = Tensors.toFloats(single.params().get(i).value());
+        float[] actual = Tensors.toFloats(m.params().get(i).value());
+        assertClose(expected, actual, "rank " + r + " " + single.params().get(i).name());
+      }
+      for (int i = 0; i < single.buffers().size(); i++) {
+        assertClose(Tensors.toFloats(single.buffers().get(i).value()), Tensors.toFloats(m.buffers().get(i).value()),
+            "rank " + r + " " + single.buffers().get(i).name());
+      }
+      assertEquals(singleLast.testAccuracy(), metrics.get(r).testAccuracy(), 1e-9);
+      assertEquals(singleLast.trainLoss(), metrics.get(r).trainLoss(), 1e-5);
+    }
+  }
+
+  static void assertClose(float[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length, what);
+    for (int j = 0; j < expected.length; j++) {
+      double tol = 1e-5 * Math.max(1.0, Math.abs(expected[j]));
+      if (Math.abs(expected[j] - actual[j]) > tol) {
+        throw new AssertionError(what + "[" + j + "]: expected " + expected[j] + " but was " + actual[j]);
+      }
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
