@@ -43,6 +43,7 @@ public final class Trainer {
   private final int localWorkers;
   private Checkpoints.Policy checkpoints = Checkpoints.Policy.NONE;
   private long startStep;
+  private long stopAfter = Long.MAX_VALUE;
 
   public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
       Replicas replicas, List<TrainListener> listeners) {
@@ -82,6 +83,12 @@ public final class Trainer {
     return this;
   }
 
+  /** Stops (as if preempted) once {@code steps} steps are done; for tests and preemption drills. */
+  public Trainer stopAfter(long steps) {
+    this.stopAfter = steps;
+    return this;
+  }
+
   /** Continues from a checkpoint instead of rank 0's initial parameters. */
   public Trainer resumeFrom(Checkpoints.State state) {
     state.applyTo(config, model, optimizer);
@@ -104,7 +111,7 @@ public final class Trainer {
     Iterator<IndexBatch> plan = localPart(sampler.globalBatches(startStep / spe, (int) (startStep % spe), endEpoch));
     try (Prefetcher data = new Prefetcher(train, norm, aug, config.seed(), 4, plan)) {
       EpochStats stats = new EpochStats();
-      for (long step = startStep; step < totalSteps; step++) {
+      for (long step = startStep; step < Math.min(totalSteps, stopAfter); step++) {
         double lr = schedule.lrAt(step);
         long t0 = System.nanoTime();
         Batch batch = data.next();

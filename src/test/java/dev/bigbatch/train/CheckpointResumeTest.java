@@ -1,0 +1,105 @@
+package dev.bigbatch.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bigbatch.engine.Tensors;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.optim.Sgd;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A run stopped at a checkpoint and resumed must end exactly where an uninterrupted run ends. */
+class CheckpointResumeTest {
+  private static TrainConfig config(Path out, double epochs) {
+    TrainConfig.Builder b = TrainConfig.builder();
+    b.model = "resnet8";
+    b.width = 4;
+    b.perWorkerBatch = 4;
+    b.workers = 4;
+    b.workersPerChunk = 2;
+    b.epochs = epochs;
+    b.warmupEpochs = 0.5;
+    b.baseBatch = 16;
+    b.out = out;
+    return b.build();
+  }
+
+  private static Trainer trainer(TrainConfig c, Model m) {
+    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+    return new Trainer(c, m, sgd, DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST, Replicas.single(),
+        List.of());
+  }
+
+  @Test
+  void resumedRunEqualsUninterruptedRun(@TempDir Path dir) {
+    TrainConfig c = config(dir, 3); // 6 steps per epoch, 18 steps
+    Model straight = DistributedEquivalenceTest.model(c.seed());
+    trainer(c, straight).run();
+
+    // The interrupted run checkpoints every 4 steps and "dies" after step 10: the last checkpoint is at
+    // step 8, mid-epoch 2 (sampler offset 2), with momentum and the warmup position inside it.
+    Path ckpt = dir.resolve("ckpt.bin");
+    Model first = DistributedEquivalenceTest.model(c.seed());
+    trainer(c, first).checkpoints(new Checkpoints.Policy(ckpt, 4, false)).stopAfter(10).run();
+    Checkpoints.State atEight = Checkpoints.load(ckpt);
+    assertEquals(8, atEight.nextStep());
+
+    Model resumed = DistributedEquivalenceTest.model(999); // a different init: everything must come from the checkpoint
+    trainer(c, resumed).resumeFrom(atEight).run();
+    for (int i = 0; i < straight.params().size(); i++) {
+      assertArrayEquals(Tensors.toFloats(straight.params().get(i).value()),
+          Tensors.toFloats(resumed.params().get(i).value()), 1e-6f, straight.params().get(i).name());
+    }
+    for (int i = 0; i < straight.buffers().size(); i++) {
+      assertArrayEquals(Tensors.toFloats(straight.buffers().get(i).value()),
+          Tensors.toFloats(resumed.buffers().get(i).value()), 1e-6f, straight.buffers().get(i).name());
+    }
+  }
+
+  @Test
+  void corruptTruncatedOrMismatchedCheckpointsGetClearErrors(@TempDir Path dir) throws IOException {
+    TrainConfig c = config(dir, 1);
+    Model m = DistributedEquivalenceTest.model(c.seed());
+    Path ckpt = dir.resolve("c.bin");
+    trainer(c, m).checkpoints(new Checkpoints.Policy(ckpt, 0, true)).run();
+    byte[] good = Files.readAllBytes(ckpt);
+
+    byte[] flipped = good.clone();
+    flipped[good.length / 2] ^= 0x40;
+    Files.write(dir.resolve("flipped.bin"), flipped);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(dir.resolve("flipped.bin")))
+        .getMessage().contains("corrupt"));
+
+    Files.write(dir.resolve("short.bin"), java.util.Arrays.copyOf(good, good.length / 3));
+    assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(dir.resolve("short.bin")));
+
+    Files.writeString(dir.resolve("text.bin"), "hello");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(dir.resolve("text.bin")))
+        .getMessage().contains("not a bigbatch checkpoint"));
+
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(dir.resolve("absent.bin")))
+        .getMessage().contains("does not exist"));
+
+    TrainConfig.Builder other = TrainConfig.builder();
+    other.model = "resnet8";
+    other.width = 4;
+    other.perWorkerBatch = 4;
+    other.workers = 2; // a different worker count: per-worker BN and the schedule would silently change
+    other.epochs = 1;
+    other.warmupEpochs = 0.5;
+    other.baseBatch = 16;
+    other.out = dir;
+    TrainConfig mismatched = other.build();
+    Model m2 = DistributedEquivalenceTest.model(1);
+    Checkpoints.State s = Checkpoints.load(ckpt);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer(mismatched, m2).resumeFrom(s));
+    assertTrue(e.getMessage().contains("workers=4") && e.getMessage().contains("workers=2"), e.getMessage());
+  }
+}
