@@ -35,7 +35,8 @@ public final class Main {
         cmd.getErr().println("bigbatch " + name + ": error: " + e.getMessage());
         return EXIT_BAD_INPUT;
       }
-      if (e instanceof DivergedException) {
+      if (e instanceof DivergedException || e instanceof dev.bigbatch.comm.CommException
+          || e instanceof dev.bigbatch.train.ReplicaDriftException || e instanceof IllegalStateException) {
         cmd.getErr().println("bigbatch " + name + ": error: " + e.getMessage());
         return EXIT_FAILURE;
       }
