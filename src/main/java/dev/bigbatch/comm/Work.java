@@ -17,7 +17,8 @@ public final class Work {
     /**
      * Blocks until the operation finished and its result is in the caller's buffers.
      *
-     * @throws PeerFailureException if a peer failed (naming it); nothing was written to the caller's buffers
+     * @throws PeerFailureException if a peer failed (naming it). Typed buffers (FloatBuffer, DoubleBuffer)
+     *     are then left exactly as they were; the in-place ByteBuffer allreduce may hold partial sums.
      * @throws CommException for other communication failures
      */
     public void await() {

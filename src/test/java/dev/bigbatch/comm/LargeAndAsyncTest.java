@@ -121,6 +121,32 @@ class LargeAndAsyncTest {
     }
 
     @Test
+    void ranksMayCloseAtDifferentTimes() throws Exception {
+        // Rank 0 leaves right after the barrier; ranks 1 and 2 keep talking for a while, then leave.
+        LocalWorld.run(3, LocalWorld.testOptions().withTimeout(java.time.Duration.ofMillis(600)), comm -> {
+            comm.barrier();
+            if (comm.rank() == 0) {
+                return null;
+            }
+            try {
+                Thread.sleep(1500); // longer than the timeout: silence after goodbye is not a failure
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            int other = 3 - comm.rank();
+            FloatBuffer out = Buffers.floats(10, i -> comm.rank());
+            FloatBuffer in = Buffers.floats(10, i -> -1);
+            comm.send(other, out);
+            comm.recv(other, in);
+            assertEquals(-1, Buffers.firstMismatch(in, i -> other, 0));
+            // Talking to a rank that has left fails fast, naming it.
+            PeerFailureException e = assertThrows(PeerFailureException.class, () -> comm.send(0, out));
+            assertEquals(0, e.peerRank());
+            return null;
+        });
+    }
+
+    @Test
     void argumentsAreValidated() throws Exception {
         LocalWorld.run(2, LocalWorld.testOptions(), comm -> {
             assertThrows(IllegalArgumentException.class, () -> comm.broadcastAsync(Buffers.floats(1, i -> 0), 2));

@@ -89,7 +89,7 @@ final class Connection {
     }
 
     boolean idleForHeartbeat() {
-        return sending == null && sendQueue.isEmpty() && !goodbyeSent;
+        return sending == null && sendQueue.isEmpty() && !goodbyeSent && !goodbyeReceived;
     }
 
     boolean hasPendingReceives() {

@@ -226,6 +226,9 @@ public final class TcpTransport implements Transport {
             } catch (IOException e) {
                 failPeer(c, e);
             }
+            if (failure != null) {
+                op.request().fail(failure); // no-op if it completed; else it may be in no queue yet
+            }
         }
     }
 
@@ -245,7 +248,12 @@ public final class TcpTransport implements Transport {
                 c.onWritable(IO_BUDGET_BYTES, now);
             }
         } catch (IOException e) {
-            if (failure == null) {
+            if (failure == null && c.goodbyeReceived && !c.hasPendingReceives() && !(e instanceof Connection.AbortReceived)) {
+                // The peer said goodbye and we expect nothing more from it: a reset now is not a failure.
+                log.debug("rank {}: connection to departed rank {} ended: {}", rank, c.peer, e.toString());
+                c.eof = true;
+                key.cancel();
+            } else if (failure == null) {
                 failPeer(c, e);
             } else {
                 c.eof = true;

@@ -75,9 +75,15 @@ public class FakePeerTest {
                             CommOptions.defaults().withTimeout(TIMEOUT))) {
                 fake.write(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes()));
                 long t0 = System.nanoTime();
-                PeerFailureException e = assertThrows(PeerFailureException.class, () -> comm.allreduce(ones(10), ReduceOp.SUM));
+                FloatBuffer mine = ones(10);
+                PeerFailureException e = assertThrows(PeerFailureException.class, () -> comm.allreduce(mine, ReduceOp.SUM));
                 assertEquals(1, e.peerRank());
                 assertTrue(e.getMessage().contains("protocol violation"), e.getMessage());
+                for (int i = 0; i < 10; i++) {
+                    assertEquals(1f, mine.get(i), "a failed collective must not leave partial results in the caller's buffer");
+                }
+                // The communicator stays failed: later operations fail at once, naming the same rank.
+                assertEquals(1, assertThrows(PeerFailureException.class, () -> comm.barrier()).peerRank());
                 assertTrue(System.nanoTime() - t0 < TIMEOUT.toNanos(), "garbage must be detected before any timeout");
             }
         }
