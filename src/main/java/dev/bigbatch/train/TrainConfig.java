@@ -115,10 +115,15 @@ public record TrainConfig(
 
   @Override
   public String toString() {
+    String opt = switch (optimizer) {
+      case SGD -> String.format(Locale.ROOT, "(m=%g nesterov=%b)", momentum, nesterov);
+      case LARS -> String.format(Locale.ROOT, "(m=%g trust=%g)", momentum, trustCoefficient);
+      case LAMB -> String.format(Locale.ROOT, "(beta1=%g beta2=%g eps=%g)", beta1, beta2, eps);
+    };
     return String.format(Locale.ROOT,
-        "model=%s width=%d n=%d k=%d kn=%d optimizer=%s lr0=%g scaling=%s warmup=%s(%g epochs) decay=%s epochs=%g seed=%d",
-        model, width, perWorkerBatch, workers, globalBatch(), optimizer, baseLr, lrScaling, warmup, warmupEpochs,
-        decay, epochs, seed);
+        "model=%s width=%d n=%d k=%d kn=%d optimizer=%s%s wd=%g lr0=%g scaling=%s warmup=%s(%g epochs) decay=%s epochs=%g seed=%d",
+        model, width, perWorkerBatch, workers, globalBatch(), optimizer, opt, weightDecay, baseLr, lrScaling, warmup,
+        warmupEpochs, decay, epochs, seed);
   }
 
   /** Defaults of {@code bigbatch train}; override with {@link Builder}. */
