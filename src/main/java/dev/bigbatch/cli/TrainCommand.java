@@ -4,7 +4,7 @@ import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Optimizer;
-import dev.bigbatch.optim.Sgd;
+import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.schedule.ScalingRule;
 import dev.bigbatch.train.ConsoleProgress;
 import dev.bigbatch.train.DataSource;
@@ -36,12 +36,12 @@ public final class TrainCommand implements Callable<Integer> {
     b.dataDir = v;
   }
 
-  @Option(names = "--model", description = "resnet8 (default), resnet20, resnet56 (any 6n+2), mlp, resnet50")
+  @Option(names = "--model", description = "resnet8 (default), resnet20, resnet56 (any 6n+2), mlp, resnet50, lstm (over image rows)")
   void model(String v) {
     b.model = v;
   }
 
-  @Option(names = "--width", description = "ResNet base width / MLP width unit (default ${DEFAULT-VALUE})", defaultValue = "16")
+  @Option(names = "--width", description = "ResNet base width / MLP width unit / LSTM hidden size ÷ 8 (default ${DEFAULT-VALUE})", defaultValue = "16")
   void width(int v) {
     b.width = v;
   }
@@ -116,22 +116,47 @@ public final class TrainCommand implements Callable<Integer> {
     b.decayPower = v;
   }
 
-  @Option(names = "--momentum", description = "Momentum m (default ${DEFAULT-VALUE}).", defaultValue = "0.9")
+  @Option(names = "--optimizer", description = "sgd (default; Goyal momentum SGD), lars, lamb")
+  void optimizer(String v) {
+    b.optimizer = Enums.parse(TrainConfig.OptimizerKind.class, v, "--optimizer");
+  }
+
+  @Option(names = "--trust-coefficient", description = "LARS trust coefficient τ (default ${DEFAULT-VALUE}).", defaultValue = "0.001")
+  void trust(double v) {
+    b.trustCoefficient = v;
+  }
+
+  @Option(names = "--beta1", description = "LAMB first-moment decay β1 (default ${DEFAULT-VALUE}).", defaultValue = "0.9")
+  void beta1(double v) {
+    b.beta1 = v;
+  }
+
+  @Option(names = "--beta2", description = "LAMB second-moment decay β2 (default ${DEFAULT-VALUE}).", defaultValue = "0.999")
+  void beta2(double v) {
+    b.beta2 = v;
+  }
+
+  @Option(names = "--eps", description = "LAMB ε added to sqrt(v̂) (default ${DEFAULT-VALUE}).", defaultValue = "1e-6")
+  void eps(double v) {
+    b.eps = v;
+  }
+
+  @Option(names = "--momentum", description = "Momentum m, SGD and LARS (default ${DEFAULT-VALUE}).", defaultValue = "0.9")
   void momentum(double v) {
     b.momentum = v;
   }
 
-  @Option(names = "--weight-decay", description = "Weight decay λ (default ${DEFAULT-VALUE}).", defaultValue = "5e-4")
+  @Option(names = "--weight-decay", description = "Weight decay λ (LAMB: decoupled) (default ${DEFAULT-VALUE}).", defaultValue = "5e-4")
   void wd(double v) {
     b.weightDecay = v;
   }
 
-  @Option(names = "--no-nesterov", description = "Plain momentum instead of Nesterov.")
+  @Option(names = "--no-nesterov", description = "Plain momentum instead of Nesterov (SGD only).")
   void noNesterov(boolean v) {
     b.nesterov = !v;
   }
 
-  @Option(names = "--decay-bias-and-norm", description = "Apply weight decay to biases and BN γ/β too (off in Goyal).")
+  @Option(names = "--decay-bias-and-norm", description = "Treat biases and BN γ/β like weights: weight decay (SGD) and also layer-wise adaptation (LARS/LAMB); off by default.")
   void decayAll(boolean v) {
     b.decayBiasAndNorm = v;
   }
@@ -191,8 +216,7 @@ public final class TrainCommand implements Callable<Integer> {
     var in = new Models.InputSpec(data.train().channels(), data.train().height(), data.train().width(),
         Math.max(data.train().numClasses(), data.test().numClasses()));
     Model model = Models.create(config.model(), in, config.width(), config.zeroGamma());
-    Optimizer opt = new Sgd(model.params(), new Sgd.Options(config.momentum(), config.weightDecay(),
-        config.nesterov(), config.decayBiasAndNorm(), true));
+    Optimizer opt = Optimizers.create(config.optimizerSettings(), model.params());
     Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
     try (Replicas replicas = Cluster.join(System.getenv(), commTimeoutSeconds, (long) (bucketMb * (1 << 20)))) {
       List<TrainListener> listeners = replicas.rank() == 0

@@ -1,5 +1,7 @@
 package dev.bigbatch.train;
 
+import dev.bigbatch.optim.Lars;
+import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.schedule.ScalingRule;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -34,6 +36,10 @@ public record TrainConfig(
     double weightDecay,
     boolean nesterov,
     boolean decayBiasAndNorm,
+    double trustCoefficient,
+    double beta1,
+    double beta2,
+    double eps,
     double epochs,
     long seed,
     int threads,
@@ -43,7 +49,8 @@ public record TrainConfig(
 
   public enum DataKind { FASHION_MNIST, MNIST, CIFAR10, IMAGE_FOLDER }
 
-  public enum OptimizerKind { SGD }
+  /** Momentum SGD (Goyal), LARS (You, Gitman, Ginsburg), LAMB (You et al. 2020). */
+  public enum OptimizerKind { SGD, LARS, LAMB }
 
   public enum WarmupKind { NONE, CONSTANT, GRADUAL, LEGW }
 
@@ -63,6 +70,11 @@ public record TrainConfig(
     require(weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
     require(decayFactor > 0 && decayFactor <= 1, "--decay-factor must be in (0, 1], got " + decayFactor);
     require(decayPower > 0, "--decay-power must be > 0, got " + decayPower);
+    require(trustCoefficient > 0 && Double.isFinite(trustCoefficient),
+        "--trust-coefficient must be a positive number, got " + trustCoefficient);
+    require(beta1 >= 0 && beta1 < 1, "--beta1 must be in [0, 1), got " + beta1);
+    require(beta2 >= 0 && beta2 < 1, "--beta2 must be in [0, 1), got " + beta2);
+    require(eps > 0 && Double.isFinite(eps), "--eps must be a positive number, got " + eps);
     require(trainLimit >= 0, "--train-limit must be >= 0, got " + trainLimit);
     decayEpochs = decayEpochs.clone();
     for (double e : decayEpochs) {
@@ -81,6 +93,17 @@ public record TrainConfig(
     }
   }
 
+  /** What {@link Optimizers#create} needs; the distributed trainer builds its optimizer from this too. */
+  public Optimizers.Settings optimizerSettings() {
+    Optimizers.Kind kind = switch (optimizer) {
+      case SGD -> Optimizers.Kind.SGD;
+      case LARS -> Optimizers.Kind.LARS;
+      case LAMB -> Optimizers.Kind.LAMB;
+    };
+    return new Optimizers.Settings(kind, momentum, weightDecay, nesterov, decayBiasAndNorm, trustCoefficient,
+        beta1, beta2, eps);
+  }
+
   public int globalBatch() {
     return perWorkerBatch * workers;
   }
@@ -92,10 +115,15 @@ public record TrainConfig(
 
   @Override
   public String toString() {
+    String opt = switch (optimizer) {
+      case SGD -> String.format(Locale.ROOT, "(m=%g nesterov=%b)", momentum, nesterov);
+      case LARS -> String.format(Locale.ROOT, "(m=%g trust=%g)", momentum, trustCoefficient);
+      case LAMB -> String.format(Locale.ROOT, "(beta1=%g beta2=%g eps=%g)", beta1, beta2, eps);
+    };
     return String.format(Locale.ROOT,
-        "model=%s width=%d n=%d k=%d kn=%d optimizer=%s lr0=%g scaling=%s warmup=%s(%g epochs) decay=%s epochs=%g seed=%d",
-        model, width, perWorkerBatch, workers, globalBatch(), optimizer, baseLr, lrScaling, warmup, warmupEpochs,
-        decay, epochs, seed);
+        "model=%s width=%d n=%d k=%d kn=%d optimizer=%s%s wd=%g lr0=%g scaling=%s warmup=%s(%g epochs) decay=%s epochs=%g seed=%d",
+        model, width, perWorkerBatch, workers, globalBatch(), optimizer, opt, weightDecay, baseLr, lrScaling, warmup,
+        warmupEpochs, decay, epochs, seed);
   }
 
   /** Defaults of {@code bigbatch train}; override with {@link Builder}. */
@@ -128,6 +156,10 @@ public record TrainConfig(
     public double weightDecay = 5e-4;
     public boolean nesterov = true;
     public boolean decayBiasAndNorm = false;
+    public double trustCoefficient = Lars.Options.DEFAULT_TRUST_COEFFICIENT;
+    public double beta1 = 0.9;
+    public double beta2 = 0.999;
+    public double eps = 1e-6;
     public double epochs = 4;
     public long seed = 1;
     public int threads = 0;
@@ -139,7 +171,7 @@ public record TrainConfig(
       return new TrainConfig(data, dataDir, model, width, zeroGamma, perWorkerBatch, workers, workersPerChunk,
           optimizer, baseLr, baseBatch, lrScaling, warmup, warmupEpochs,
           warmupStartLr == null ? baseLr : warmupStartLr, decay, decayEpochs, decayFactor, decayPower, momentum,
-          weightDecay, nesterov, decayBiasAndNorm, epochs, seed, threads, augment, trainLimit, out);
+          weightDecay, nesterov, decayBiasAndNorm, trustCoefficient, beta1, beta2, eps, epochs, seed, threads, augment, trainLimit, out);
     }
   }
 }

@@ -40,6 +40,14 @@ class TrainCommandTest {
       "--warmup sideways | --warmup: unknown value 'sideways'",
       "--epochs 2 --decay step --decay-epochs 3 | --decay-epochs values must lie in (0, epochs=2.0)",
       "--workers 4096 --batch-per-worker 32 --epochs 1 --warmup none | global batch 131072",
+      "--optimizer adamw | --optimizer: unknown value 'adamw'; expected one of sgd, lars, lamb",
+      "--optimizer lars --trust-coefficient 0 | --trust-coefficient must be a positive number, got 0.0",
+      "--optimizer lars --trust-coefficient -1e-3 | --trust-coefficient must be a positive number",
+      "--optimizer lamb --beta1 1 | --beta1 must be in [0, 1), got 1.0",
+      "--optimizer lamb --beta2 -0.1 | --beta2 must be in [0, 1), got -0.1",
+      "--optimizer lamb --eps 0 | --eps must be a positive number, got 0.0",
+      "--optimizer lamb --eps NaN | --eps must be a positive number, got NaN",
+      "--model lstm --width 0 | --width must be > 0",
   })
   void badFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
     String[] args = (flags.trim() + " --out " + dir.resolve("out")).split("\\s+");
