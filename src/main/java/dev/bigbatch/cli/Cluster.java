@@ -24,7 +24,7 @@ final class Cluster {
     return env.containsKey(EnvWorld.RANK) || env.containsKey("OMPI_COMM_WORLD_RANK") || env.containsKey("SLURM_PROCID");
   }
 
-  static Replicas join(Map<String, String> env, double timeoutSeconds, long bucketBytes) {
+  static Replicas join(Map<String, String> env, double timeoutSeconds, long bucketBytes, boolean overlap) {
     if (!launched(env)) {
       return Replicas.single();
     }
@@ -39,6 +39,6 @@ final class Cluster {
     }
     TcpStoreRendezvous rendezvous = TcpStoreRendezvous.fromEnv(world, secret, env, options.connectTimeout());
     Communicator comm = Communicator.connect(world, rendezvous, secret, options);
-    return new DistributedReplicas(comm, bucketBytes, rendezvous);
+    return new DistributedReplicas(comm, bucketBytes, overlap, rendezvous);
   }
 }

@@ -203,6 +203,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--bucket-mb", description = "Gradient bucket size for allreduce in MB (default ${DEFAULT-VALUE}).", defaultValue = "25")
   double bucketMb;
 
+  @Option(names = "--no-overlap", description = "Allreduce gradient buckets after backward instead of during it.")
+  boolean noOverlap;
+
   @Option(names = "--comm-timeout", description = "Seconds a peer may stall before the job fails (default ${DEFAULT-VALUE}).", defaultValue = "30")
   double commTimeoutSeconds;
 
@@ -218,7 +221,7 @@ public final class TrainCommand implements Callable<Integer> {
     Model model = Models.create(config.model(), in, config.width(), config.zeroGamma());
     Optimizer opt = Optimizers.create(config.optimizerSettings(), model.params());
     Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
-    try (Replicas replicas = Cluster.join(System.getenv(), commTimeoutSeconds, (long) (bucketMb * (1 << 20)))) {
+    try (Replicas replicas = Cluster.join(System.getenv(), commTimeoutSeconds, (long) (bucketMb * (1 << 20)), !noOverlap)) {
       List<TrainListener> listeners = replicas.rank() == 0
           ? List.of(new MetricsJsonl(config.out(), 1, resumed != null), new ConsoleProgress(System.out))
           : List.of();

@@ -179,7 +179,7 @@ public final class Trainer {
       Tensor images = Tensors.fromFloats(batch.images(), batch.count(), train.channels(), train.height(), train.width());
       Tensor labels = Tensors.fromLongs(batch.labels());
       VirtualWorkers.Result r = VirtualWorkers.forwardBackward(model, images, labels, n, localWorkers,
-          config.workersPerChunk(), config.workers());
+          config.workersPerChunk(), config.workers(), sync);
       double[] lossAndCorrect = {r.loss(), r.correct()};
       replicas.sum(lossAndCorrect);
       double loss = lossAndCorrect[0];
