@@ -31,7 +31,10 @@ import java.util.List;
  *
  * <p>Failure: if any peer dies, stalls longer than {@link CommOptions#timeout()} or violates the
  * protocol, every pending and later operation on every rank fails with a {@link PeerFailureException}
- * naming it, within about 1.25x the timeout. The communicator must then be closed.
+ * naming it, within about 1.25x the timeout. A peer that is alive but never sends what an operation
+ * waits for (it did not reach the collective: uneven step counts, a stuck loader) fails the operation after
+ * {@link CommOptions#operationTimeout()}, naming the peer this rank was waiting on. The communicator must
+ * then be closed.
  */
 public interface Communicator extends AutoCloseable {
 
@@ -70,7 +73,8 @@ public interface Communicator extends AutoCloseable {
     }
 
     private static Transport connectMesh(WorldSpec world, Rendezvous rendezvous, JobSecret secret, CommOptions options) {
-        try (TcpListener listener = TcpTransport.listen(world, options.listenHost(), secret, options.timeout())) {
+        try (TcpListener listener = TcpTransport.listen(world, options.listenHost(), secret, options.timeout(),
+                options.operationTimeout())) {
             var endpoints = rendezvous.exchangeEndpoints(world, listener.endpoint(), options.connectTimeout());
             return listener.connectMesh(endpoints, options.connectTimeout());
         }

@@ -13,7 +13,7 @@ import java.util.ArrayDeque;
  */
 final class Connection {
     /** A posted send, receive or control frame. */
-    record Op(Connection conn, boolean isSend, byte type, int tag, ByteBuffer buf, Request request) {
+    record Op(Connection conn, boolean isSend, byte type, int tag, ByteBuffer buf, Request request, long postedNanos) {
     }
 
     /** A complete message that arrived before its receive was posted. */
@@ -90,6 +90,11 @@ final class Connection {
 
     boolean idleForHeartbeat() {
         return sending == null && sendQueue.isEmpty() && !goodbyeSent && !goodbyeReceived;
+    }
+
+    /** The oldest posted receive no byte of which has arrived yet, or null. */
+    Op oldestUnstartedRecv() {
+        return incomingOp != null ? null : posted.peek();
     }
 
     boolean hasPendingReceives() {
