@@ -86,17 +86,21 @@ final class TransportCommunicator implements Communicator {
 
     private void allreduceInPlace(CollectiveContext ctx, ByteBuffer bytes, DataType type, ReduceOp op,
             AllreduceAlgorithm requested) {
-        AllreduceAlgorithm algorithm = requested == AllreduceAlgorithm.AUTO ? options.algorithm() : requested;
-        if (algorithm == AllreduceAlgorithm.AUTO) {
-            algorithm = bytes.remaining() < options.autoThresholdBytes()
-                    ? AllreduceAlgorithm.HALVING_DOUBLING : AllreduceAlgorithm.RING;
-        }
-        if (algorithm == AllreduceAlgorithm.RING) {
+        if (resolve(requested, options, bytes.remaining()) == AllreduceAlgorithm.RING) {
             new AllreduceRing(ctx, bytes, type, op).run();
         } else {
             new AllreduceHalvingDoubling(ctx, bytes, type, op).run();
         }
         Reduction.finish(type, op, size(), bytes);
+    }
+
+    /** The algorithm a call runs: the call's choice, else the options', else by size (identical on every rank). */
+    static AllreduceAlgorithm resolve(AllreduceAlgorithm requested, CommOptions options, long bytes) {
+        AllreduceAlgorithm algorithm = requested == AllreduceAlgorithm.AUTO ? options.algorithm() : requested;
+        if (algorithm != AllreduceAlgorithm.AUTO) {
+            return algorithm;
+        }
+        return bytes < options.autoThresholdBytes() ? AllreduceAlgorithm.HALVING_DOUBLING : AllreduceAlgorithm.RING;
     }
 
     @Override
