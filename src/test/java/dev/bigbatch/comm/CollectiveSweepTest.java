@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Threads-as-ranks sweep over world sizes 1..9 with closed-form expected values. Chunks are small (4 KiB)
+ * Threads-as-ranks sweep over world sizes 1..9, 12 and 16 (several folded ranks, and a larger power of two) with closed-form expected values. Chunks are small (4 KiB)
  * so that 4096 elements travel in several pipelined chunks.
  */
 class CollectiveSweepTest {
@@ -28,7 +28,7 @@ class CollectiveSweepTest {
     }
 
     @ParameterizedTest(name = "world size {0}")
-    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9})
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16})
     void allCollectivesMatchClosedForm(int n) throws Exception {
         CommOptions options = LocalWorld.testOptions().withChunkBytes(4096);
         List<List<float[]>> results = LocalWorld.run(n, options, comm -> {
