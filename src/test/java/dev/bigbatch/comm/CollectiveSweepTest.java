@@ -11,8 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Threads-as-ranks sweep over world sizes 1..9, 12 and 16 (several folded ranks, and a larger power of two) with closed-form expected values. Chunks are small (4 KiB)
- * so that 4096 elements travel in several pipelined chunks.
+ * Threads-as-ranks sweep over world sizes 1..9, 12 and 16 (several folded ranks; a deeper power of two)
+ * with closed-form expected values. Chunks are small (4 KiB) so that 4096 elements travel in several
+ * pipelined chunks.
  */
 class CollectiveSweepTest {
     private static final int[] COUNTS = {0, 1, 7, 4096};
