@@ -200,7 +200,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "FILE", description = "Continue from this checkpoint (same settings, same worker count).")
   Path resume;
 
-  @Option(names = "--bucket-mb", description = "Gradient bucket size for allreduce in MB (default ${DEFAULT-VALUE}).", defaultValue = "25")
+  @Option(names = "--bucket-mb", description = "Gradient bucket size for allreduce in MB (default: auto = "
+      + "gradient bytes / 8, between 64 KB and 25 MB, so even small models overlap several buckets with backward).",
+      defaultValue = "0")
   double bucketMb;
 
   @Option(names = "--no-overlap", description = "Allreduce gradient buckets after backward instead of during it.")
@@ -208,6 +210,17 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--comm-timeout", description = "Seconds a peer may stall before the job fails (default ${DEFAULT-VALUE}).", defaultValue = "30")
   double commTimeoutSeconds;
+
+  private long bucketBytes(Model model) {
+    if (bucketMb < 0) {
+      throw new IllegalArgumentException("--bucket-mb must be >= 0 (0 = auto), got " + bucketMb);
+    }
+    if (bucketMb > 0) {
+      return (long) (bucketMb * (1 << 20));
+    }
+    long gradBytes = model.paramCount() * Float.BYTES;
+    return Math.max(64L << 10, Math.min(25L << 20, gradBytes / 8));
+  }
 
   @Override
   public Integer call() {
@@ -221,7 +234,7 @@ public final class TrainCommand implements Callable<Integer> {
     Model model = Models.create(config.model(), in, config.width(), config.zeroGamma());
     Optimizer opt = Optimizers.create(config.optimizerSettings(), model.params());
     Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
-    try (Replicas replicas = Cluster.join(System.getenv(), commTimeoutSeconds, (long) (bucketMb * (1 << 20)), !noOverlap)) {
+    try (Replicas replicas = Cluster.join(System.getenv(), commTimeoutSeconds, bucketBytes(model), !noOverlap)) {
       List<TrainListener> listeners = replicas.rank() == 0
           ? List.of(new MetricsJsonl(config.out(), 1, resumed != null), new ConsoleProgress(System.out))
           : List.of();
