@@ -33,9 +33,10 @@ public record NoWarmupAtHighPeakLr(double maxScale) implements Rule {
     }
     double legw = WarmupShorterThanLegw.GOYAL.suggestedEpochs(c.globalBatch());
     return Optional.of(new Warning(id(), String.format(Locale.ROOT,
-        "peak LR %.4g (%s scaling of η0=%g to kn=%d, %.3g× the base) is used from step 0 without warmup; "
+        "peak LR %.4g (%s scaling of η0=%s to kn=%d, %.3g× the base) is used from step 0 without warmup; "
             + "Goyal et al. at kn=8k: 24.84%% error without warmup vs 23.74%% with gradual warmup",
-        peak, c.lrScaling().name().toLowerCase(Locale.ROOT), c.baseLr(), c.globalBatch(), peak / c.baseLr()),
-        String.format(Locale.ROOT, "--warmup gradual --warmup-epochs %.4g (LEGW length for kn=%d)", legw, c.globalBatch())));
+        peak, c.lrScaling().name().toLowerCase(Locale.ROOT), Warmups.num(c.baseLr()), c.globalBatch(), peak / c.baseLr()),
+        String.format(Locale.ROOT, "--warmup gradual --warmup-epochs %.4g (LEGW length for kn=%d)", legw, c.globalBatch())
+            + Warmups.mustFit(c, legw)));
   }
 }

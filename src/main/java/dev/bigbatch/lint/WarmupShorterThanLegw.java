@@ -42,9 +42,9 @@ public record WarmupShorterThanLegw(double referenceWarmupEpochs, long reference
     }
     return Optional.of(new Warning(id(), String.format(Locale.ROOT,
         "warmup of %.4g epochs at kn=%d is shorter than LEGW's %.4g epochs (warmup grows linearly with the batch: "
-            + "%g epochs at kn=%d, Goyal et al.)", c.warmupEpochs(), c.globalBatch(), suggested,
-        referenceWarmupEpochs, referenceBatch),
+            + "%s epochs at kn=%d, Goyal et al.)", c.warmupEpochs(), c.globalBatch(), suggested,
+        Warmups.num(referenceWarmupEpochs), referenceBatch),
         String.format(Locale.ROOT, "--warmup-epochs %.4g, or --warmup legw --warmup-epochs %.4g (LEGW also uses sqrt scaling)",
-            suggested, suggestedEpochs(c.baseBatch()))));
+            suggested, suggestedEpochs(c.baseBatch())) + Warmups.mustFit(c, suggested)));
   }
 }

@@ -36,6 +36,6 @@ public record WarmupUnderOneStep() implements Rule {
         "warmup of %.4g epochs is %.3g iterations at %d steps/epoch (kn=%d); it rounds to %d step%s, so there is no ramp",
         epochs, iterations, spe.getAsInt(), c.globalBatch(), rounded, rounded == 1 ? "" : "s"),
         String.format(Locale.ROOT, "lengthen --warmup-epochs to at least %.4g (10 iterations), or use --warmup legw",
-            Warmups.baseEpochsFor(c, 10.0 / spe.getAsInt()))));
+            Warmups.baseEpochsFor(c, 10.0 / spe.getAsInt())) + Warmups.mustFit(c, 10.0 / spe.getAsInt())));
   }
 }

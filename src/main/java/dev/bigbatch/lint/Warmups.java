@@ -16,6 +16,17 @@ final class Warmups {
     };
   }
 
+  /** A user-given number as written: 5e-4 → "0.0005", 0.1 → "0.1", 5.0 → "5". */
+  static String num(double v) {
+    return new java.math.BigDecimal(String.format(java.util.Locale.ROOT, "%.6g", v)).stripTrailingZeros().toPlainString();
+  }
+
+  /** Appended to a fix that proposes a warmup of {@code epochs}: the run must be longer than its warmup. */
+  static String mustFit(TrainConfig c, double epochs) {
+    return epochs < c.epochs() ? "" : String.format(java.util.Locale.ROOT,
+        " (longer than --epochs %s: train longer too, or use a smaller global batch)", num(c.epochs()));
+  }
+
   /** The {@code --warmup-epochs} value that gives {@code epochs} of warmup (LEGW's flag is at B0). */
   static double baseEpochsFor(TrainConfig c, double epochs) {
     return c.warmup() == TrainConfig.WarmupKind.LEGW ? epochs * c.baseBatch() / c.globalBatch() : epochs;

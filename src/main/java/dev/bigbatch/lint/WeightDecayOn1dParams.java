@@ -22,8 +22,8 @@ public record WeightDecayOn1dParams() implements Rule {
       return Optional.empty();
     }
     return Optional.of(new Warning(id(), String.format(Locale.ROOT,
-        "weight decay λ=%g is applied to biases and BN γ/β (--decay-bias-and-norm); Goyal et al. decay weights only, "
-            + "and decayed γ/β shrink the normalisation at large learning rates", c.weightDecay()),
+        "weight decay λ=%s is applied to biases and BN γ/β (--decay-bias-and-norm); Goyal et al. decay weights only, "
+            + "and decayed γ/β shrink the normalisation at large learning rates", Warmups.num(c.weightDecay())),
         "drop --decay-bias-and-norm (1-D parameters then get λ=0)"));
   }
 }

@@ -96,6 +96,17 @@ class LintRulesTest {
   }
 
   @Test
+  void aProposedWarmupLongerThanTheRunSaysSo() {
+    // kn = 8k without warmup: LEGW's 5 epochs do not fit a 4-epoch run (TrainConfig would reject them).
+    String fix = NoWarmupAtHighPeakLr.DEFAULT.check(ctx(b -> { b.workers = 256; b.warmup = TrainConfig.WarmupKind.NONE; }))
+        .orElseThrow().fix();
+    assertTrue(fix.contains("longer than --epochs 4: train longer too"), fix);
+    String fits = NoWarmupAtHighPeakLr.DEFAULT.check(ctx(b -> {
+      b.workers = 256; b.warmup = TrainConfig.WarmupKind.NONE; b.epochs = 90; })).orElseThrow().fix();
+    assertTrue(!fits.contains("longer than"), fits);
+  }
+
+  @Test
   void unknownDatasetSizeSilencesStepRules() {
     LintContext c = new LintContext(config(b -> { b.workers = 512; b.warmupEpochs = 0.2; }), OptionalInt.empty(),
         Optional.empty(), Optional.empty());
