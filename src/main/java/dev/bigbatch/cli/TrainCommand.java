@@ -7,6 +7,7 @@ import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.schedule.ScalingRule;
 import dev.bigbatch.train.ConsoleProgress;
+import dev.bigbatch.train.Accumulation;
 import dev.bigbatch.train.DataSource;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.Replicas;
@@ -65,6 +66,10 @@ public final class TrainCommand implements Callable<Integer> {
   void chunk(int v) {
     b.workersPerChunk = v;
   }
+
+  @Option(names = "--accumulate", paramLabel = "A", description = "Micro-batches of n per worker and step: global batch k·A·n, "
+      + "loss normalised over all of it, BN per n-slice; memory of one micro-batch (default ${DEFAULT-VALUE}).", defaultValue = "1")
+  int accumulate = 1;
 
   @Option(names = "--lr", description = "Base learning rate η0 at the base batch (default ${DEFAULT-VALUE}).", defaultValue = "0.1")
   void lr(double v) {
@@ -222,9 +227,26 @@ public final class TrainCommand implements Callable<Integer> {
     return Math.max(64L << 10, Math.min(25L << 20, gradBytes / 8));
   }
 
+  /** The config these flags describe (with {@code --accumulate} mapped to virtual workers), without running. */
+  TrainConfig config() {
+    int workers = b.workers;
+    int workersPerChunk = b.workersPerChunk;
+    try {
+      return Accumulation.apply(b, accumulate).build();
+    } finally { // the builder keeps the flags as given, so config() can be called again
+      b.workers = workers;
+      b.workersPerChunk = workersPerChunk;
+    }
+  }
+
+  /** The checkpoint named by {@code --resume}, or null. */
+  Path resumePath() {
+    return resume;
+  }
+
   @Override
   public Integer call() {
-    TrainConfig config = b.build();
+    TrainConfig config = config();
     String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
     Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
     Torch.seed(config.seed());
@@ -238,6 +260,9 @@ public final class TrainCommand implements Callable<Integer> {
       List<TrainListener> listeners = replicas.rank() == 0
           ? List.of(new MetricsJsonl(config.out(), 1, resumed != null), new ConsoleProgress(System.out))
           : List.of();
+      if (replicas.rank() == 0) {
+        RecipeLint.atTrainStart(config, data.train().size(), resumed, System.out);
+      }
       Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), replicas, listeners)
           .checkpoints(new Checkpoints.Policy(checkpoint != null ? checkpoint : config.out().resolve("checkpoint.bin"),
               checkpointEvery, true));
