@@ -6,18 +6,10 @@ import dev.bigbatch.data.DistributedSampler;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.data.Normalization;
 import dev.bigbatch.data.Prefetcher;
-import dev.bigbatch.engine.Memory;
-import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.schedule.LrSchedule;
 import java.util.List;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.LongOptional;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Synchronous data-parallel SGD over k workers of n examples each. In one process the k workers are
@@ -28,29 +20,28 @@ import org.bytedeco.pytorch.global.torch;
 public final class Trainer {
   private final TrainConfig config;
   private final Model model;
-  private final Optimizer optimizer;
   private final ImageDataset train;
   private final Evaluator evaluator;
   private final Normalization norm;
-  private final GradientSync sync;
   private final List<TrainListener> listeners;
   private final DistributedSampler sampler;
   private final LrSchedule schedule;
   private final long totalSteps;
+  private final TrainStep step;
 
   public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
       GradientSync sync, List<TrainListener> listeners) {
     this.config = config;
     this.model = model;
-    this.optimizer = optimizer;
     this.train = train;
     this.norm = Normalization.fromData(train);
     this.evaluator = new Evaluator(test, norm);
-    this.sync = sync;
     this.listeners = List.copyOf(listeners);
     this.sampler = new DistributedSampler(train.size(), config.workers(), config.perWorkerBatch(), config.seed());
     this.schedule = Recipe.schedule(config, sampler.stepsPerEpoch());
     this.totalSteps = Recipe.totalSteps(config, sampler.stepsPerEpoch());
+    this.step = new TrainStep(model, optimizer, sync, config.perWorkerBatch(), config.workers(),
+        config.workersPerChunk(), train.channels(), train.height(), train.width());
   }
 
   public LrSchedule schedule() {
@@ -102,34 +93,13 @@ public final class Trainer {
 
   /** One synchronous SGD step on a global batch; returns the mean loss over the batch. */
   private double trainStep(Batch batch, double lr, EpochStats stats) {
-    int n = config.perWorkerBatch();
-    int k = config.workers();
-    int global = k * n;
-    try (PointerScope scope = Memory.scope()) {
-      Optimizer.zeroGrad(optimizer.params());
-      Tensor images = Tensors.fromFloats(batch.images(), global, train.channels(), train.height(), train.width());
-      Tensor labels = Tensors.fromLongs(batch.labels());
-      double lossSum = 0;
-      for (int w = 0; w < k; w += config.workersPerChunk()) {
-        int chunk = Math.min(config.workersPerChunk(), k - w) * n;
-        Tensor x = images.narrow(0, (long) w * n, chunk);
-        Tensor y = labels.narrow(0, (long) w * n, chunk);
-        Tensor logits = model.forward(x);
-        Tensor loss = torch.cross_entropy(logits, y).mul(new Scalar((double) chunk / global));
-        loss.backward();
-        lossSum += loss.item_double();
-        try (NoGradGuard g = new NoGradGuard()) {
-          stats.correct += logits.argmax(new LongOptional(1), false).eq(y).sum().item_long();
-        }
-      }
-      if (!Double.isFinite(lossSum)) {
-        throw new DivergedException(batch.epoch() * sampler.stepsPerEpoch() + batch.stepInEpoch(), lossSum, lr);
-      }
-      sync.synchronize(optimizer.params());
-      optimizer.step(lr);
-      stats.lossSum += lossSum * global;
-      return lossSum;
+    TrainStep.Result r = step.run(batch, lr);
+    if (!Double.isFinite(r.loss())) {
+      throw new DivergedException(batch.epoch() * sampler.stepsPerEpoch() + batch.stepInEpoch(), r.loss(), lr);
     }
+    stats.correct += r.correct();
+    stats.lossSum += r.loss() * batch.count();
+    return r.loss();
   }
 
   private EpochMetrics endEpoch(long epoch, EpochStats s) {
