@@ -4,8 +4,8 @@
 linear classifier), the same per-worker ("ghost") batch norm as GhostBatchNorm, the same init shapes, the
 same loss and Nesterov momentum SGD with weight decay on conv/linear weights only, on the same batch.
 
-Prints one line per repeat: "ms/step <median over steps>", then a final "median_ms <x>" line that
-`bigbatch bench step` parses. Run with Debian's /usr/bin/python3 (PyTorch 1.13).
+Prints one line per repeat, then final "median_ms <x>" (wall clock) and "median_cpu_ms <x>" (process CPU
+time of all threads per step, averaged over each repeat) lines that `bigbatch bench step` parses. Run with Debian's /usr/bin/python3 (PyTorch 1.13).
 
 Input: --batch-file FILE holds the batch as written by bigbatch: float32 images [kn, C, H, W] (little
 endian, NCHW), then int64 labels [kn]. Without it, the first kn examples of --data (IDX .gz) are used.
@@ -25,7 +25,9 @@ import torch.nn.functional as F
 
 
 class GhostBatchNorm(torch.nn.Module):
-    """BN statistics per n-slice of the batch: [k*n, C, *] -> [n, k*C, L], one batch_norm call."""
+    """BN statistics per n-slice of the batch, as dev.bigbatch.model.GhostBatchNorm: split the batch into
+    k views, one batch_norm call per slice with shared gamma/beta and its own row of a k x C copy of the
+    running statistics, concatenate; the running statistics become the mean of the rows."""
 
     def __init__(self, channels, zero_gamma, group):
         super().__init__()
@@ -42,15 +44,14 @@ class GhostBatchNorm(torch.nn.Module):
         k = b // n
         if k == 1:
             return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, True, 0.1, 1e-5)
-        shape = x.shape
-        g = x.reshape(k, n, self.c, -1).transpose(0, 1).reshape(n, k * self.c, -1)
-        mean_k = self.running_mean.repeat(k)
-        var_k = self.running_var.repeat(k)
-        y = F.batch_norm(g, mean_k, var_k, self.weight.repeat(k), self.bias.repeat(k), True, 0.1, 1e-5)
+        mean_k = self.running_mean.repeat(k, 1)
+        var_k = self.running_var.repeat(k, 1)
+        ys = [F.batch_norm(xs, mean_k[s], var_k[s], self.weight, self.bias, True, 0.1, 1e-5)
+              for s, xs in enumerate(x.split(n))]
         with torch.no_grad():
-            self.running_mean.copy_(mean_k.view(k, self.c).mean(0))
-            self.running_var.copy_(var_k.view(k, self.c).mean(0))
-        return y.reshape(n, k, self.c, -1).transpose(0, 1).reshape(shape)
+            self.running_mean.copy_(mean_k.mean(0))
+            self.running_var.copy_(var_k.mean(0))
+        return torch.cat(ys)
 
 
 def conv(cin, cout, kernel, stride, padding):
@@ -170,19 +171,21 @@ def main():
 
     print(f"pytorch {torch.__version__} threads={torch.get_num_threads()} mkldnn={torch.backends.mkldnn.enabled}"
           f" model=resnet{a.depth}(width={a.width}) batch={kn} ({a.workers}x{a.batch_per_worker})", flush=True)
-    medians = []
+    medians, cpu_medians = [], []
     for r in range(a.repeats):
         for _ in range(a.warmup_steps):
             step()
         times = []
+        c0 = time.process_time()
         for _ in range(a.steps):
             t0 = time.perf_counter()
             loss, _ = step()
             times.append((time.perf_counter() - t0) * 1e3)
-        m = statistics.median(times)
-        medians.append(m)
-        print(f"repeat {r}: ms/step {m:.2f} (loss {loss:.4f})", flush=True)
+        medians.append(statistics.median(times))
+        cpu_medians.append((time.process_time() - c0) * 1e3 / a.steps)
+        print(f"repeat {r}: ms/step {medians[-1]:.2f} cpu ms/step {cpu_medians[-1]:.2f} (loss {loss:.4f})", flush=True)
     print(f"median_ms {statistics.median(medians):.3f}")
+    print(f"median_cpu_ms {statistics.median(cpu_medians):.3f}")
 
 
 if __name__ == "__main__":

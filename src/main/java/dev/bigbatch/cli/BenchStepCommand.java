@@ -15,8 +15,10 @@ import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Sgd;
 import dev.bigbatch.train.GradientSync;
 import dev.bigbatch.train.TrainStep;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -31,6 +33,9 @@ import picocli.CommandLine.Option;
 @Command(name = "step", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Time one training step of bigbatch vs the same step in PyTorch (median ms/step and ratio).")
 public final class BenchStepCommand implements Callable<Integer> {
+  /** Milliseconds per step: median wall clock, and mean CPU time of the whole process (all threads). */
+  record Timing(double wallMs, double cpuMs) {}
+
   /** The ratio bigbatch/PyTorch we aim for. */
   static final double TARGET_RATIO = 1.05;
 
@@ -97,28 +102,28 @@ public final class BenchStepCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "bench step: %s, batch %d = %d workers x %d (per-worker BN), %d threads,"
             + " %s batch 0 (real data), Nesterov SGD wd 5e-4; load average %s%n",
         net.describe(), batch.count(), workers, perWorkerBatch, usedThreads, train.name(), StepReference.loadAverage());
-    List<Double> ours = new ArrayList<>();
-    List<Double> theirs = new ArrayList<>();
+    List<Timing> ours = new ArrayList<>();
+    List<Timing> theirs = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
-      double ms = timeOurs(step, batch);
-      ours.add(ms);
-      String line = String.format(Locale.ROOT, "round %d: bigbatch %8.1f ms/step", r, ms);
+      Timing t = timeOurs(step, batch);
+      ours.add(t);
+      String line = String.format(Locale.ROOT, "round %d: bigbatch %8.1f ms/step (cpu %8.1f)", r, t.wallMs(), t.cpuMs());
       if (ref != null) {
-        double theirMs = ref.time(batch, train, perWorkerBatch, workers, width, usedThreads, steps, warmupSteps);
-        theirs.add(theirMs);
-        line += String.format(Locale.ROOT, "   pytorch %8.1f ms/step", theirMs);
+        Timing p = ref.time(batch, train, perWorkerBatch, workers, width, usedThreads, steps, warmupSteps);
+        theirs.add(p);
+        line += String.format(Locale.ROOT, "   pytorch %8.1f ms/step (cpu %8.1f)", p.wallMs(), p.cpuMs());
       }
-      System.out.println(line);
+      System.out.println(line + "   load " + StepReference.loadAverage());
     }
-    double a = median(ours);
-    System.out.printf(Locale.ROOT, "bigbatch  %8.1f ms/step  %7.0f examples/s  (median of %d rounds x %d steps)%n",
-        a, batch.count() * 1000 / a, rounds, steps);
+    Timing a = median(ours);
+    System.out.printf(Locale.ROOT, "bigbatch  %8.1f ms/step  %7.0f examples/s  cpu %8.1f ms/step  (median of %d rounds x %d steps)%n",
+        a.wallMs(), batch.count() * 1000 / a.wallMs(), a.cpuMs(), rounds, steps);
     if (ref != null) {
-      double b = median(theirs);
-      System.out.printf(Locale.ROOT, "pytorch   %8.1f ms/step  %7.0f examples/s  (%s)%n", b, batch.count() * 1000 / b,
-          ref.version());
-      System.out.printf(Locale.ROOT, "ratio bigbatch/pytorch %.3f (target <= %.2f); load average %s%n", a / b,
-          TARGET_RATIO, StepReference.loadAverage());
+      Timing b = median(theirs);
+      System.out.printf(Locale.ROOT, "pytorch   %8.1f ms/step  %7.0f examples/s  cpu %8.1f ms/step  (%s)%n",
+          b.wallMs(), batch.count() * 1000 / b.wallMs(), b.cpuMs(), ref.version());
+      System.out.printf(Locale.ROOT, "ratio bigbatch/pytorch %.3f wall, %.3f cpu (target <= %.2f)%n",
+          a.wallMs() / b.wallMs(), a.cpuMs() / b.cpuMs(), TARGET_RATIO);
     }
     return 0;
   }
@@ -130,25 +135,34 @@ public final class BenchStepCommand implements Callable<Integer> {
     return decoder.decode(new IndexBatch(0, 0, sampler.globalBatch(0, 0)));
   }
 
-  /** Median ms of {@code steps} timed steps after {@code warmupSteps} untimed ones. */
-  private double timeOurs(TrainStep step, Batch batch) {
+  /** Times {@code steps} steps after {@code warmupSteps} untimed ones. */
+  private Timing timeOurs(TrainStep step, Batch batch) {
     for (int i = 0; i < warmupSteps; i++) {
       step.run(batch, 0.1);
     }
-    List<Double> ms = new ArrayList<>();
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    double[] wall = new double[steps];
+    long c0 = os.getProcessCpuTime(); // 10 ms ticks on Linux: averaged over the round, not per step
     for (int i = 0; i < steps; i++) {
       long t0 = System.nanoTime();
       step.run(batch, 0.1);
-      ms.add((System.nanoTime() - t0) / 1e6);
+      wall[i] = (System.nanoTime() - t0) / 1e6;
     }
-    return median(ms);
+    double cpuMs = (os.getProcessCpuTime() - c0) / 1e6 / steps;
+    return new Timing(median(wall), cpuMs);
   }
 
-  static double median(List<Double> values) {
-    List<Double> s = new ArrayList<>(values);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  /** Wall and CPU medians taken separately. */
+  static Timing median(List<Timing> values) {
+    return new Timing(median(values.stream().mapToDouble(Timing::wallMs).toArray()),
+        median(values.stream().mapToDouble(Timing::cpuMs).toArray()));
+  }
+
+  static double median(double[] values) {
+    double[] s = values.clone();
+    Arrays.sort(s);
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 
   private static void require(boolean ok, String message) {

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  */
 final class StepReference {
   private static final Pattern RESNET = Pattern.compile("resnet(\\d+)");
-  private static final Pattern MEDIAN = Pattern.compile("^median_ms ([0-9.]+)$");
+  private static final Pattern MEDIAN = Pattern.compile("^median_(cpu_)?ms ([0-9.]+)$");
   private static final long TIMEOUT_MINUTES = 30;
 
   private final String python;
@@ -70,8 +70,8 @@ final class StepReference {
     return version;
   }
 
-  /** Median ms/step of one PyTorch run of {@code steps} timed steps. */
-  double time(Batch batch, ImageDataset d, int perWorkerBatch, int workers, int width, int threads, int steps,
+  /** Median wall and CPU ms/step of one PyTorch run of {@code steps} timed steps. */
+  BenchStepCommand.Timing time(Batch batch, ImageDataset d, int perWorkerBatch, int workers, int width, int threads, int steps,
       int warmupSteps) throws IOException, InterruptedException {
     if (batchFile == null) {
       batchFile = writeBatch(batch);
@@ -83,13 +83,16 @@ final class StepReference {
         "--steps", Integer.toString(steps), "--warmup-steps", Integer.toString(warmupSteps), "--repeats", "1");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Double median = null;
+    Double cpuMedian = null;
     List<String> lines = new ArrayList<>();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {
         lines.add(line);
         Matcher m = MEDIAN.matcher(line.trim());
-        if (m.matches()) {
-          median = Double.parseDouble(m.group(1));
+        if (m.matches() && m.group(1) == null) {
+          median = Double.parseDouble(m.group(2));
+        } else if (m.matches()) {
+          cpuMedian = Double.parseDouble(m.group(2));
         }
       }
     } finally {
@@ -97,11 +100,11 @@ final class StepReference {
         p.destroyForcibly();
       }
     }
-    if (p.exitValue() != 0 || median == null) {
+    if (p.exitValue() != 0 || median == null || cpuMedian == null) {
       throw new IllegalStateException("the PyTorch reference failed (exit " + p.exitValue() + "): " + String.join(" ", cmd)
           + "\n" + String.join("\n", lines));
     }
-    return median;
+    return new BenchStepCommand.Timing(median, cpuMedian);
   }
 
   private static Path writeBatch(Batch batch) throws IOException {

@@ -1,9 +1,9 @@
 package dev.bigbatch.model;
 
-import dev.bigbatch.engine.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -13,11 +13,15 @@ import org.bytedeco.pytorch.global.torch;
  * updated per slice and averaged over the slices, which equals averaging the workers' running
  * statistics. In evaluation the running statistics are used.
  *
- * <p>Implementation: the k slices are moved into the channel dimension ({@code [n, k·C, …]}) so one
- * native batch-norm call computes all k·C statistics; γ and β are shared by repeating them k times,
- * so their gradients sum over the slices.
+ * <p>Implementation: the batch is split into k views ({@code split} copies nothing), each slice goes
+ * through one native batch-norm call with the shared γ and β (so their gradients sum over the
+ * slices) and its own row of a k×C copy of the running statistics, and the k outputs are
+ * concatenated. That moves the activations once forward (the concatenation) and once backward (the
+ * split's gradient). The earlier form moved the k slices into the channel dimension
+ * ({@code [n, k·C, L]}) for a single call, which costs a transposing copy in and out, forward and
+ * backward: 4 passes instead of 2, measured 12% slower per BN layer (docs/RESULTS-perf.md).
  */
-final class GhostBatchNorm {
+public final class GhostBatchNorm {
   /** PyTorch convention: running = (1 − m)·running + m·batch; m = 0.1 is Goyal's decay 0.9. */
   static final double MOMENTUM = 0.1;
 
@@ -28,10 +32,9 @@ final class GhostBatchNorm {
   private final Tensor runningMean;
   private final Tensor runningVar;
   private final ForwardContext ctx;
-  private final long channels;
 
-  GhostBatchNorm(ParamRegistry reg, String name, long channels, boolean zeroGamma, ForwardContext ctx) {
-    this.channels = channels;
+  /** Registers {@code name.weight}, {@code name.bias} and the running statistics in {@code reg}. */
+  public GhostBatchNorm(ParamRegistry reg, String name, long channels, boolean zeroGamma, ForwardContext ctx) {
     this.ctx = ctx;
     this.weight = reg.param(name + ".weight", zeroGamma ? Init.zeros(channels) : Init.ones(channels));
     this.bias = reg.param(name + ".bias", Init.zeros(channels));
@@ -39,9 +42,12 @@ final class GhostBatchNorm {
     this.runningVar = reg.buffer(name + ".running_var", Init.ones(channels));
   }
 
-  Tensor forward(Tensor x) {
+  /** {@code x} is {@code [k·n, C, …]}; in training, n is the context's BN group size. */
+  public Tensor forward(Tensor x) {
+    TensorOptional w = new TensorOptional(weight);
+    TensorOptional b = new TensorOptional(bias);
     if (!ctx.training()) {
-      return torch.batch_norm(x, opt(weight), opt(bias), opt(runningMean), opt(runningVar),
+      return torch.batch_norm(x, w, b, new TensorOptional(runningMean), new TensorOptional(runningVar),
           false, MOMENTUM, EPS, false);
     }
     long batch = x.size(0);
@@ -52,24 +58,22 @@ final class GhostBatchNorm {
     }
     long k = batch / n;
     if (k == 1) {
-      return torch.batch_norm(x, opt(weight), opt(bias), opt(runningMean), opt(runningVar),
+      return torch.batch_norm(x, w, b, new TensorOptional(runningMean), new TensorOptional(runningVar),
           true, MOMENTUM, EPS, false);
     }
-    long[] shape = Tensors.shape(x);
-    // [k·n, C, *] -> [n, k·C, L]: slice s of the batch becomes channels s·C .. s·C+C-1.
-    Tensor grouped = x.reshape(k, n, channels, -1).transpose(0, 1).reshape(n, k * channels, -1);
-    Tensor meanK = runningMean.repeat(k);
-    Tensor varK = runningVar.repeat(k);
-    Tensor y = torch.batch_norm(grouped, opt(weight.repeat(k)), opt(bias.repeat(k)),
-        opt(meanK), opt(varK), true, MOMENTUM, EPS, false);
-    try (NoGradGuard g = new NoGradGuard()) {
-      runningMean.copy_(meanK.view(k, channels).mean(0));
-      runningVar.copy_(varK.view(k, channels).mean(0));
+    // Row s of meanK/varK is slice s's copy of the running statistics, updated in place by its call.
+    Tensor meanK = runningMean.repeat(k, 1);
+    Tensor varK = runningVar.repeat(k, 1);
+    TensorVector slices = x.split(n);
+    TensorVector ys = new TensorVector(k);
+    for (long s = 0; s < k; s++) {
+      ys.put(s, torch.batch_norm(slices.get(s), w, b, new TensorOptional(meanK.select(0, s)),
+          new TensorOptional(varK.select(0, s)), true, MOMENTUM, EPS, false));
     }
-    return y.reshape(n, k, channels, -1).transpose(0, 1).reshape(shape);
-  }
-
-  private static TensorOptional opt(Tensor t) {
-    return new TensorOptional(t);
+    try (NoGradGuard g = new NoGradGuard()) {
+      runningMean.copy_(meanK.mean(0));
+      runningVar.copy_(varK.mean(0));
+    }
+    return torch.cat(ys);
   }
 }
