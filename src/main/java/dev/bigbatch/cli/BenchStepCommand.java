@@ -89,7 +89,7 @@ public final class BenchStepCommand implements Callable<Integer> {
     Torch.threads(threads);
     int usedThreads = Torch.threads();
     ImageDataset train = Datasets.idx(data, Split.TRAIN);
-    Batch batch = firstBatch(train);
+    Batch batch = firstBatch(train, workers, perWorkerBatch);
     Torch.seed(1);
     Model net = Models.create(model, new Models.InputSpec(train.channels(), train.height(), train.width(), 10), width, true);
     net.context().training(true);
@@ -129,7 +129,7 @@ public final class BenchStepCommand implements Callable<Integer> {
   }
 
   /** Step 0 of epoch 0 of the trainer's sampler (seed 1), decoded without augmentation. */
-  private Batch firstBatch(ImageDataset train) {
+  static Batch firstBatch(ImageDataset train, int workers, int perWorkerBatch) {
     DistributedSampler sampler = new DistributedSampler(train.size(), workers, perWorkerBatch, 1);
     BatchDecoder decoder = new BatchDecoder(train, Normalization.fromData(train), Augmentation.NONE, 1);
     return decoder.decode(new IndexBatch(0, 0, sampler.globalBatch(0, 0)));

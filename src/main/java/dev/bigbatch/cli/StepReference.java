@@ -70,6 +70,10 @@ final class StepReference {
     return version;
   }
 
+  Path script() {
+    return script;
+  }
+
   /** Median wall and CPU ms/step of one PyTorch run of {@code steps} timed steps. */
   BenchStepCommand.Timing time(Batch batch, ImageDataset d, int perWorkerBatch, int workers, int width, int threads, int steps,
       int warmupSteps) throws IOException, InterruptedException {
