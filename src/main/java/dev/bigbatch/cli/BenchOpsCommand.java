@@ -93,8 +93,8 @@ public final class BenchOpsCommand implements Callable<Integer> {
     List<LayerOp> ops = ResNetOps.of(model, width, train.channels(), train.height());
     long batch = (long) perWorkerBatch * workers;
     String unit = threads == 1 ? "thread CPU ms" : "wall ms";
-    System.out.printf(Locale.ROOT, "bench ops: %s width %d, batch %d = %d x %d, %d thread(s); %s, median of %d%n",
-        model, width, batch, workers, perWorkerBatch, threads, unit, reps);
+    System.out.printf(Locale.ROOT, "bench ops: %s width %d, batch %d = %d x %d, %d thread(s); %s, median of %d;"
+        + " OMP_WAIT_POLICY %s%n", model, width, batch, workers, perWorkerBatch, threads, unit, reps, Torch.ompWaitPolicy());
 
     Map<String, Row> ours = new LinkedHashMap<>();
     for (LayerOp op : ops) {

@@ -100,8 +100,9 @@ public final class BenchStepCommand implements Callable<Integer> {
 
     StepReference ref = noReference ? null : StepReference.find(python, reference, model, System.out);
     System.out.printf(Locale.ROOT, "bench step: %s, batch %d = %d workers x %d (per-worker BN), %d threads,"
-            + " %s batch 0 (real data), Nesterov SGD wd 5e-4; load average %s%n",
-        net.describe(), batch.count(), workers, perWorkerBatch, usedThreads, train.name(), StepReference.loadAverage());
+            + " %s batch 0 (real data), Nesterov SGD wd 5e-4; OMP_WAIT_POLICY %s (both); load average %s%n",
+        net.describe(), batch.count(), workers, perWorkerBatch, usedThreads, train.name(), Torch.ompWaitPolicy(),
+        StepReference.loadAverage());
     List<Timing> ours = new ArrayList<>();
     List<Timing> theirs = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
