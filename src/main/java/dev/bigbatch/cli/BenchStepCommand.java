@@ -100,17 +100,22 @@ public final class BenchStepCommand implements Callable<Integer> {
 
     StepReference ref = noReference ? null : StepReference.find(python, reference, model, System.out);
     System.out.printf(Locale.ROOT, "bench step: %s, batch %d = %d workers x %d (per-worker BN), %d threads,"
-            + " %s batch 0 (real data), Nesterov SGD wd 5e-4; OMP_WAIT_POLICY %s (both); load average %s%n",
+            + " %s batch 0 (real data), Nesterov SGD wd 5e-4; OMP_WAIT_POLICY %s (the reference inherits it); load average %s%n",
         net.describe(), batch.count(), workers, perWorkerBatch, usedThreads, train.name(), Torch.ompWaitPolicy(),
         StepReference.loadAverage());
     List<Timing> ours = new ArrayList<>();
     List<Timing> theirs = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
+      // ABBA order: load drifts, so neither side always runs first.
+      boolean oursFirst = r % 2 == 1;
+      Timing p = ref != null && !oursFirst ? timeTheirs(ref, batch, train, usedThreads) : null;
       Timing t = timeOurs(step, batch);
+      if (ref != null && oursFirst) {
+        p = timeTheirs(ref, batch, train, usedThreads);
+      }
       ours.add(t);
       String line = String.format(Locale.ROOT, "round %d: bigbatch %8.1f ms/step (cpu %8.1f)", r, t.wallMs(), t.cpuMs());
-      if (ref != null) {
-        Timing p = ref.time(batch, train, perWorkerBatch, workers, width, usedThreads, steps, warmupSteps);
+      if (p != null) {
         theirs.add(p);
         line += String.format(Locale.ROOT, "   pytorch %8.1f ms/step (cpu %8.1f)", p.wallMs(), p.cpuMs());
       }
@@ -134,6 +139,10 @@ public final class BenchStepCommand implements Callable<Integer> {
     DistributedSampler sampler = new DistributedSampler(train.size(), workers, perWorkerBatch, 1);
     BatchDecoder decoder = new BatchDecoder(train, Normalization.fromData(train), Augmentation.NONE, 1);
     return decoder.decode(new IndexBatch(0, 0, sampler.globalBatch(0, 0)));
+  }
+
+  private Timing timeTheirs(StepReference ref, Batch batch, ImageDataset train, int usedThreads) throws Exception {
+    return ref.time(batch, train, perWorkerBatch, workers, width, usedThreads, steps, warmupSteps);
   }
 
   /** Times {@code steps} steps after {@code warmupSteps} untimed ones. */

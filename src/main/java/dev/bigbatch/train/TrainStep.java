@@ -67,7 +67,10 @@ public final class TrainStep {
         Tensor x = images.narrow(0, (long) w * n, chunk);
         Tensor y = labels.narrow(0, (long) w * n, chunk);
         Tensor logits = model.forward(x);
-        Tensor loss = torch.cross_entropy(logits, y).mul(new Scalar((double) chunk / global));
+        Tensor loss = torch.cross_entropy(logits, y);
+        if (chunk != global) {
+          loss = loss.mul(new Scalar((double) chunk / global)); // ×1 is exact: skip it for one chunk
+        }
         loss.backward();
         lossSum += loss.item_double();
         try (NoGradGuard g = new NoGradGuard()) {
