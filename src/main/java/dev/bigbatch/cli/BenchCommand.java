@@ -4,5 +4,5 @@ import picocli.CommandLine.Command;
 
 /** {@code bigbatch bench …}: benchmarks that print ratios; not part of the test suite. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (step time vs PyTorch, allreduce).",
-    subcommands = {BenchAllreduceCommand.class})
+    subcommands = {BenchStepCommand.class, BenchOpsCommand.class, BenchAllreduceCommand.class})
 public final class BenchCommand {}

@@ -16,11 +16,15 @@ public final class Memory {
     return new PointerScope();
   }
 
-  /** Moves {@code p} out of the innermost scope so it survives the scope's close. */
+  /**
+   * Makes {@code p} survive the close of the scope it was created in; it is then freed by the garbage
+   * collector once unreachable. Takes a reference of its own rather than {@code detach}ing: JavaCPP's
+   * {@code PointerScope.detach} releases the scope's reference, which frees a pointer that nothing else
+   * holds at once (a model built inside a scope came back with freed parameters).
+   */
   public static <P extends Pointer> P keep(P p) {
-    PointerScope inner = PointerScope.getInnerScope();
-    if (inner != null) {
-      inner.detach(p);
+    if (PointerScope.getInnerScope() != null) {
+      p.retainReference();
     }
     return p;
   }

@@ -33,6 +33,17 @@ public final class Torch {
     return torch.get_num_threads();
   }
 
+  /**
+   * The OpenMP wait policy LibTorch's thread pool runs with: {@code OMP_WAIT_POLICY} as the process
+   * was started (libgomp reads it once, when LibTorch loads; it cannot be changed from Java). The
+   * {@code bigbatch} launcher sets PASSIVE unless told otherwise, because busy-waiting threads
+   * collapse throughput on shared cores (docs/RESULTS-perf.md).
+   */
+  public static String ompWaitPolicy() {
+    String p = System.getenv("OMP_WAIT_POLICY");
+    return p == null || p.isBlank() ? "unset (libgomp default: spin, then sleep)" : p;
+  }
+
   /** Seeds LibTorch's global generator (parameter initialisation, dropout). */
   public static void seed(long seed) {
     init();

@@ -1,9 +1,9 @@
 package dev.bigbatch.model;
 
-import dev.bigbatch.engine.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -18,11 +18,15 @@ import org.bytedeco.pytorch.global.torch;
  * value at the start of the step; {@link ForwardContext#commitStatistics()} then stores the average
  * over all slices. So chunking changes memory use, never results.
  *
- * <p>Implementation: the k slices are moved into the channel dimension ({@code [n, k·C, …]}) so one
- * native batch-norm call computes all k·C statistics; γ and β are shared by repeating them k times,
- * so their gradients sum over the slices.
+ * <p>Implementation: the batch is split into k views ({@code split} copies nothing), each slice goes
+ * through one native batch-norm call with the shared γ and β (so their gradients sum over the
+ * slices) and its own row of a k×C copy of the running statistics, and the k outputs are
+ * concatenated. That moves the activations once forward (the concatenation) and once backward (the
+ * split's gradient). The earlier form moved the k slices into the channel dimension
+ * ({@code [n, k·C, L]}) for a single call, which costs a transposing copy in and out, forward and
+ * backward: 4 passes instead of 2, measured 12% slower per BN layer (docs/RESULTS-perf.md).
  */
-final class GhostBatchNorm {
+public final class GhostBatchNorm {
   /** PyTorch convention: running = (1 − m)·running + m·batch; m = 0.1 is Goyal's decay 0.9. */
   static final double MOMENTUM = 0.1;
 
@@ -35,9 +39,10 @@ final class GhostBatchNorm {
   private final ForwardContext ctx;
   private final long channels;
 
-  GhostBatchNorm(ParamRegistry reg, String name, long channels, boolean zeroGamma, ForwardContext ctx) {
-    this.channels = channels;
+  /** Registers {@code name.weight}, {@code name.bias} and the running statistics in {@code reg}. */
+  public GhostBatchNorm(ParamRegistry reg, String name, long channels, boolean zeroGamma, ForwardContext ctx) {
     this.ctx = ctx;
+    this.channels = channels;
     this.weight = reg.param(name + ".weight", zeroGamma ? Init.zeros(channels) : Init.ones(channels));
     this.bias = reg.param(name + ".bias", Init.zeros(channels));
     this.runningMean = reg.buffer(name + ".running_mean", Init.zeros(channels));
@@ -74,9 +79,12 @@ final class GhostBatchNorm {
     pendingSlices += k;
   }
 
-  Tensor forward(Tensor x) {
+  /** {@code x} is {@code [k·n, C, …]}; in training, n is the context's BN group size. */
+  public Tensor forward(Tensor x) {
+    TensorOptional w = new TensorOptional(weight);
+    TensorOptional b = new TensorOptional(bias);
     if (!ctx.training()) {
-      return torch.batch_norm(x, opt(weight), opt(bias), opt(runningMean), opt(runningVar),
+      return torch.batch_norm(x, w, b, new TensorOptional(runningMean), new TensorOptional(runningVar),
           false, MOMENTUM, EPS, false);
     }
     long batch = x.size(0);
@@ -86,25 +94,24 @@ final class GhostBatchNorm {
           "batch of " + batch + " is not a whole number of BN groups of " + n);
     }
     long k = batch / n;
-    // Each slice updates its own copy of the step-start running statistics (see commitStatistics).
-    Tensor meanK = runningMean.repeat(k);
-    Tensor varK = runningVar.repeat(k);
+    // Row s of meanK/varK is slice s's copy of the step-start running statistics, updated in place by
+    // its batch-norm call; commitStatistics() averages the rows of all chunks at the end of the step.
+    Tensor meanK = runningMean.repeat(k, 1);
+    Tensor varK = runningVar.repeat(k, 1);
     Tensor y;
     if (k == 1) {
-      y = torch.batch_norm(x, opt(weight), opt(bias), opt(meanK), opt(varK), true, MOMENTUM, EPS, false);
+      y = torch.batch_norm(x, w, b, new TensorOptional(meanK.select(0, 0)), new TensorOptional(varK.select(0, 0)),
+          true, MOMENTUM, EPS, false);
     } else {
-      long[] shape = Tensors.shape(x);
-      // [k·n, C, *] -> [n, k·C, L]: slice s of the batch becomes channels s·C .. s·C+C-1.
-      Tensor grouped = x.reshape(k, n, channels, -1).transpose(0, 1).reshape(n, k * channels, -1);
-      y = torch.batch_norm(grouped, opt(weight.repeat(k)), opt(bias.repeat(k)),
-          opt(meanK), opt(varK), true, MOMENTUM, EPS, false)
-          .reshape(n, k, channels, -1).transpose(0, 1).reshape(shape);
+      TensorVector slices = x.split(n);
+      TensorVector ys = new TensorVector(k);
+      for (long s = 0; s < k; s++) {
+        ys.put(s, torch.batch_norm(slices.get(s), w, b, new TensorOptional(meanK.select(0, s)),
+            new TensorOptional(varK.select(0, s)), true, MOMENTUM, EPS, false));
+      }
+      y = torch.cat(ys);
     }
     accumulate(meanK, varK, k);
     return y;
-  }
-
-  private static TensorOptional opt(Tensor t) {
-    return new TensorOptional(t);
   }
 }

@@ -50,7 +50,10 @@ public final class VirtualWorkers {
         Tensor x = images.narrow(0, (long) w * n, chunk);
         Tensor y = labels.narrow(0, (long) w * n, chunk);
         Tensor logits = model.forward(x);
-        Tensor weighted = torch.cross_entropy(logits, y).mul(new Scalar((double) chunk / global));
+        Tensor weighted = torch.cross_entropy(logits, y);
+        if (chunk != global) {
+          weighted = weighted.mul(new Scalar((double) chunk / global)); // ×1 is exact: skipped for one chunk
+        }
         if (w + workersPerChunk >= k) {
           sync.beforeLastBackward();
         }
