@@ -76,6 +76,8 @@ class ExperimentsTest {
       assertEquals(Math.min(16, r.workers()), Integer.parseInt(flag(r, "--workers-per-chunk")));
     }
     assertEquals(List.of(1L, 2L, 3L), p.runs().stream().filter(r -> r.globalBatch() == 64).map(RunSpec::seed).toList());
+    Experiments.Plan quick = Experiments.plan("goyal-figure1", Budget.QUICK);
+    assertTrue(quick.runs().stream().allMatch(r -> r.epochs() == 2 && r.warmupEpochs() == 0.5), "quick: 2 epochs");
   }
 
   @Test
