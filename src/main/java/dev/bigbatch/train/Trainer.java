@@ -44,6 +44,7 @@ public final class Trainer {
   private Checkpoints.Policy checkpoints = Checkpoints.Policy.NONE;
   private long startStep;
   private long stopAfter = Long.MAX_VALUE;
+  private GradientObserver gradientObserver;
 
   public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
       Replicas replicas, List<TrainListener> listeners) {
@@ -86,6 +87,12 @@ public final class Trainer {
   /** Stops (as if preempted) once {@code steps} steps are done; for tests and preemption drills. */
   public Trainer stopAfter(long steps) {
     this.stopAfter = steps;
+    return this;
+  }
+
+  /** Shows every step's global-mean gradients to {@code observer} before the update (diagnostics). */
+  public Trainer gradientObserver(GradientObserver observer) {
+    this.gradientObserver = observer;
     return this;
   }
 
@@ -190,6 +197,9 @@ public final class Trainer {
       double loss = lossAndCorrect[0];
       times.computeNanos = t1 - t0;
       times.commNanos = System.nanoTime() - t1;
+      if (gradientObserver != null) {
+        gradientObserver.afterBackward(step, model, images, labels);
+      }
       if (!Double.isFinite(loss)) {
         throw new DivergedException(step, loss, lr);
       }

@@ -1,0 +1,200 @@
+package dev.bigbatch.cli;
+
+import dev.bigbatch.report.AtomicFiles;
+import dev.bigbatch.report.Budget;
+import dev.bigbatch.report.Csv;
+import dev.bigbatch.report.Experiments;
+import dev.bigbatch.report.ResultTable;
+import dev.bigbatch.report.RunData;
+import dev.bigbatch.report.RunSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code bigbatch reproduce EXPERIMENT}: runs an experiment's train configs one after another in this
+ * process into {@code RUN_DIR/<experiment>/<row>-s<seed>/}, then prints and writes its table. Runs
+ * that already completed are not repeated, so an interrupted experiment continues where it stopped.
+ */
+@Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Re-run a published large-batch experiment at small scale: goyal-table1, goyal-table2a, goyal-figure1, legw, lars.")
+public final class ReproduceCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "EXPERIMENT", description = "goyal-table1, goyal-table2a, goyal-figure1, legw, lars")
+  String experiment;
+
+  @Option(names = "--out", paramLabel = "RUN_DIR", defaultValue = "runs/reproduce", description = "Parent directory of the experiment's runs (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--budget", defaultValue = "quick", description = "quick (~10 min on 2 cores; MLP, 5 epochs, 1 seed) or full (ResNet-8, 18 epochs, 3 seeds) (default ${DEFAULT-VALUE}).")
+  String budget;
+
+  @Option(names = "--seeds", description = "Seeds per row (overrides the budget).")
+  Integer seeds;
+
+  @Option(names = "--epochs", description = "Epochs per run (overrides the budget; warmup stays 1/5 of them at most).")
+  Double epochs;
+
+  @Option(names = "--model", description = "Model for the Goyal experiments (overrides the budget), e.g. resnet8.")
+  String model;
+
+  @Option(names = "--width", description = "Model width (with --model).")
+  Integer width;
+
+  @Option(names = "--train-limit", description = "Use only the first N training examples (overrides the budget).")
+  Integer trainLimit;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "Dataset directory passed to every run.")
+  Path data;
+
+  @Option(names = "--threads", defaultValue = "0", description = "LibTorch threads per run (default: all cores).")
+  int threads;
+
+  @Option(names = "--dry-run", description = "Print the train commands and write nothing.")
+  boolean dryRun;
+
+  @Override
+  public Integer call() {
+    Budget b = budget();
+    Experiments.Plan plan = Experiments.plan(experiment, b);
+    PrintWriter o = spec.commandLine().getOut();
+    String missing = missingTrainFeature(plan);
+    if (missing != null) {
+      o.println("reproduce " + plan.name() + ": skipped — this build's train command lacks " + missing);
+      o.flush();
+      return 0;
+    }
+    Path dir = out.resolve(plan.name());
+    o.printf("reproduce %s (budget %s): %d runs into %s%n", plan.name(), b.name(), plan.runs().size(), dir);
+    o.flush();
+    long start = System.nanoTime();
+    if (!dryRun) {
+      writeRunIndex(plan, dir);
+    }
+    for (RunSpec s : plan.runs()) {
+      Path runDir = dir.resolve(s.id());
+      List<String> args = trainArgs(s, runDir);
+      o.println("$ bigbatch " + String.join(" ", args));
+      o.flush();
+      if (dryRun) {
+        continue;
+      }
+      if (RunData.isRunDir(runDir) && RunData.load(runDir).completed()) {
+        o.println("  (completed earlier; reused)");
+        continue;
+      }
+      long t0 = System.nanoTime();
+      int code = Main.run(args.toArray(String[]::new));
+      o.printf("  exit %d after %s%n", code, Duration.ofNanos(System.nanoTime() - t0).withNanos(0));
+      o.flush();
+    }
+    if (dryRun) {
+      return 0;
+    }
+    if (plan.name().equals("goyal-figure1")) {
+      measureNoiseScale(dir, b, o);
+    }
+    ResultTable table = ResultTable.collect(plan, dir, b.lastEpochs());
+    table.write(dir);
+    o.println();
+    o.print(table.markdown());
+    o.printf("%nwall time %s; table in %s%n", Duration.ofNanos(System.nanoTime() - start).withNanos(0),
+        dir.resolve("table.md"));
+    o.flush();
+    return 0;
+  }
+
+  /** The budget with this command's overrides. */
+  Budget budget() {
+    Budget b = Budget.parse(budget);
+    if (model != null) {
+      b = b.withModel(model, width != null ? width : b.width());
+    }
+    if (epochs != null) {
+      b = b.withEpochs(epochs, Math.min(b.warmupEpochs(), epochs / 5));
+    }
+    if (seeds != null) {
+      b = b.withSeeds(seeds);
+    }
+    if (trainLimit != null) {
+      b = b.withTrainLimit(trainLimit);
+    }
+    return b;
+  }
+
+  List<String> trainArgs(RunSpec s, Path runDir) {
+    List<String> args = new ArrayList<>();
+    args.add("train");
+    args.addAll(s.trainArgs());
+    if (threads > 0) {
+      args.addAll(List.of("--threads", Integer.toString(threads)));
+    }
+    if (data != null) {
+      args.addAll(List.of("--data", data.toString()));
+    }
+    args.addAll(List.of("--out", runDir.toString()));
+    return args;
+  }
+
+  /** The noise scale at kn = 256 (k = 8 workers of 32) over one epoch, written next to the figure's runs. */
+  private void measureNoiseScale(Path dir, Budget b, PrintWriter o) {
+    Path nsDir = dir.resolve("noise-scale");
+    if (java.nio.file.Files.isRegularFile(nsDir.resolve("noise-scale.json"))) {
+      o.println("noise scale: measured earlier (" + nsDir.resolve("noise-scale.json") + ")");
+      return;
+    }
+    List<String> args = new ArrayList<>(List.of("noise-scale", "--model", b.model(), "--width", Integer.toString(b.width()),
+        "--batch-per-worker", "32", "--workers", "8", "--epochs", "1", "--out", nsDir.toString()));
+    if (threads > 0) {
+      args.addAll(List.of("--threads", Integer.toString(threads)));
+    }
+    if (data != null) {
+      args.addAll(List.of("--data", data.toString()));
+    }
+    o.println("$ bigbatch " + String.join(" ", args));
+    o.flush();
+    Main.run(args.toArray(String[]::new));
+  }
+
+  /** runs.csv: which directory holds which row and seed (the report labels its curves from it). */
+  static void writeRunIndex(Experiments.Plan plan, Path dir) {
+    StringBuilder s = new StringBuilder(Csv.line(List.of("row", "seed", "dir", "kn", "peak_lr")));
+    for (RunSpec r : plan.runs()) {
+      s.append(Csv.line(List.of(r.row(), Long.toString(r.seed()), r.id(), Integer.toString(r.globalBatch()),
+          Double.toString(r.peakLr()))));
+    }
+    AtomicFiles.writeString(dir.resolve("runs.csv"), s.toString());
+  }
+
+  /** Names a flag or value of {@code train} the plan needs and this build lacks, or null. */
+  static String missingTrainFeature(Experiments.Plan plan) {
+    CommandSpec train = new CommandLine(new TrainCommand()).getCommandSpec();
+    for (RunSpec s : plan.runs()) {
+      for (String a : s.trainArgs()) {
+        if (a.startsWith("--") && train.findOption(a) == null) {
+          return "the flag " + a;
+        }
+      }
+      if (s.model().equals("lstm") || s.warmup().equals("legw") || !s.optimizer().equals("sgd")) {
+        try {
+          dev.bigbatch.train.TrainConfig.WarmupKind.valueOf(s.warmup().toUpperCase(java.util.Locale.ROOT));
+          dev.bigbatch.train.TrainConfig.OptimizerKind.valueOf(s.optimizer().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          return "--warmup " + s.warmup() + " / --optimizer " + s.optimizer();
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,110 @@
+package dev.bigbatch.report;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An experiment's table: per row, the test error of each seed (median of its last epochs, Goyal's
+ * rule) and their mean ± sample standard deviation, next to the paper's number. Written as
+ * {@code table.md} and {@code table.csv} (atomically) in the experiment's directory.
+ */
+public record ResultTable(Experiments.Plan plan, int lastEpochs, List<Line> lines) {
+  /** One row: its settings, per-seed errors in % (NaN = diverged or failed), and the aggregate. */
+  public record Line(String row, int globalBatch, int workers, int perWorkerBatch, String optimizer, String scaling,
+      String warmup, double peakLr, List<Double> errors, double mean, double std, String reference) {
+    public Line {
+      errors = List.copyOf(errors);
+    }
+
+    public String errorText() {
+      if (errors.isEmpty()) {
+        return "not run";
+      }
+      if (Double.isNaN(mean)) {
+        return "diverged/failed";
+      }
+      String failed = errors.stream().anyMatch(e -> e.isNaN()) ? " (some seeds failed)" : "";
+      return errors.size() - errors.stream().filter(e -> e.isNaN()).count() > 1
+          ? String.format(Locale.ROOT, "%.2f ± %.2f%s", mean, std, failed)
+          : String.format(Locale.ROOT, "%.2f%s", mean, failed);
+    }
+  }
+
+  public static final List<String> CSV_HEADER = List.of("row", "kn", "k", "n", "optimizer", "scaling", "warmup", "peak_lr",
+      "seeds", "error_mean_pct", "error_std_pct", "errors_pct", "reference");
+
+  /** Reads the runs of {@code plan} under {@code experimentDir}; missing runs count as not run. */
+  public static ResultTable collect(Experiments.Plan plan, Path experimentDir, int lastEpochs) {
+    List<Line> lines = new ArrayList<>();
+    for (Experiments.Row row : plan.rows()) {
+      List<Double> errors = new ArrayList<>();
+      RunSpec first = null;
+      for (RunSpec s : plan.runs()) {
+        if (!s.row().equals(row.label())) {
+          continue;
+        }
+        first = first == null ? s : first;
+        Path dir = experimentDir.resolve(s.id());
+        if (RunData.isRunDir(dir)) {
+          errors.add(100 * RunData.load(dir).finalTestError(lastEpochs));
+        }
+      }
+      if (first == null) {
+        continue;
+      }
+      double[] ok = errors.stream().mapToDouble(Double::doubleValue).filter(e -> !Double.isNaN(e)).toArray();
+      double mean = ok.length == 0 ? Double.NaN : java.util.Arrays.stream(ok).average().orElse(Double.NaN);
+      double std = 0;
+      for (double e : ok) {
+        std += (e - mean) * (e - mean);
+      }
+      std = ok.length > 1 ? Math.sqrt(std / (ok.length - 1)) : 0;
+      lines.add(new Line(row.label(), first.globalBatch(), first.workers(), first.perWorkerBatch(), first.optimizer(),
+          first.warmup().equals("legw") ? "sqrt" : first.lrScaling().name().toLowerCase(Locale.ROOT), first.warmup(),
+          first.peakLr(), errors, mean, std, row.reference()));
+    }
+    return new ResultTable(plan, lastEpochs, lines);
+  }
+
+  public String markdown() {
+    StringBuilder s = new StringBuilder();
+    s.append("| row | kn | k × n | optimizer | scaling | warmup | peak η | seeds | test error % | ")
+        .append(plan.referenceColumn()).append(" |\n");
+    s.append("|---|---:|---:|---|---|---|---:|---:|---:|---|\n");
+    for (Line l : lines) {
+      s.append(String.format(Locale.ROOT, "| %s | %d | %d × %d | %s | %s | %s | %.4g | %d | %s | %s |%n", l.row(),
+          l.globalBatch(), l.workers(), l.perWorkerBatch(), l.optimizer(), l.scaling(), l.warmup(), l.peakLr(),
+          l.errors().size(), l.errorText(), l.reference()));
+    }
+    return s.toString();
+  }
+
+  public String csv() {
+    StringBuilder s = new StringBuilder(Csv.line(CSV_HEADER));
+    for (Line l : lines) {
+      StringBuilder errs = new StringBuilder();
+      for (double e : l.errors()) {
+        errs.append(errs.length() == 0 ? "" : ";").append(Double.isNaN(e) ? "NaN" : String.format(Locale.ROOT, "%.3f", e));
+      }
+      s.append(Csv.line(List.of(l.row(), Integer.toString(l.globalBatch()), Integer.toString(l.workers()),
+          Integer.toString(l.perWorkerBatch()), l.optimizer(), l.scaling(), l.warmup(),
+          String.format(Locale.ROOT, "%.6g", l.peakLr()), Integer.toString(l.errors().size()),
+          fmt(l.mean()), fmt(l.std()), errs.toString(), l.reference())));
+    }
+    return s.toString();
+  }
+
+  private static String fmt(double v) {
+    return Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  /** Writes table.md (with a title and the error rule) and table.csv into {@code dir}. */
+  public void write(Path dir) {
+    String md = "## " + plan.title() + "\n\nTest error = median of the last " + lastEpochs
+        + " epoch(s)' test errors per run; mean ± std over seeds.\n\n" + markdown();
+    AtomicFiles.writeString(dir.resolve("table.md"), md);
+    AtomicFiles.writeString(dir.resolve("table.csv"), csv());
+  }
+}

@@ -1,0 +1,82 @@
+package dev.bigbatch.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.diag.NoiseScaleProbe;
+import dev.bigbatch.engine.Tensors;
+import dev.bigbatch.engine.Torch;
+import dev.bigbatch.model.Buffer;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.model.Models;
+import dev.bigbatch.model.Param;
+import dev.bigbatch.optim.Sgd;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The noise-scale probe sees every step and leaves training exactly as it was (gradients, BN statistics). */
+class GradientObserverTest {
+  private static float[] train(Path out, NoiseScaleProbe probe) {
+    ImageDataset train = TinyData.make(128, 1, 8, 4, 1);
+    ImageDataset test = TinyData.make(32, 1, 8, 4, 2);
+    TrainConfig.Builder b = TrainConfig.builder();
+    b.model = "resnet8";
+    b.width = 4;
+    b.perWorkerBatch = 8;
+    b.workers = 4;
+    b.workersPerChunk = 2;
+    b.epochs = 1.5;
+    b.warmupEpochs = 0.5;
+    b.baseBatch = 32;
+    b.augment = false;
+    b.out = out;
+    TrainConfig c = b.build();
+    Torch.seed(c.seed());
+    Model m = Models.create(c.model(), new Models.InputSpec(1, 8, 8, 4), c.width(), c.zeroGamma());
+    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+    Trainer t = new Trainer(c, m, sgd, train, test, Replicas.single(), List.of());
+    if (probe != null) {
+      t.gradientObserver(probe);
+    }
+    t.run();
+    List<Float> all = new ArrayList<>();
+    for (Param p : m.params()) {
+      for (float f : Tensors.toFloats(p.value())) {
+        all.add(f);
+      }
+    }
+    for (Buffer buf : m.buffers()) {
+      for (float f : Tensors.toFloats(buf.value())) {
+        all.add(f);
+      }
+    }
+    float[] out2 = new float[all.size()];
+    for (int i = 0; i < out2.length; i++) {
+      out2[i] = all.get(i);
+    }
+    return out2;
+  }
+
+  @Test
+  void probeSeesEveryStepAndChangesNothing(@TempDir Path dir) {
+    float[] plain = train(dir.resolve("plain"), null);
+    NoiseScaleProbe probe = new NoiseScaleProbe(8, 32, 0.9);
+    float[] probed = train(dir.resolve("probed"), probe);
+    assertArrayEquals(plain, probed, "parameters and BN statistics after training");
+    assertEquals(6, probe.samples().size()); // 1.5 epochs of 128/32 steps
+    double small = 0;
+    double big = 0;
+    for (NoiseScaleProbe.Sample s : probe.samples()) {
+      assertTrue(s.bigNormSq() > 0 && Double.isFinite(s.smallNormSq()), s.toString());
+      small += s.smallNormSq();
+      big += s.bigNormSq();
+    }
+    // E|G_n|² = |G|² + tr(Σ)/n exceeds E|G_kn|²: one worker's gradient is the noisier one.
+    assertTrue(small > big, "small-batch gradients should be noisier: " + small + " vs " + big);
+  }
+}
