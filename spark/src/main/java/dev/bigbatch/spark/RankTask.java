@@ -63,7 +63,7 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     String agreement = resume == null ? "fresh start" : "resume from " + resume.toAbsolutePath() + " at step " + startStep;
     String host = listenHost != null ? listenHost : hostOf(ctx.getTaskInfos()[world.rank()].address());
 
-    Outcome outcome = new Outcome();
+    Outcome outcome = new Outcome(startStep);
     List<TrainListener> extra = new ArrayList<>(List.of(outcome));
     if (fault != null && fault.rank() == world.rank() && ctx.stageAttemptNumber() == 0) {
       extra.add(new TrainListener() {
@@ -98,6 +98,10 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
   private static final class Outcome implements TrainListener {
     long stepsDone;
     double testAccuracy = Double.NaN;
+
+    Outcome(long startStep) {
+      this.stepsDone = startStep;
+    }
 
     @Override
     public void onStep(StepMetrics m) {

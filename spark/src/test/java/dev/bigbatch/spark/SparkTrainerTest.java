@@ -97,6 +97,13 @@ class SparkTrainerTest {
       assertEquals(16, r.stepsDone(), r.toString());
     }
     assertEqualsReference(out.resolve("checkpoint.bin"));
+
+    // Submitted again with the same --out, the run continues from its checkpoint: here, at its end.
+    for (RankReport r : new SparkTrainer(2, trainArgs(out)).run(sc)) {
+      assertEquals(16, r.startStep(), r.toString());
+      assertEquals(16, r.stepsDone(), r.toString());
+    }
+    assertEqualsReference(out.resolve("checkpoint.bin"));
   }
 
   @Test
