@@ -29,7 +29,18 @@ import scala.runtime.AbstractFunction1;
  */
 final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankReport>> implements Serializable {
   /** Test hook: the given rank throws after the given step, in the stage's first attempt only. */
-  record Fault(int rank, long afterStep) implements Serializable {}
+  record Fault(int rank, long afterStep) implements Serializable {
+    TrainListener listener() {
+      return new TrainListener() {
+        @Override
+        public void onStep(StepMetrics m) {
+          if (m.step() == afterStep) {
+            throw new IllegalStateException("injected failure of rank " + rank + " after step " + afterStep);
+          }
+        }
+      };
+    }
+  }
 
   private final String[] trainArgs;
   private final byte[] secret;
@@ -53,10 +64,9 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     Natives.ensureCached(); // before any torch class: a fresh JavaCPP cache crashes otherwise
     WorldSpec world = new WorldSpec(ctx.partitionId(), ctx.getTaskInfos().length);
     TrainCommand cmd = TrainCommand.parse(trainArgs);
-    // A retried stage continues from the last checkpoint; all ranks must agree which one that is.
-    Path checkpoint = cmd.checkpointFile();
-    if (Files.exists(checkpoint)) {
-      cmd.resumeFrom(checkpoint);
+    // Every attempt continues from the run's last checkpoint if there is one; all ranks must agree on it.
+    if (Files.exists(cmd.checkpointFile())) {
+      cmd.resumeFrom(cmd.checkpointFile());
     }
     Path resume = cmd.resumeFile();
     long startStep = resume == null ? 0 : Checkpoints.load(resume).nextStep();
@@ -66,26 +76,23 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     Outcome outcome = new Outcome(startStep);
     List<TrainListener> extra = new ArrayList<>(List.of(outcome));
     if (fault != null && fault.rank() == world.rank() && ctx.stageAttemptNumber() == 0) {
-      extra.add(new TrainListener() {
-        @Override
-        public void onStep(StepMetrics m) {
-          if (m.step() == fault.afterStep()) {
-            throw new IllegalStateException("injected failure of rank " + fault.rank() + " after step " + m.step());
-          }
-        }
-      });
+      extra.add(fault.listener());
     }
-    cmd.run((timeoutSeconds, bucketBytes) -> {
-      if (!(timeoutSeconds > 0)) {
-        throw new IllegalArgumentException("--comm-timeout must be > 0 seconds, got " + timeoutSeconds);
-      }
-      CommOptions options = CommOptions.defaults().withTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000)))
-          .withListenHost(host);
-      Communicator comm = Communicator.connect(world, new AllGatherRendezvous(ctx::allGather, agreement),
-          JobSecret.of(secret), options);
-      return new DistributedReplicas(comm, bucketBytes, null);
-    }, extra);
+    cmd.run((timeoutSeconds, bucketBytes) -> join(ctx, world, host, agreement, timeoutSeconds, bucketBytes), extra);
     return new RankReport(world.rank(), ctx.stageAttemptNumber(), startStep, outcome.stepsDone, outcome.testAccuracy);
+  }
+
+  /** Listens on {@code host}, exchanges endpoints in the stage's one all-gather, connects the mesh. */
+  private DistributedReplicas join(BarrierTaskContext ctx, WorldSpec world, String host, String agreement,
+      double timeoutSeconds, long bucketBytes) {
+    if (!(timeoutSeconds > 0)) {
+      throw new IllegalArgumentException("--comm-timeout must be > 0 seconds, got " + timeoutSeconds);
+    }
+    CommOptions options = CommOptions.defaults().withTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000)))
+        .withListenHost(host);
+    Communicator comm = Communicator.connect(world, new AllGatherRendezvous(ctx::allGather, agreement),
+        JobSecret.of(secret), options);
+    return new DistributedReplicas(comm, bucketBytes, null);
   }
 
   /** Spark gives the executor's address as a host, possibly with a port. */

@@ -2,6 +2,7 @@ package dev.bigbatch.spark;
 
 import dev.bigbatch.data.DataFormatException;
 import dev.bigbatch.engine.Natives;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +48,13 @@ public final class SparkMain implements Callable<Integer> {
   }
 
   public static int run(String... args) {
+    return run(new PrintWriter(System.err, true), args);
+  }
+
+  /** Like {@link #run(String...)} with error messages going to {@code err}. */
+  public static int run(PrintWriter err, String... args) {
     Natives.ensureCached();
-    CommandLine cli = new CommandLine(new SparkMain());
+    CommandLine cli = new CommandLine(new SparkMain()).setErr(err);
     cli.setParameterExceptionHandler((e, ignored) -> {
       e.getCommandLine().getErr().println("bigbatch-spark: error: " + e.getMessage() + " (see --help)");
       return 2;

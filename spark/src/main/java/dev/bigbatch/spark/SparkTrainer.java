@@ -11,6 +11,8 @@ import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
@@ -30,6 +32,7 @@ import scala.reflect.ClassTag$;
  * to the tasks inside the task closure; it is never logged.
  */
 public final class SparkTrainer {
+  private static final Logger log = LoggerFactory.getLogger(SparkTrainer.class);
   /** How long {@link #run} waits for K task slots by default. */
   public static final Duration DEFAULT_SLOTS_TIMEOUT = Duration.ofMinutes(2);
 
@@ -85,6 +88,7 @@ public final class SparkTrainer {
       throw new IllegalArgumentException("barrier mode needs a fixed set of executors: set"
           + " spark.dynamicAllocation.enabled=false");
     }
+    warnIfOneFailureEndsTheJob(sc);
     awaitSlots(sc);
     List<String> args = new ArrayList<>(trainArgs);
     if (config.threads() == 0) { // LibTorch would take every core of the executor for each rank
@@ -105,6 +109,17 @@ public final class SparkTrainer {
       throw new IllegalStateException("expected " + processes + " rank reports, got " + reports.size());
     }
     return reports;
+  }
+
+  /** A rerun of the gang needs each task to be allowed more than one failure. */
+  private static void warnIfOneFailureEndsTheJob(JavaSparkContext sc) {
+    String master = sc.getConf().get("spark.master", "");
+    boolean oneTry = master.matches("local(\\[[^,\\]]*\\])?")
+        || (!sc.isLocal() && sc.getConf().getInt("spark.task.maxFailures", 4) <= 1);
+    if (oneTry) {
+      log.warn("{} lets each task fail only once, so a failed rank ends the job instead of rerunning the ranks"
+          + " from the last checkpoint; use local[K,4] or spark.task.maxFailures=4", master);
+    }
   }
 
   /** Barrier mode needs all K tasks running at once: wait until the cluster offers K slots. */

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.train.Checkpoints;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,14 +19,9 @@ class SparkMainTest {
   record Run(int exitCode, String err) {}
 
   static Run run(List<String> args) {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      return new Run(SparkMain.run(args.toArray(String[]::new)), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(saved);
-    }
+    StringWriter err = new StringWriter();
+    int exitCode = SparkMain.run(new PrintWriter(err, true), args.toArray(String[]::new));
+    return new Run(exitCode, err.toString());
   }
 
   static List<String> args(Path out, String... extra) {
