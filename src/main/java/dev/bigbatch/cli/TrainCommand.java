@@ -202,20 +202,26 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "FILE", description = "Continue from this checkpoint (same settings, same worker count).")
   Path resume;
 
-  @Option(names = "--bucket-mb", description = "Gradient bucket size for allreduce in MB (default ${DEFAULT-VALUE}).", defaultValue = "25")
+  @Option(names = "--bucket-mb", description = "Gradient bucket size for allreduce in MB (default: auto = "
+      + "gradient bytes / 8, between 64 KB and 25 MB, so even small models overlap several buckets with backward).",
+      defaultValue = "0")
   double bucketMb;
+
+  @Option(names = "--no-overlap", description = "Allreduce gradient buckets after backward instead of during it.")
+  boolean noOverlap;
 
   @Option(names = "--comm-timeout", description = "Seconds a peer may stall before the job fails (default ${DEFAULT-VALUE}).", defaultValue = "30")
   double commTimeoutSeconds;
 
   /**
-   * How this process becomes one replica of the job, given {@code --comm-timeout} (seconds) and the
-   * gradient bucket size: from the launcher's environment ({@link #call()}), or from a runner that
-   * embeds the trainer, such as the Spark barrier stage of {@code bigbatch-spark}.
+   * How this process becomes one replica of the job, given {@code --comm-timeout} (seconds), the
+   * gradient bucket size and whether buckets overlap backward ({@code --no-overlap}): from the launcher's
+   * environment ({@link #call()}), or from a runner that embeds the trainer, such as the Spark barrier
+   * stage of {@code bigbatch-spark}.
    */
   @FunctionalInterface
   public interface Join {
-    Replicas join(double commTimeoutSeconds, long bucketBytes);
+    Replicas join(double commTimeoutSeconds, long bucketBytes, boolean overlap);
   }
 
   /**
@@ -255,9 +261,21 @@ public final class TrainCommand implements Callable<Integer> {
     return this;
   }
 
+  private long bucketBytes(Model model) {
+    if (bucketMb < 0) {
+      throw new IllegalArgumentException("--bucket-mb must be >= 0 (0 = auto), got " + bucketMb);
+    }
+    if (bucketMb > 0) {
+      return (long) (bucketMb * (1 << 20));
+    }
+    long gradBytes = model.paramCount() * Float.BYTES;
+    return Math.max(64L << 10, Math.min(25L << 20, gradBytes / 8));
+  }
+
   @Override
   public Integer call() {
-    return run((timeoutSeconds, bucketBytes) -> Cluster.join(System.getenv(), timeoutSeconds, bucketBytes), List.of());
+    return run((timeoutSeconds, bucketBytes, overlap) -> Cluster.join(System.getenv(), timeoutSeconds, bucketBytes, overlap),
+        List.of());
   }
 
   /**
@@ -274,7 +292,7 @@ public final class TrainCommand implements Callable<Integer> {
     Model model = Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma()));
     Optimizer opt = Optimizers.create(config.optimizerSettings(), model.params());
     Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
-    try (Replicas replicas = join.join(commTimeoutSeconds, (long) (bucketMb * (1 << 20)))) {
+    try (Replicas replicas = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap)) {
       List<TrainListener> listeners = new ArrayList<>();
       if (replicas.rank() == 0) {
         listeners.add(new MetricsJsonl(config.out(), 1, resumed != null));

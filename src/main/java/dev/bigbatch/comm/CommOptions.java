@@ -14,6 +14,9 @@ import java.util.Objects;
  * @param autoThresholdBytes with AUTO, buffers smaller than this use halving-doubling, others the ring
  * @param chunkBytes pipelining granularity: messages are split into chunks of at most this many bytes
  * @param listenHost address this rank listens on for its peers and publishes to the rendezvous
+ * @param operationTimeout how long a receive may wait for a peer that is alive (heartbeating) but does not
+ *     send, e.g. because it never reached this collective (uneven number of steps, stuck data loader); the
+ *     operation then fails naming that peer. Like torch's process-group timeout; 30 min by default
  */
 public record CommOptions(
         Duration timeout,
@@ -21,13 +24,18 @@ public record CommOptions(
         AllreduceAlgorithm algorithm,
         int autoThresholdBytes,
         int chunkBytes,
-        String listenHost) {
+        String listenHost,
+        Duration operationTimeout) {
 
     public CommOptions {
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(listenHost, "listenHost");
+        Objects.requireNonNull(operationTimeout, "operationTimeout");
+        if (operationTimeout.toMillis() < 100) {
+            throw new IllegalArgumentException("operationTimeout must be >= 100 ms, got " + operationTimeout);
+        }
         if (timeout.toMillis() < 100) {
             throw new IllegalArgumentException("timeout must be >= 100 ms, got " + timeout);
         }
@@ -42,29 +50,33 @@ public record CommOptions(
         }
     }
 
-    /** 30 s liveness timeout, 120 s connect timeout, AUTO at 256 KiB, 1 MiB chunks, loopback. */
+    /** 30 s liveness timeout, 120 s connect timeout, AUTO at 256 KiB, 1 MiB chunks, loopback, 30 min per operation. */
     public static CommOptions defaults() {
         return new CommOptions(Duration.ofSeconds(30), Duration.ofSeconds(120), AllreduceAlgorithm.AUTO,
-                256 * 1024, 1 << 20, "127.0.0.1");
+                256 * 1024, 1 << 20, "127.0.0.1", Duration.ofMinutes(30));
     }
 
     public CommOptions withTimeout(Duration t) {
-        return new CommOptions(t, connectTimeout, algorithm, autoThresholdBytes, chunkBytes, listenHost);
+        return new CommOptions(t, connectTimeout, algorithm, autoThresholdBytes, chunkBytes, listenHost, operationTimeout);
     }
 
     public CommOptions withConnectTimeout(Duration t) {
-        return new CommOptions(timeout, t, algorithm, autoThresholdBytes, chunkBytes, listenHost);
+        return new CommOptions(timeout, t, algorithm, autoThresholdBytes, chunkBytes, listenHost, operationTimeout);
     }
 
     public CommOptions withAlgorithm(AllreduceAlgorithm a) {
-        return new CommOptions(timeout, connectTimeout, a, autoThresholdBytes, chunkBytes, listenHost);
+        return new CommOptions(timeout, connectTimeout, a, autoThresholdBytes, chunkBytes, listenHost, operationTimeout);
     }
 
     public CommOptions withChunkBytes(int bytes) {
-        return new CommOptions(timeout, connectTimeout, algorithm, autoThresholdBytes, bytes, listenHost);
+        return new CommOptions(timeout, connectTimeout, algorithm, autoThresholdBytes, bytes, listenHost, operationTimeout);
     }
 
     public CommOptions withListenHost(String host) {
-        return new CommOptions(timeout, connectTimeout, algorithm, autoThresholdBytes, chunkBytes, host);
+        return new CommOptions(timeout, connectTimeout, algorithm, autoThresholdBytes, chunkBytes, host, operationTimeout);
+    }
+
+    public CommOptions withOperationTimeout(Duration t) {
+        return new CommOptions(timeout, connectTimeout, algorithm, autoThresholdBytes, chunkBytes, listenHost, t);
     }
 }

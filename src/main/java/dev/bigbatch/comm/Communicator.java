@@ -20,9 +20,21 @@ import java.util.List;
  * (heap or direct) are staged through one internal contiguous buffer; the {@link ByteBuffer} forms work
  * in place.
  *
+ * <p>Typical use, one process per rank started by a launcher (bigbatch, mpirun, srun):
+ * <pre>{@code
+ * try (Communicator comm = Communicator.fromEnv(CommOptions.defaults())) {
+ *     comm.allreduce(gradients, ReduceOp.SUM);          // blocking
+ *     Work w = comm.allreduceAsync(bucket, ReduceOp.SUM); // overlap with other work, then
+ *     w.await();
+ * }
+ * }</pre>
+ *
  * <p>Failure: if any peer dies, stalls longer than {@link CommOptions#timeout()} or violates the
  * protocol, every pending and later operation on every rank fails with a {@link PeerFailureException}
- * naming it, within about 1.25x the timeout. The communicator must then be closed.
+ * naming it, within about 1.25x the timeout. A peer that is alive but never sends what an operation
+ * waits for (it did not reach the collective: uneven step counts, a stuck loader) fails the operation after
+ * {@link CommOptions#operationTimeout()}, naming the peer this rank was waiting on. The communicator must
+ * then be closed.
  */
 public interface Communicator extends AutoCloseable {
 
@@ -34,11 +46,37 @@ public interface Communicator extends AutoCloseable {
         return connect(world, rendezvous, JobSecret.fromEnv(System.getenv()), options);
     }
 
+    /**
+     * Everything from the environment: rank/size ({@link dev.bigbatch.comm.rendezvous.EnvWorld#detect}),
+     * the secret, the store at {@code BIGBATCH_MASTER_ADDR:BIGBATCH_MASTER_PORT} (rank 0 hosts it), and the
+     * address to listen on from {@code BIGBATCH_LISTEN_ADDR} if set (required when ranks span hosts), else
+     * {@link CommOptions#listenHost()}. The returned communicator owns the rendezvous and closes it last.
+     */
+    static Communicator fromEnv(CommOptions options) {
+        java.util.Map<String, String> env = System.getenv();
+        WorldSpec world = dev.bigbatch.comm.rendezvous.EnvWorld.detect(env);
+        JobSecret secret = JobSecret.fromEnv(env);
+        String listen = env.getOrDefault("BIGBATCH_LISTEN_ADDR", options.listenHost());
+        CommOptions opts = options.withListenHost(listen);
+        var rendezvous = dev.bigbatch.comm.rendezvous.TcpStoreRendezvous.fromEnv(world, secret, env, opts.connectTimeout());
+        try {
+            return new TransportCommunicator(connectMesh(world, rendezvous, secret, opts), opts, rendezvous);
+        } catch (RuntimeException e) {
+            rendezvous.close();
+            throw e;
+        }
+    }
+
     /** Like {@link #connect(WorldSpec, Rendezvous, CommOptions)} with an explicit job secret. */
     static Communicator connect(WorldSpec world, Rendezvous rendezvous, JobSecret secret, CommOptions options) {
-        try (TcpListener listener = TcpTransport.listen(world, options.listenHost(), secret, options.timeout())) {
+        return over(connectMesh(world, rendezvous, secret, options), options);
+    }
+
+    private static Transport connectMesh(WorldSpec world, Rendezvous rendezvous, JobSecret secret, CommOptions options) {
+        try (TcpListener listener = TcpTransport.listen(world, options.listenHost(), secret, options.timeout(),
+                options.operationTimeout())) {
             var endpoints = rendezvous.exchangeEndpoints(world, listener.endpoint(), options.connectTimeout());
-            return over(listener.connectMesh(endpoints, options.connectTimeout()), options);
+            return listener.connectMesh(endpoints, options.connectTimeout());
         }
     }
 

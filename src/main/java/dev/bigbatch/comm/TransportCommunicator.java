@@ -33,9 +33,16 @@ final class TransportCommunicator implements Communicator {
     private final Staging scratch = new Staging();
     private final int[] sendSeq;
     private final int[] recvSeq;
+    private final AutoCloseable owned; // closed after the transport (e.g. the rendezvous store), or null
     private int collectiveSeq;
 
     TransportCommunicator(Transport transport, CommOptions options) {
+        this(transport, options, null);
+    }
+
+    /** Also owns {@code owned}, closed after the transport. */
+    TransportCommunicator(Transport transport, CommOptions options, AutoCloseable owned) {
+        this.owned = owned;
         this.transport = transport;
         this.options = options;
         this.sendSeq = new int[transport.size()];
@@ -79,17 +86,21 @@ final class TransportCommunicator implements Communicator {
 
     private void allreduceInPlace(CollectiveContext ctx, ByteBuffer bytes, DataType type, ReduceOp op,
             AllreduceAlgorithm requested) {
-        AllreduceAlgorithm algorithm = requested == AllreduceAlgorithm.AUTO ? options.algorithm() : requested;
-        if (algorithm == AllreduceAlgorithm.AUTO) {
-            algorithm = bytes.remaining() < options.autoThresholdBytes()
-                    ? AllreduceAlgorithm.HALVING_DOUBLING : AllreduceAlgorithm.RING;
-        }
-        if (algorithm == AllreduceAlgorithm.RING) {
+        if (resolve(requested, options, bytes.remaining()) == AllreduceAlgorithm.RING) {
             new AllreduceRing(ctx, bytes, type, op).run();
         } else {
             new AllreduceHalvingDoubling(ctx, bytes, type, op).run();
         }
         Reduction.finish(type, op, size(), bytes);
+    }
+
+    /** The algorithm a call runs: the call's choice, else the options', else by size (identical on every rank). */
+    static AllreduceAlgorithm resolve(AllreduceAlgorithm requested, CommOptions options, long bytes) {
+        AllreduceAlgorithm algorithm = requested == AllreduceAlgorithm.AUTO ? options.algorithm() : requested;
+        if (algorithm != AllreduceAlgorithm.AUTO) {
+            return algorithm;
+        }
+        return bytes < options.autoThresholdBytes() ? AllreduceAlgorithm.HALVING_DOUBLING : AllreduceAlgorithm.RING;
     }
 
     @Override
@@ -227,11 +238,25 @@ final class TransportCommunicator implements Communicator {
 
     @Override
     public void close() {
+        try {
+            closeWorkerAndTransport();
+        } finally {
+            if (owned != null) {
+                try {
+                    owned.close();
+                } catch (Exception e) {
+                    throw new CommException("closing " + owned + " failed", e);
+                }
+            }
+        }
+    }
+
+    private void closeWorkerAndTransport() {
         worker.shutdown();
         try {
             long waitNanos = options.timeout().toNanos() * 2;
             if (!worker.awaitTermination(waitNanos, TimeUnit.NANOSECONDS)) {
-                // Operations still stuck (peers alive but not participating): failing the transport frees them.
+                // Operations still stuck (peers alive but not participating): closing the transport fails them.
                 transport.close();
                 worker.awaitTermination(waitNanos, TimeUnit.NANOSECONDS);
                 return;

@@ -17,12 +17,17 @@ import org.bytedeco.pytorch.Tensor;
 public final class DistributedReplicas implements Replicas {
   private final Communicator comm;
   private final long bucketBytes;
+  private final boolean overlap;
   private final AutoCloseable owned;
 
-  /** @param owned closed after the communicator (e.g. the rendezvous store rank 0 hosts), may be null */
-  public DistributedReplicas(Communicator comm, long bucketBytes, AutoCloseable owned) {
+  /**
+   * @param overlap start each gradient bucket's allreduce during backward (autograd hooks)
+   * @param owned closed after the communicator (e.g. the rendezvous store rank 0 hosts), may be null
+   */
+  public DistributedReplicas(Communicator comm, long bucketBytes, boolean overlap, AutoCloseable owned) {
     this.comm = comm;
     this.bucketBytes = bucketBytes;
+    this.overlap = overlap;
     this.owned = owned;
   }
 
@@ -47,7 +52,7 @@ public final class DistributedReplicas implements Replicas {
 
   @Override
   public GradientSync gradientSync(Model model) {
-    return new GradientBuckets(comm, model.params(), bucketBytes);
+    return new GradientBuckets(comm, model.params(), bucketBytes, overlap);
   }
 
   @Override

@@ -10,19 +10,28 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Param;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorBase;
 import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.VoidTensorHook;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Sums gradients over the replicas in buckets (PyTorch DDP's design): parameters are assigned in
+ * Sums gradients over the replicas in buckets (PyTorch DDP's design). Parameters are assigned in
  * reverse order — the order backward produces their gradients — to flat float32 buckets of at most
- * {@code bucketBytes}; each bucket's allreduce is issued as soon as it is filled, so bucket i travels
- * while bucket i+1 is being packed, and all complete before the optimizer step. Every replica builds
- * the same buckets from the same parameter order, so collectives are issued in the same order.
+ * {@code bucketBytes}. Every replica builds the same buckets from the same parameter order and
+ * launches them in bucket order, so collectives are issued identically everywhere.
+ *
+ * <p>With {@code overlap}, an autograd hook on every parameter packs its final gradient (what has
+ * accumulated in {@code grad()} from earlier chunks plus the incoming one) into its bucket during the
+ * step's last backward; a bucket's allreduce starts as soon as its last parameter is packed, while
+ * backward goes on computing earlier layers (Goyal et al. §4). Without overlap, buckets are packed
+ * and launched after backward. Either way {@link #synchronize} waits for all buckets and writes the
+ * sums back into {@code grad()}.
  */
 public final class GradientBuckets implements GradientSync {
   private record Slot(Param param, long offset) {}
@@ -31,12 +40,22 @@ public final class GradientBuckets implements GradientSync {
 
   private final Communicator comm;
   private final List<Bucket> buckets = new ArrayList<>();
+  private final boolean overlap;
+  private final List<VoidTensorHook> hooks = new ArrayList<>(); // referenced so the callbacks stay alive
 
-  public GradientBuckets(Communicator comm, List<Param> params, long bucketBytes) {
+  // Per-step overlap state; touched only on the thread that runs backward (CPU autograd runs there).
+  private boolean armed;
+  private int[] missing;
+  private boolean[] packed;
+  private final List<Work> inFlight = new ArrayList<>();
+  private RuntimeException hookFailure;
+
+  public GradientBuckets(Communicator comm, List<Param> params, long bucketBytes, boolean overlap) {
     if (bucketBytes < Float.BYTES) {
-      throw new IllegalArgumentException("--bucket-bytes must be at least 4, got " + bucketBytes);
+      throw new IllegalArgumentException("--bucket-mb must be at least 4 bytes, got " + bucketBytes);
     }
     this.comm = comm;
+    this.overlap = overlap;
     List<Slot> current = new ArrayList<>();
     long filled = 0;
     for (int i = params.size() - 1; i >= 0; i--) {
@@ -53,6 +72,23 @@ public final class GradientBuckets implements GradientSync {
     if (!current.isEmpty()) {
       buckets.add(bucket(current, filled));
     }
+    missing = new int[buckets.size()];
+    packed = new boolean[buckets.size()];
+    if (overlap) {
+      for (int b = 0; b < buckets.size(); b++) {
+        for (Slot s : buckets.get(b).slots()) {
+          int bucket = b;
+          VoidTensorHook hook = new VoidTensorHook() {
+            @Override
+            public void call(TensorBase incoming) {
+              onGradient(bucket, s, incoming);
+            }
+          };
+          hooks.add(hook);
+          s.param().value().register_hook(hook);
+        }
+      }
+    }
   }
 
   private static Bucket bucket(List<Slot> slots, long bytes) {
@@ -64,34 +100,93 @@ public final class GradientBuckets implements GradientSync {
     return buckets.size();
   }
 
+  /** How many buckets of the current step have been launched so far (during backward, with overlap). */
+  public int launchedSoFar() {
+    return inFlight.size();
+  }
+
+  @Override
+  public void beforeLastBackward() {
+    if (!overlap) {
+      return;
+    }
+    armed = true;
+    for (int b = 0; b < buckets.size(); b++) {
+      missing[b] = buckets.get(b).slots().size();
+    }
+    Arrays.fill(packed, false);
+    inFlight.clear();
+    hookFailure = null;
+  }
+
+  /** Autograd hook: {@code incoming} is this step's last contribution to the parameter's gradient. */
+  private void onGradient(int bucket, Slot slot, TensorBase incoming) {
+    if (!armed || hookFailure != null) {
+      return;
+    }
+    try {
+      Tensor dst = buckets.get(bucket).flat().narrow(0, slot.offset(), slot.param().numel());
+      dst.copy_(new Tensor(incoming).reshape(-1));
+      Tensor earlier = slot.param().value().grad();
+      if (earlier.defined()) {
+        dst.add_(earlier.reshape(-1));
+      }
+      if (--missing[bucket] == 0) {
+        packed[bucket] = true;
+        launchPackedInOrder();
+      }
+    } catch (RuntimeException e) {
+      hookFailure = e; // never throw into native autograd; synchronize() rethrows
+    }
+  }
+
+  /** Launches buckets in bucket order as far as they are packed (same order on every replica). */
+  private void launchPackedInOrder() {
+    while (inFlight.size() < buckets.size() && packed[inFlight.size()]) {
+      Bucket b = buckets.get(inFlight.size());
+      inFlight.add(comm.allreduceAsync(b.bytes().duplicate().order(b.bytes().order()), DataType.FLOAT32,
+          ReduceOp.SUM, AllreduceAlgorithm.AUTO));
+    }
+  }
+
   @Override
   public void synchronize(List<Param> params) {
-    List<Work> inFlight = new ArrayList<>(buckets.size());
     try (NoGradGuard g = new NoGradGuard()) {
-      for (Bucket b : buckets) {
-        for (Slot s : b.slots()) {
-          Tensor grad = s.param().value().grad();
-          Tensor dst = b.flat().narrow(0, s.offset(), s.param().numel());
-          if (grad.defined()) {
-            dst.copy_(grad.reshape(-1));
-          } else {
-            dst.zero_();
-          }
-        }
-        inFlight.add(comm.allreduceAsync(b.bytes().duplicate().order(b.bytes().order()), DataType.FLOAT32,
-            ReduceOp.SUM, AllreduceAlgorithm.AUTO));
+      if (!armed) {
+        Arrays.fill(packed, false);
+        inFlight.clear();
       }
-      for (int i = 0; i < buckets.size(); i++) {
-        inFlight.get(i).await();
-        for (Slot s : buckets.get(i).slots()) {
+      if (hookFailure != null) {
+        throw hookFailure;
+      }
+      // Pack whatever backward did not (no overlap, or parameters that got no gradient), in order.
+      for (int b = 0; b < buckets.size(); b++) {
+        if (!packed[b]) {
+          for (Slot s : buckets.get(b).slots()) {
+            Tensor grad = s.param().value().grad();
+            Tensor dst = buckets.get(b).flat().narrow(0, s.offset(), s.param().numel());
+            if (grad.defined()) {
+              dst.copy_(grad.reshape(-1));
+            } else {
+              dst.zero_();
+            }
+          }
+          packed[b] = true;
+        }
+      }
+      launchPackedInOrder();
+      for (int b = 0; b < buckets.size(); b++) {
+        inFlight.get(b).await();
+        for (Slot s : buckets.get(b).slots()) {
           Tensor w = s.param().value();
-          Tensor src = buckets.get(i).flat().narrow(0, s.offset(), s.param().numel()).view(Tensors.shape(w));
           Tensor grad = w.grad();
           if (grad.defined()) {
-            grad.copy_(src);
+            grad.copy_(buckets.get(b).flat().narrow(0, s.offset(), s.param().numel()).view(Tensors.shape(w)));
           }
         }
       }
+    } finally {
+      armed = false;
     }
   }
 }

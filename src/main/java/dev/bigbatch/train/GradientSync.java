@@ -13,4 +13,10 @@ public interface GradientSync {
   GradientSync NONE = params -> {};
 
   void synchronize(List<Param> params);
+
+  /**
+   * Called right before the step's last backward pass, so an implementation that overlaps
+   * communication with backward (autograd hooks) knows the gradients it sees next are final.
+   */
+  default void beforeLastBackward() {}
 }

@@ -115,13 +115,15 @@ public final class Trainer {
         double lr = schedule.lrAt(step);
         long t0 = System.nanoTime();
         Batch batch = data.next();
-        stats.dataWaitNanos += System.nanoTime() - t0;
-        double loss = trainStep(batch, step, lr, sync, stats);
+        long dataNanos = System.nanoTime() - t0;
+        stats.dataWaitNanos += dataNanos;
+        StepTimes times = new StepTimes();
+        double loss = trainStep(batch, step, lr, sync, stats, times);
         data.recycle(batch); // its floats were copied into a tensor; the buffer can take a later batch
         double seconds = (System.nanoTime() - t0) / 1e9;
         stats.add((long) batch.count() * replicas.size(), seconds);
         StepMetrics sm = new StepMetrics(step, batch.epoch(), batch.stepInEpoch(), spe, loss, lr,
-            (long) config.globalBatch(), seconds);
+            (long) config.globalBatch(), seconds, dataNanos / 1e9, times.computeNanos / 1e9, times.commNanos / 1e9);
         listeners.forEach(l -> l.onStep(sm));
         boolean epochEnd = batch.stepInEpoch() == spe - 1 || step == totalSteps - 1;
         if ((step + 1) % CHECK_EVERY_STEPS == 0 || step == totalSteps - 1) {
@@ -172,21 +174,25 @@ public final class Trainer {
   }
 
   /** One synchronous SGD step; returns the mean loss over the global batch. */
-  private double trainStep(Batch batch, long step, double lr, GradientSync sync, EpochStats stats) {
+  private double trainStep(Batch batch, long step, double lr, GradientSync sync, EpochStats stats, StepTimes times) {
     int n = config.perWorkerBatch();
     try (PointerScope scope = Memory.scope()) {
       Optimizer.zeroGrad(optimizer.params());
       Tensor images = Tensors.fromFloats(batch.images(), batch.count(), train.channels(), train.height(), train.width());
       Tensor labels = Tensors.fromLongs(batch.labels());
+      long t0 = System.nanoTime();
       VirtualWorkers.Result r = VirtualWorkers.forwardBackward(model, images, labels, n, localWorkers,
-          config.workersPerChunk(), config.workers());
+          config.workersPerChunk(), config.workers(), sync);
+      long t1 = System.nanoTime();
+      sync.synchronize(optimizer.params());
       double[] lossAndCorrect = {r.loss(), r.correct()};
       replicas.sum(lossAndCorrect);
       double loss = lossAndCorrect[0];
+      times.computeNanos = t1 - t0;
+      times.commNanos = System.nanoTime() - t1;
       if (!Double.isFinite(loss)) {
         throw new DivergedException(step, loss, lr);
       }
-      sync.synchronize(optimizer.params());
       optimizer.step(lr);
       stats.correct += (long) lossAndCorrect[1];
       stats.lossSum += loss * config.globalBatch();
@@ -202,6 +208,11 @@ public final class Trainer {
         sums[0] / sums[2], sums[1] / sums[2], s.examples / s.seconds, s.dataWaitNanos / 1e9, s.seconds);
     listeners.forEach(l -> l.onEpoch(m));
     return m;
+  }
+
+  private static final class StepTimes {
+    long computeNanos;
+    long commNanos;
   }
 
   private static final class EpochStats {

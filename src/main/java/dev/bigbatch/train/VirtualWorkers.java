@@ -22,7 +22,7 @@ public final class VirtualWorkers {
 
   /** Accumulates gradients into the model's parameters; the caller zeroes them first. */
   public static Result forwardBackward(Model model, Tensor images, Tensor labels, int n, int k, int workersPerChunk) {
-    return forwardBackward(model, images, labels, n, k, workersPerChunk, k);
+    return forwardBackward(model, images, labels, n, k, workersPerChunk, k, GradientSync.NONE);
   }
 
   /**
@@ -31,7 +31,7 @@ public final class VirtualWorkers {
    * The returned loss is this process' share of the global mean loss.
    */
   public static Result forwardBackward(Model model, Tensor images, Tensor labels, int n, int k, int workersPerChunk,
-      int totalWorkers) {
+      int totalWorkers, GradientSync sync) {
     long local = (long) k * n;
     long global = (long) totalWorkers * n;
     if (images.size(0) != local || labels.size(0) != local) {
@@ -46,6 +46,9 @@ public final class VirtualWorkers {
       Tensor y = labels.narrow(0, (long) w * n, chunk);
       Tensor logits = model.forward(x);
       Tensor weighted = torch.cross_entropy(logits, y).mul(new Scalar((double) chunk / global));
+      if (w + workersPerChunk >= k) {
+        sync.beforeLastBackward();
+      }
       weighted.backward();
       loss += weighted.item_double();
       try (NoGradGuard g = new NoGradGuard()) {

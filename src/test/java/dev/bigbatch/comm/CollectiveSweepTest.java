@@ -11,8 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Threads-as-ranks sweep over world sizes 1..9 with closed-form expected values. Chunks are small (4 KiB)
- * so that 4096 elements travel in several pipelined chunks.
+ * Threads-as-ranks sweep over world sizes 1..9, 12 and 16 (several folded ranks; a deeper power of two)
+ * with closed-form expected values. Chunks are small (4 KiB) so that 4096 elements travel in several
+ * pipelined chunks.
  */
 class CollectiveSweepTest {
     private static final int[] COUNTS = {0, 1, 7, 4096};
@@ -28,7 +29,7 @@ class CollectiveSweepTest {
     }
 
     @ParameterizedTest(name = "world size {0}")
-    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9})
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16})
     void allCollectivesMatchClosedForm(int n) throws Exception {
         CommOptions options = LocalWorld.testOptions().withChunkBytes(4096);
         List<List<float[]>> results = LocalWorld.run(n, options, comm -> {

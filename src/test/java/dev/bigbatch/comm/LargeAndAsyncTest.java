@@ -147,6 +147,30 @@ class LargeAndAsyncTest {
     }
 
     @Test
+    void aLiveRankThatNeverJoinsFailsTheCollectiveAfterTheOperationTimeout() throws Exception {
+        // Rank 1 is alive (heartbeating) but reaches the allreduce 3 s late, like a rank with an extra batch.
+        var options = LocalWorld.testOptions().withOperationTimeout(java.time.Duration.ofSeconds(1));
+        List<Long> waited = LocalWorld.run(2, options, comm -> {
+            if (comm.rank() == 1) {
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                assertThrows(CommException.class, () -> comm.allreduce(Buffers.floats(5, i -> 1), ReduceOp.SUM));
+                return 0L;
+            }
+            long t0 = System.nanoTime();
+            PeerFailureException e = assertThrows(PeerFailureException.class,
+                    () -> comm.allreduce(Buffers.floats(5, i -> 1), ReduceOp.SUM));
+            assertEquals(1, e.peerRank());
+            assertTrue(e.getMessage().contains("has not reached this operation"), e.getMessage());
+            return (System.nanoTime() - t0) / 1_000_000L;
+        });
+        assertTrue(waited.get(0) >= 900 && waited.get(0) < 2500, "rank 0 gave up after " + waited.get(0) + " ms");
+    }
+
+    @Test
     void argumentsAreValidated() throws Exception {
         LocalWorld.run(2, LocalWorld.testOptions(), comm -> {
             assertThrows(IllegalArgumentException.class, () -> comm.broadcastAsync(Buffers.floats(1, i -> 0), 2));

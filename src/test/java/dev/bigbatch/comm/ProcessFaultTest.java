@@ -37,6 +37,11 @@ class ProcessFaultTest {
     }
 
     @Test
+    void sigkillOfRankZeroWhichHostsTheStoreIsNamedToo() throws Exception {
+        injectFault(3, 0, "KILL");
+    }
+
+    @Test
     void sigstopMidAllreduceFailsTheOthersNamingTheStoppedRank() throws Exception {
         injectFault(3, 1, "STOP");
     }

@@ -1,11 +1,8 @@
 package dev.bigbatch.comm;
 
-import dev.bigbatch.comm.net.JobSecret;
 import dev.bigbatch.comm.rendezvous.EnvWorld;
-import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
 import java.nio.FloatBuffer;
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * One rank as a separate JVM, configured only through the environment (BIGBATCH_RANK, ..._WORLD_SIZE,
@@ -19,14 +16,11 @@ public final class ProcessWorkerMain {
     public static void main(String[] args) {
         String mode = args[0];
         Duration timeout = Duration.ofMillis(Long.parseLong(args[1]));
-        Map<String, String> env = System.getenv();
-        WorldSpec world = EnvWorld.detect(env);
-        JobSecret secret = JobSecret.fromEnv(env);
+        WorldSpec world = EnvWorld.detect(System.getenv());
         CommOptions options = CommOptions.defaults().withTimeout(timeout).withConnectTimeout(Duration.ofSeconds(60))
                 .withChunkBytes(64 << 10);
         int code = 0;
-        try (TcpStoreRendezvous rdv = TcpStoreRendezvous.fromEnv(world, secret, env, options.connectTimeout());
-                Communicator comm = Communicator.connect(world, rdv, secret, options)) {
+        try (Communicator comm = Communicator.fromEnv(options)) {
             say("READY " + world.rank());
             if (mode.equals("check")) {
                 check(comm);

@@ -59,9 +59,10 @@ class DistributedEquivalenceTest {
     return new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
   }
 
-  @ParameterizedTest(name = "K={0} processes, k={1} workers")
-  @CsvSource({"2, 4", "3, 3", "3, 6"})
-  void replicasEqualOneProcessWithVirtualWorkers(int processes, int workers, @TempDir Path dir) throws Exception {
+  @ParameterizedTest(name = "K={0} processes, k={1} workers, overlap={2}")
+  @CsvSource({"2, 4, true", "2, 4, false", "3, 3, true", "3, 6, false", "3, 6, true"})
+  void replicasEqualOneProcessWithVirtualWorkers(int processes, int workers, boolean overlap, @TempDir Path dir)
+      throws Exception {
     TrainConfig c = config(workers, dir);
     Model single = model(c.seed());
     EpochMetrics singleLast = new Trainer(c, single, sgd(single, c), TRAIN, TEST, Replicas.single(), List.of()).run();
@@ -81,7 +82,7 @@ class DistributedEquivalenceTest {
         CommOptions opts = CommOptions.defaults().withTimeout(Duration.ofSeconds(20));
         TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
             Duration.ofSeconds(20));
-        try (Replicas replicas = new DistributedReplicas(Communicator.connect(world, rdv, secret, opts), 1024, rdv)) {
+        try (Replicas replicas = new DistributedReplicas(Communicator.connect(world, rdv, secret, opts), 1024, overlap, rdv)) {
           Model m = models.get(rank);
           return new Trainer(c, m, sgd(m, c), TRAIN, TEST, replicas, List.of()).run();
         }

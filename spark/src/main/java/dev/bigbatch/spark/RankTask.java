@@ -78,13 +78,14 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     if (fault != null && fault.rank() == world.rank() && ctx.stageAttemptNumber() == 0) {
       extra.add(fault.listener());
     }
-    cmd.run((timeoutSeconds, bucketBytes) -> join(ctx, world, host, agreement, timeoutSeconds, bucketBytes), extra);
+    cmd.run((timeoutSeconds, bucketBytes, overlap) -> join(ctx, world, host, agreement, timeoutSeconds, bucketBytes,
+        overlap), extra);
     return new RankReport(world.rank(), ctx.stageAttemptNumber(), startStep, outcome.stepsDone, outcome.testAccuracy);
   }
 
   /** Listens on {@code host}, exchanges endpoints in the stage's one all-gather, connects the mesh. */
   private DistributedReplicas join(BarrierTaskContext ctx, WorldSpec world, String host, String agreement,
-      double timeoutSeconds, long bucketBytes) {
+      double timeoutSeconds, long bucketBytes, boolean overlap) {
     if (!(timeoutSeconds > 0)) {
       throw new IllegalArgumentException("--comm-timeout must be > 0 seconds, got " + timeoutSeconds);
     }
@@ -92,7 +93,7 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
         .withListenHost(host);
     Communicator comm = Communicator.connect(world, new AllGatherRendezvous(ctx::allGather, agreement),
         JobSecret.of(secret), options);
-    return new DistributedReplicas(comm, bucketBytes, null);
+    return new DistributedReplicas(comm, bucketBytes, overlap, null);
   }
 
   /** Spark gives the executor's address as a host, possibly with a port. */

@@ -92,7 +92,8 @@ public final class AllreduceBench {
             }
             return rows;
         } finally {
-            pool.shutdown();
+            pool.shutdownNow();
+            pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
         }
     }
 

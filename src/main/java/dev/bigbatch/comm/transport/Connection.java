@@ -13,7 +13,7 @@ import java.util.ArrayDeque;
  */
 final class Connection {
     /** A posted send, receive or control frame. */
-    record Op(Connection conn, boolean isSend, byte type, int tag, ByteBuffer buf, Request request) {
+    record Op(Connection conn, boolean isSend, byte type, int tag, ByteBuffer buf, Request request, long postedNanos) {
     }
 
     /** A complete message that arrived before its receive was posted. */
@@ -39,6 +39,8 @@ final class Connection {
 
     /** Messages without a posted receive larger than this are treated as garbage. */
     private static final int MAX_EARLY_BYTES = 512 << 20;
+    /** Direct buffers kept per connection for early messages (beyond that they go to the heap). */
+    private static final int MAX_SPARES = 8;
 
     final int peer;
     final SocketChannel channel;
@@ -51,6 +53,8 @@ final class Connection {
 
     private final ArrayDeque<Op> posted = new ArrayDeque<>();
     private final ArrayDeque<Early> early = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer> spares = new ArrayDeque<>();
+    private int directOwned;
     private final ByteBuffer readHeader = ByteBuffer.allocateDirect(Frame.HEADER_BYTES);
     private ByteBuffer incoming; // payload target while inside a frame, else null
     private Op incomingOp; // its posted receive, or null if it arrived early
@@ -85,11 +89,17 @@ final class Connection {
         check(op, e.tag, e.data.remaining());
         posted.remove(op);
         op.buf().duplicate().put(e.data);
+        recycle(e.data);
         op.request().complete();
     }
 
     boolean idleForHeartbeat() {
         return sending == null && sendQueue.isEmpty() && !goodbyeSent && !goodbyeReceived;
+    }
+
+    /** The oldest posted receive no byte of which has arrived yet, or null. */
+    Op oldestUnstartedRecv() {
+        return incomingOp != null ? null : posted.peek();
     }
 
     boolean hasPendingReceives() {
@@ -213,7 +223,7 @@ final class Connection {
             if (length > MAX_EARLY_BYTES) {
                 throw new ProtocolException("unsolicited frame of " + length + " bytes");
             }
-            incoming = ByteBuffer.allocate(length);
+            incoming = earlyBuffer(length);
         }
         if (length == 0) {
             finishIncoming();
@@ -238,7 +248,42 @@ final class Connection {
         check(waiting, incomingTag, data.remaining());
         posted.poll();
         waiting.buf().duplicate().put(data);
+        recycle(data);
         waiting.request().complete();
+    }
+
+    /**
+     * A buffer for a message that arrived before its receive: a recycled direct buffer, a new direct one
+     * while fewer than {@link #MAX_SPARES} exist, else a heap buffer (so early messages cannot pin
+     * unbounded direct memory).
+     */
+    private ByteBuffer earlyBuffer(int length) {
+        if (length < 4096) {
+            return ByteBuffer.allocate(length);
+        }
+        for (var it = spares.iterator(); it.hasNext(); ) {
+            ByteBuffer b = it.next();
+            if (b.capacity() >= length) {
+                it.remove();
+                b.clear().limit(length);
+                return b;
+            }
+        }
+        if (directOwned == MAX_SPARES && !spares.isEmpty()) {
+            spares.poll(); // every spare is too small: let the GC have one, replace it with a bigger one
+            directOwned--;
+        }
+        if (directOwned < MAX_SPARES) {
+            directOwned++;
+            return ByteBuffer.allocateDirect(length);
+        }
+        return ByteBuffer.allocate(length);
+    }
+
+    private void recycle(ByteBuffer b) {
+        if (b.isDirect()) {
+            spares.add(b);
+        }
     }
 
     private void check(Op op, int tag, int length) throws ProtocolException {

@@ -32,10 +32,13 @@ public final class TcpListener implements AutoCloseable {
     private final WorldSpec world;
     private final JobSecret secret;
     private final Duration timeout;
+    private final Duration operationTimeout;
     private final ServerSocketChannel server;
     private final InetSocketAddress endpoint;
 
-    TcpListener(WorldSpec world, String host, JobSecret secret, Duration timeout) throws IOException {
+    TcpListener(WorldSpec world, String host, JobSecret secret, Duration timeout, Duration operationTimeout)
+            throws IOException {
+        this.operationTimeout = operationTimeout;
         this.world = world;
         this.secret = secret;
         this.timeout = timeout;
@@ -95,7 +98,7 @@ public final class TcpListener implements AutoCloseable {
                     }
                 }
             }
-            TcpTransport t = new TcpTransport(world, conns, timeout);
+            TcpTransport t = new TcpTransport(world, conns, timeout, operationTimeout);
             ok = true;
             return t;
         } catch (IOException e) {

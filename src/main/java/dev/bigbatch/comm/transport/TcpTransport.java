@@ -35,6 +35,9 @@ public final class TcpTransport implements Transport {
     private final int size;
     private final long timeoutNanos;
     private final long heartbeatNanos;
+    private final long operationTimeoutNanos;
+    /** Longest sleep of the I/O loop: it checks heartbeats and timeouts at least this often. */
+    private final long tickMillis;
     private final Connection[] connections;
     private final TcpPair[] pairs;
     private final Selector selector;
@@ -46,11 +49,14 @@ public final class TcpTransport implements Transport {
     private volatile boolean closeRequested;
     private volatile boolean ioDone;
 
-    TcpTransport(WorldSpec world, Connection[] connections, Duration timeout) throws IOException {
+    TcpTransport(WorldSpec world, Connection[] connections, Duration timeout, Duration operationTimeout)
+            throws IOException {
+        this.operationTimeoutNanos = operationTimeout.toNanos();
         this.rank = world.rank();
         this.size = world.size();
         this.timeoutNanos = timeout.toNanos();
         this.heartbeatNanos = timeoutNanos / 4;
+        this.tickMillis = Math.max(1, Math.min(heartbeatNanos / 2, operationTimeoutNanos / 8) / 1_000_000L);
         this.connections = connections;
         this.pairs = new TcpPair[size];
         this.selector = Selector.open();
@@ -71,10 +77,16 @@ public final class TcpTransport implements Transport {
         ioThread.start();
     }
 
-    /** Starts listening for peers; publish {@link TcpListener#endpoint()}, then call connectMesh. */
-    public static TcpListener listen(WorldSpec world, String host, JobSecret secret, Duration timeout) {
+    /**
+     * Starts listening for peers; publish {@link TcpListener#endpoint()}, then call connectMesh.
+     *
+     * @param timeout liveness: a peer silent (no data, no heartbeat) this long has failed
+     * @param operationTimeout a receive that has seen no byte for this long fails, naming the peer
+     */
+    public static TcpListener listen(WorldSpec world, String host, JobSecret secret, Duration timeout,
+            Duration operationTimeout) {
         try {
-            return new TcpListener(world, host, secret, timeout);
+            return new TcpListener(world, host, secret, timeout, operationTimeout);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + host, e);
         }
@@ -124,12 +136,12 @@ public final class TcpTransport implements Transport {
 
         @Override
         public Request send(int tag, ByteBuffer data) {
-            return submit(new Connection.Op(conn, true, Frame.DATA, tag, data.slice(), new Request()));
+            return submit(new Connection.Op(conn, true, Frame.DATA, tag, data.slice(), new Request(), System.nanoTime()));
         }
 
         @Override
         public Request recv(int tag, ByteBuffer dst) {
-            return submit(new Connection.Op(conn, false, Frame.DATA, tag, dst.slice(), new Request()));
+            return submit(new Connection.Op(conn, false, Frame.DATA, tag, dst.slice(), new Request(), System.nanoTime()));
         }
     }
 
@@ -153,7 +165,7 @@ public final class TcpTransport implements Transport {
         long closeDeadline = Long.MAX_VALUE;
         try {
             while (true) {
-                selector.select(Math.max(1, heartbeatNanos / 2_000_000L));
+                selector.select(tickMillis);
                 long now = System.nanoTime();
                 runCommands(now);
                 for (SelectionKey key : selector.selectedKeys()) {
@@ -323,7 +335,7 @@ public final class TcpTransport implements Transport {
         }
         for (Connection c : connections) {
             if (c != null && !c.goodbyeSent) {
-                c.enqueueSend(new Connection.Op(c, true, Frame.GOODBYE, 0, ByteBuffer.allocate(0), null));
+                c.enqueueSend(new Connection.Op(c, true, Frame.GOODBYE, 0, ByteBuffer.allocate(0), null, 0));
                 try {
                     c.onWritable(IO_BUDGET_BYTES, now);
                 } catch (IOException e) {
@@ -349,13 +361,20 @@ public final class TcpTransport implements Transport {
                 continue;
             }
             if (c.idleForHeartbeat() && now - c.lastSentNanos >= heartbeatNanos) {
-                c.enqueueSend(new Connection.Op(c, true, Frame.HEARTBEAT, 0, ByteBuffer.allocate(0), null));
+                c.enqueueSend(new Connection.Op(c, true, Frame.HEARTBEAT, 0, ByteBuffer.allocate(0), null, 0));
                 try {
                     c.onWritable(IO_BUDGET_BYTES, now);
                 } catch (IOException e) {
                     failPeer(c, e);
                     return;
                 }
+            }
+            Connection.Op waiting = c.oldestUnstartedRecv();
+            if (waiting != null && now - waiting.postedNanos() > operationTimeoutNanos) {
+                fail(new PeerFailureException(c.peer, "sent nothing for operation #" + waiting.tag() + " within "
+                        + operationTimeoutNanos / 1_000_000L + " ms although it is alive: it has not reached this"
+                        + " operation (uneven number of steps across ranks? stuck?)"));
+                return;
             }
             if (!c.goodbyeReceived && !c.eof && now - c.lastReceivedNanos > timeoutNanos) {
                 fail(new PeerFailureException(c.peer, "nothing received for "

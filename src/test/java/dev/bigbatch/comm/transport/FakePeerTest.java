@@ -68,7 +68,7 @@ public class FakePeerTest {
 
     @Test
     void garbageAfterHandshakeNamesTheSender() throws Exception {
-        try (TcpListener listener = TcpTransport.listen(rank0, "127.0.0.1", secret, TIMEOUT)) {
+        try (TcpListener listener = TcpTransport.listen(rank0, "127.0.0.1", secret, TIMEOUT, Duration.ofMinutes(1))) {
             CompletableFuture<TcpTransport> mesh = startRank0(listener);
             try (SocketChannel fake = authenticateAsRank1(listener.endpoint(), secret);
                     Communicator comm = Communicator.over(mesh.get(10, TimeUnit.SECONDS),
@@ -91,7 +91,7 @@ public class FakePeerTest {
 
     @Test
     void silentAuthenticatedPeerTimesOut() throws Exception {
-        try (TcpListener listener = TcpTransport.listen(rank0, "127.0.0.1", secret, TIMEOUT)) {
+        try (TcpListener listener = TcpTransport.listen(rank0, "127.0.0.1", secret, TIMEOUT, Duration.ofMinutes(1))) {
             CompletableFuture<TcpTransport> mesh = startRank0(listener);
             try (SocketChannel fake = authenticateAsRank1(listener.endpoint(), secret);
                     Communicator comm = Communicator.over(mesh.get(10, TimeUnit.SECONDS),
@@ -108,7 +108,7 @@ public class FakePeerTest {
 
     @Test
     void strangersAreRefusedAndTheMeshStillForms() throws Exception {
-        try (TcpListener listener = TcpTransport.listen(rank0, "127.0.0.1", secret, TIMEOUT)) {
+        try (TcpListener listener = TcpTransport.listen(rank0, "127.0.0.1", secret, TIMEOUT, Duration.ofMinutes(1))) {
             CompletableFuture<TcpTransport> mesh = startRank0(listener);
             // Wrong secret: the handshake fails on the stranger's side, rank 0 logs and keeps accepting.
             assertThrows(AuthenticationException.class, () -> authenticateAsRank1(listener.endpoint(), JobSecret.random()));
