@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code bigbatch} command. Exit codes: 0 ok, 1 failure, 2 bad input. */
 @Command(name = "bigbatch", mixinStandardHelpOptions = true, version = "bigbatch 0.1.0",
     description = "Accurate large-minibatch synchronous SGD on LibTorch.",
-    subcommands = {TrainCommand.class, LaunchCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, LintCommand.class, PlanCommand.class, LaunchCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_BAD_INPUT = 2;

@@ -7,6 +7,7 @@ import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.schedule.ScalingRule;
 import dev.bigbatch.train.ConsoleProgress;
+import dev.bigbatch.train.Accumulation;
 import dev.bigbatch.train.DataSource;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.Replicas;
@@ -67,6 +68,10 @@ public final class TrainCommand implements Callable<Integer> {
   void chunk(int v) {
     b.workersPerChunk = v;
   }
+
+  @Option(names = "--accumulate", paramLabel = "A", description = "Micro-batches of n per worker and step: global batch k·A·n, "
+      + "loss normalised over all of it, BN per n-slice; memory of one micro-batch (default ${DEFAULT-VALUE}).", defaultValue = "1")
+  int accumulate = 1;
 
   @Option(names = "--lr", description = "Base learning rate η0 at the base batch (default ${DEFAULT-VALUE}).", defaultValue = "0.1")
   void lr(double v) {
@@ -240,19 +245,9 @@ public final class TrainCommand implements Callable<Integer> {
     return cmd;
   }
 
-  /** The validated run settings these flags give. */
-  public TrainConfig config() {
-    return b.build();
-  }
-
   /** The checkpoint file this run writes: {@code --checkpoint}, else OUT/checkpoint.bin. */
   public Path checkpointFile() {
     return checkpoint != null ? checkpoint : b.out.resolve("checkpoint.bin");
-  }
-
-  /** The checkpoint this run continues from ({@code --resume}), or null for a fresh start. */
-  public Path resumeFile() {
-    return resume;
   }
 
   /** Continues from {@code file} instead of rank 0's initial parameters, as {@code --resume FILE} does. */
@@ -272,6 +267,26 @@ public final class TrainCommand implements Callable<Integer> {
     return Math.max(64L << 10, Math.min(25L << 20, gradBytes / 8));
   }
 
+  /**
+   * The validated config these flags describe (with {@code --accumulate} mapped to virtual workers),
+   * without running.
+   */
+  public TrainConfig config() {
+    int workers = b.workers;
+    int workersPerChunk = b.workersPerChunk;
+    try {
+      return Accumulation.apply(b, accumulate).build();
+    } finally { // the builder keeps the flags as given, so config() can be called again
+      b.workers = workers;
+      b.workersPerChunk = workersPerChunk;
+    }
+  }
+
+  /** The checkpoint this run continues from ({@code --resume} or {@link #resumeFrom}), or null. */
+  public Path resumePath() {
+    return resume;
+  }
+
   @Override
   public Integer call() {
     return run((timeoutSeconds, bucketBytes, overlap) -> Cluster.join(System.getenv(), timeoutSeconds, bucketBytes, overlap),
@@ -283,7 +298,7 @@ public final class TrainCommand implements Callable<Integer> {
    * one rank of a job); {@code extra} listeners observe the run on every rank. Returns the exit code.
    */
   public int run(Join join, List<TrainListener> extra) {
-    TrainConfig config = b.build();
+    TrainConfig config = config();
     String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
     Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
     DataSource.Splits data = DataSource.load(config);
@@ -299,6 +314,9 @@ public final class TrainCommand implements Callable<Integer> {
         listeners.add(new ConsoleProgress(System.out));
       }
       listeners.addAll(extra);
+      if (replicas.rank() == 0) {
+        RecipeLint.atTrainStart(config, data.train().size(), resumed, System.out);
+      }
       Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), replicas, listeners)
           .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
       if (resumed != null) {

@@ -42,11 +42,15 @@ final class GhostBatchNorm {
     this.bias = reg.param(name + ".bias", Init.zeros(channels));
     this.runningMean = reg.buffer(name + ".running_mean", Init.zeros(channels));
     this.runningVar = reg.buffer(name + ".running_var", Init.ones(channels));
+    this.pendingMean = dev.bigbatch.engine.Memory.keep(Init.zeros(channels));
+    this.pendingVar = dev.bigbatch.engine.Memory.keep(Init.zeros(channels));
     ctx.register(this);
   }
 
-  private Tensor pendingMean;
-  private Tensor pendingVar;
+  // Sums of the slices' updated running statistics since the last commit. Allocated with the layer (outside
+  // any step scope) and updated in place, because a step may close a memory scope after every chunk.
+  private final Tensor pendingMean;
+  private final Tensor pendingVar;
   private long pendingSlices;
 
   void commitStatistics() {
@@ -56,18 +60,16 @@ final class GhostBatchNorm {
     try (NoGradGuard g = new NoGradGuard()) {
       runningMean.copy_(pendingMean.div(new org.bytedeco.pytorch.Scalar(pendingSlices)));
       runningVar.copy_(pendingVar.div(new org.bytedeco.pytorch.Scalar(pendingSlices)));
+      pendingMean.zero_();
+      pendingVar.zero_();
     }
-    pendingMean = null;
-    pendingVar = null;
     pendingSlices = 0;
   }
 
   private void accumulate(Tensor meanK, Tensor varK, long k) {
     try (NoGradGuard g = new NoGradGuard()) {
-      Tensor m = meanK.view(k, channels).sum(0);
-      Tensor v = varK.view(k, channels).sum(0);
-      pendingMean = pendingMean == null ? m : pendingMean.add_(m);
-      pendingVar = pendingVar == null ? v : pendingVar.add_(v);
+      pendingMean.add_(meanK.view(k, channels).sum(0));
+      pendingVar.add_(varK.view(k, channels).sum(0));
     }
     pendingSlices += k;
   }

@@ -1,6 +1,8 @@
 package dev.bigbatch.train;
 
+import dev.bigbatch.engine.Memory;
 import dev.bigbatch.model.Model;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -41,18 +43,22 @@ public final class VirtualWorkers {
     double loss = 0;
     long correct = 0;
     for (int w = 0; w < k; w += workersPerChunk) {
-      long chunk = (long) Math.min(workersPerChunk, k - w) * n;
-      Tensor x = images.narrow(0, (long) w * n, chunk);
-      Tensor y = labels.narrow(0, (long) w * n, chunk);
-      Tensor logits = model.forward(x);
-      Tensor weighted = torch.cross_entropy(logits, y).mul(new Scalar((double) chunk / global));
-      if (w + workersPerChunk >= k) {
-        sync.beforeLastBackward();
-      }
-      weighted.backward();
-      loss += weighted.item_double();
-      try (NoGradGuard g = new NoGradGuard()) {
-        correct += logits.argmax(new LongOptional(1), false).eq(y).sum().item_long();
+      // A scope per chunk: the Java handles of this chunk's activations keep their storage alive until
+      // released, so without it every chunk's activations would live until the step ends.
+      try (PointerScope chunkScope = Memory.scope()) {
+        long chunk = (long) Math.min(workersPerChunk, k - w) * n;
+        Tensor x = images.narrow(0, (long) w * n, chunk);
+        Tensor y = labels.narrow(0, (long) w * n, chunk);
+        Tensor logits = model.forward(x);
+        Tensor weighted = torch.cross_entropy(logits, y).mul(new Scalar((double) chunk / global));
+        if (w + workersPerChunk >= k) {
+          sync.beforeLastBackward();
+        }
+        weighted.backward();
+        loss += weighted.item_double();
+        try (NoGradGuard g = new NoGradGuard()) {
+          correct += logits.argmax(new LongOptional(1), false).eq(y).sum().item_long();
+        }
       }
     }
     model.context().commitStatistics();

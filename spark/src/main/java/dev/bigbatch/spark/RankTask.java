@@ -68,7 +68,7 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     if (Files.exists(cmd.checkpointFile())) {
       cmd.resumeFrom(cmd.checkpointFile());
     }
-    Path resume = cmd.resumeFile();
+    Path resume = cmd.resumePath();
     long startStep = resume == null ? 0 : Checkpoints.load(resume).nextStep();
     String agreement = resume == null ? "fresh start" : "resume from " + resume.toAbsolutePath() + " at step " + startStep;
     String host = listenHost != null ? listenHost : hostOf(ctx.getTaskInfos()[world.rank()].address());

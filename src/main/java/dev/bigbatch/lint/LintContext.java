@@ -1,0 +1,51 @@
+package dev.bigbatch.lint;
+
+import dev.bigbatch.train.TrainConfig;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * What the rules look at.
+ *
+ * @param config the run to check
+ * @param trainExamples training set size D after {@code --train-limit}; empty when unknown (image folders
+ *     linted without {@code --train-examples}); rules that count steps then stay silent
+ * @param resumed the checkpoint this run resumes, if any
+ * @param reference an earlier run to compare with (e.g. the baseline whose result should be reproduced)
+ */
+public record LintContext(TrainConfig config, OptionalInt trainExamples, Optional<RunIdentity> resumed,
+    Optional<RunIdentity> reference) {
+  public LintContext {
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(trainExamples, "trainExamples");
+    Objects.requireNonNull(resumed, "resumed");
+    Objects.requireNonNull(reference, "reference");
+  }
+
+  /** A context with only a config and a dataset size. */
+  public static LintContext of(TrainConfig config, int trainExamples) {
+    return new LintContext(config, OptionalInt.of(trainExamples), Optional.empty(), Optional.empty());
+  }
+
+  /** Training set sizes of the built-in datasets (empty for image folders). */
+  public static OptionalInt nominalTrainExamples(TrainConfig c) {
+    OptionalInt full = switch (c.data()) {
+      case FASHION_MNIST, MNIST -> OptionalInt.of(60_000);
+      case CIFAR10 -> OptionalInt.of(50_000);
+      case IMAGE_FOLDER -> OptionalInt.empty();
+    };
+    if (c.trainLimit() > 0) {
+      return OptionalInt.of(full.isPresent() ? Math.min(full.getAsInt(), c.trainLimit()) : c.trainLimit());
+    }
+    return full;
+  }
+
+  /** floor(D / kn), as the sampler computes it (last partial batch dropped); empty when D is unknown. */
+  public OptionalInt stepsPerEpoch() {
+    if (trainExamples.isEmpty()) {
+      return OptionalInt.empty();
+    }
+    return OptionalInt.of(Math.max(1, trainExamples.getAsInt() / config.globalBatch()));
+  }
+}

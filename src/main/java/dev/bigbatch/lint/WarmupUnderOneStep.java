@@ -1,0 +1,41 @@
+package dev.bigbatch.lint;
+
+import dev.bigbatch.train.Recipe;
+import dev.bigbatch.train.TrainConfig;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A warmup given in epochs that is shorter than one iteration at this global batch. What is checked:
+ * warmup iterations m·S (S = floor(D/kn) steps per epoch, m the effective warmup epochs, LEGW's m0·kn/B0
+ * included) are &gt; 0 but &lt; 1. {@link Recipe#warmupSteps} rounds that to 0 or 1 step, so there is no ramp:
+ * the run starts at (or one step from) the peak learning rate. Typical when a warmup tuned at a small batch
+ * (0.1 epoch = 23 steps at kn=256 on 60k examples) is kept at kn=16k (3 steps per epoch).
+ */
+public record WarmupUnderOneStep() implements Rule {
+  @Override
+  public String id() {
+    return "warmup-under-one-step";
+  }
+
+  @Override
+  public Optional<Warning> check(LintContext context) {
+    TrainConfig c = context.config();
+    OptionalInt spe = context.stepsPerEpoch();
+    double epochs = Warmups.effectiveEpochs(c);
+    if (spe.isEmpty() || epochs == 0) {
+      return Optional.empty();
+    }
+    double iterations = epochs * spe.getAsInt();
+    if (iterations >= 1) {
+      return Optional.empty();
+    }
+    long rounded = Recipe.warmupSteps(c, spe.getAsInt());
+    return Optional.of(new Warning(id(), String.format(Locale.ROOT,
+        "warmup of %.4g epochs is %.3g iterations at %d steps/epoch (kn=%d); it rounds to %d step%s, so there is no ramp",
+        epochs, iterations, spe.getAsInt(), c.globalBatch(), rounded, rounded == 1 ? "" : "s"),
+        String.format(Locale.ROOT, "lengthen --warmup-epochs to at least %.4g (10 iterations), or use --warmup legw",
+            Warmups.baseEpochsFor(c, 10.0 / spe.getAsInt())) + Warmups.mustFit(c, 10.0 / spe.getAsInt())));
+  }
+}

@@ -1,0 +1,34 @@
+package dev.bigbatch.lint;
+
+import dev.bigbatch.schedule.Legw;
+import dev.bigbatch.train.TrainConfig;
+
+/** Warmup arithmetic shared by the warmup rules. */
+final class Warmups {
+  private Warmups() {}
+
+  /** Warmup length in epochs the trainer uses (LEGW: m0·kn/B0; none: 0). */
+  static double effectiveEpochs(TrainConfig c) {
+    return switch (c.warmup()) {
+      case NONE -> 0;
+      case CONSTANT, GRADUAL -> c.warmupEpochs();
+      case LEGW -> Legw.warmupEpochs(c.warmupEpochs(), c.globalBatch(), c.baseBatch());
+    };
+  }
+
+  /** A user-given number as written: 5e-4 → "0.0005", 0.1 → "0.1", 5.0 → "5". */
+  static String num(double v) {
+    return new java.math.BigDecimal(String.format(java.util.Locale.ROOT, "%.6g", v)).stripTrailingZeros().toPlainString();
+  }
+
+  /** Appended to a fix that proposes a warmup of {@code epochs}: the run must be longer than its warmup. */
+  static String mustFit(TrainConfig c, double epochs) {
+    return epochs < c.epochs() ? "" : String.format(java.util.Locale.ROOT,
+        " (longer than --epochs %s: train longer too, or use a smaller global batch)", num(c.epochs()));
+  }
+
+  /** The {@code --warmup-epochs} value that gives {@code epochs} of warmup (LEGW's flag is at B0). */
+  static double baseEpochsFor(TrainConfig c, double epochs) {
+    return c.warmup() == TrainConfig.WarmupKind.LEGW ? epochs * c.baseBatch() / c.globalBatch() : epochs;
+  }
+}
