@@ -10,11 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The command line: a local-mode run end to end, and bad input refused before Spark starts. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES) // a hung barrier stage fails the test instead of the build
 class SparkMainTest {
   record Run(int exitCode, String err) {}
 

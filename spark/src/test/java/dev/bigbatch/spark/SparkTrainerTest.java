@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 512-example Fashion-MNIST slice: 2 ranks equal one process with the same virtual workers, and a rank
  * that fails mid-run makes Spark rerun the gang, which resumes from the checkpoint and ends equal too.
  */
+@Timeout(value = 2, unit = TimeUnit.MINUTES) // a hung barrier stage fails the test instead of the build
 class SparkTrainerTest {
   static final Path FMNIST = Path.of("/usr/share/datasets/fashion-mnist");
 
