@@ -16,8 +16,10 @@ import dev.bigbatch.train.MetricsJsonl;
 import dev.bigbatch.train.TrainConfig;
 import dev.bigbatch.train.Trainer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -216,6 +218,44 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--comm-timeout", description = "Seconds a peer may stall before the job fails (default ${DEFAULT-VALUE}).", defaultValue = "30")
   double commTimeoutSeconds;
 
+  /**
+   * How this process becomes one replica of the job, given {@code --comm-timeout} (seconds), the
+   * gradient bucket size and whether buckets overlap backward ({@code --no-overlap}): from the launcher's
+   * environment ({@link #call()}), or from a runner that embeds the trainer, such as the Spark barrier
+   * stage of {@code bigbatch-spark}.
+   */
+  @FunctionalInterface
+  public interface Join {
+    Replicas join(double commTimeoutSeconds, long bucketBytes, boolean overlap);
+  }
+
+  /**
+   * Parses {@code bigbatch train} flags without running them (for runners that embed the trainer).
+   *
+   * @throws IllegalArgumentException naming the bad flag
+   */
+  public static TrainCommand parse(String... args) {
+    TrainCommand cmd = new TrainCommand();
+    try {
+      new CommandLine(cmd).parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      Throwable cause = e.getCause();
+      throw new IllegalArgumentException(cause instanceof IllegalArgumentException ? cause.getMessage() : e.getMessage(), e);
+    }
+    return cmd;
+  }
+
+  /** The checkpoint file this run writes: {@code --checkpoint}, else OUT/checkpoint.bin. */
+  public Path checkpointFile() {
+    return checkpoint != null ? checkpoint : b.out.resolve("checkpoint.bin");
+  }
+
+  /** Continues from {@code file} instead of rank 0's initial parameters, as {@code --resume FILE} does. */
+  public TrainCommand resumeFrom(Path file) {
+    this.resume = file;
+    return this;
+  }
+
   private long bucketBytes(Model model) {
     if (bucketMb < 0) {
       throw new IllegalArgumentException("--bucket-mb must be >= 0 (0 = auto), got " + bucketMb);
@@ -227,8 +267,11 @@ public final class TrainCommand implements Callable<Integer> {
     return Math.max(64L << 10, Math.min(25L << 20, gradBytes / 8));
   }
 
-  /** The config these flags describe (with {@code --accumulate} mapped to virtual workers), without running. */
-  TrainConfig config() {
+  /**
+   * The validated config these flags describe (with {@code --accumulate} mapped to virtual workers),
+   * without running.
+   */
+  public TrainConfig config() {
     int workers = b.workers;
     int workersPerChunk = b.workersPerChunk;
     try {
@@ -239,33 +282,43 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** The checkpoint named by {@code --resume}, or null. */
-  Path resumePath() {
+  /** The checkpoint this run continues from ({@code --resume} or {@link #resumeFrom}), or null. */
+  public Path resumePath() {
     return resume;
   }
 
   @Override
   public Integer call() {
+    return run((timeoutSeconds, bucketBytes, overlap) -> Cluster.join(System.getenv(), timeoutSeconds, bucketBytes, overlap),
+        List.of());
+  }
+
+  /**
+   * Trains as the flags say, as the replica {@code join} returns (one process simulating all workers, or
+   * one rank of a job); {@code extra} listeners observe the run on every rank. Returns the exit code.
+   */
+  public int run(Join join, List<TrainListener> extra) {
     TrainConfig config = config();
     String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
     Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
-    Torch.seed(config.seed());
     DataSource.Splits data = DataSource.load(config);
     var in = new Models.InputSpec(data.train().channels(), data.train().height(), data.train().width(),
         Math.max(data.train().numClasses(), data.test().numClasses()));
-    Model model = Models.create(config.model(), in, config.width(), config.zeroGamma());
+    Model model = Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma()));
     Optimizer opt = Optimizers.create(config.optimizerSettings(), model.params());
     Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
-    try (Replicas replicas = Cluster.join(System.getenv(), commTimeoutSeconds, bucketBytes(model), !noOverlap)) {
-      List<TrainListener> listeners = replicas.rank() == 0
-          ? List.of(new MetricsJsonl(config.out(), 1, resumed != null), new ConsoleProgress(System.out))
-          : List.of();
+    try (Replicas replicas = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap)) {
+      List<TrainListener> listeners = new ArrayList<>();
+      if (replicas.rank() == 0) {
+        listeners.add(new MetricsJsonl(config.out(), 1, resumed != null));
+        listeners.add(new ConsoleProgress(System.out));
+      }
+      listeners.addAll(extra);
       if (replicas.rank() == 0) {
         RecipeLint.atTrainStart(config, data.train().size(), resumed, System.out);
       }
       Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), replicas, listeners)
-          .checkpoints(new Checkpoints.Policy(checkpoint != null ? checkpoint : config.out().resolve("checkpoint.bin"),
-              checkpointEvery, true));
+          .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
       if (resumed != null) {
         trainer.resumeFrom(resumed);
       }

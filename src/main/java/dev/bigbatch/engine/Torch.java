@@ -1,5 +1,6 @@
 package dev.bigbatch.engine;
 
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -7,6 +8,7 @@ import org.bytedeco.pytorch.global.torch;
  * Everything else in bigbatch takes its randomness from explicit seeds, never from here.
  */
 public final class Torch {
+  private static final Object GENERATOR = new Object();
   private static volatile boolean initialised;
 
   private Torch() {}
@@ -48,5 +50,19 @@ public final class Torch {
   public static void seed(long seed) {
     init();
     torch.manual_seed(seed);
+  }
+
+  /**
+   * Seeds the global generator and runs {@code draw} while no other caller of this method can draw from
+   * it, so that what {@code draw} creates (e.g. a model's initial parameters) depends on {@code seed} only.
+   * Needed where several replicas share one JVM (Spark local mode, executors running several tasks):
+   * their initialisations would otherwise interleave on the one process-wide generator.
+   */
+  public static <T> T seeded(long seed, Supplier<T> draw) {
+    init();
+    synchronized (GENERATOR) {
+      torch.manual_seed(seed);
+      return draw.get();
+    }
   }
 }
