@@ -39,6 +39,8 @@ class GhostBatchNorm(torch.nn.Module):
         self.register_buffer("running_var", torch.ones(channels))
 
     def forward(self, x):
+        if not self.training:
+            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.1, 1e-5)
         b = x.shape[0]
         n = self.n or b
         k = b // n
