@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** Writes a file next to its target under a temporary name and renames it, so readers never see half a file. */
 public final class AtomicFiles {
@@ -26,6 +27,12 @@ public final class AtomicFiles {
       tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
       try (OutputStream out = Files.newOutputStream(tmp)) {
         writer.write(out);
+      }
+      try {
+        // createTempFile makes the file private (0600); a report is meant to be read, e.g. served.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException notPosix) {
+        // keep the file system's default
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tmp = null;

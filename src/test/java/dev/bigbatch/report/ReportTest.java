@@ -117,6 +117,9 @@ class ReportTest {
     assertTrue(html.contains("<th>error_mean_pct</th>"), "table header shown");
     assertTrue(html.contains("<td>kn=8192</td>"), "table rows shown");
     assertTrue(html.contains("B_simple"), "noise scale shown");
+    assertTrue(Files.isReadable(out.resolve("index.html")));
+    assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(out.resolve("index.html"))), "report files are readable by others");
     try (Stream<Path> files = Files.list(out)) {
       assertFalse(files.anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temp files left");
     }
