@@ -32,7 +32,9 @@ public final class Charts {
     System.setProperty("java.awt.headless", "true");
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle)
         .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE).setChartBackgroundColor(Color.WHITE)
+    // Error-vs-batch curves (log x) rise to the right, training curves fall: keep the legend off the data.
+    chart.getStyler().setLegendPosition(logX ? Styler.LegendPosition.InsideNW : Styler.LegendPosition.InsideNE)
+        .setChartBackgroundColor(Color.WHITE)
         .setMarkerSize(6);
     chart.getStyler().setXAxisLogarithmic(logX);
     chart.getStyler().setYAxisDecimalPattern("#.###");
