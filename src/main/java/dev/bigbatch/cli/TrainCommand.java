@@ -73,7 +73,8 @@ public final class TrainCommand implements Callable<Integer> {
       + "loss normalised over all of it, BN per n-slice; memory of one micro-batch (default ${DEFAULT-VALUE}).", defaultValue = "1")
   int accumulate = 1;
 
-  @Option(names = "--lr", description = "Base learning rate η0 at the base batch (default ${DEFAULT-VALUE}).", defaultValue = "0.1")
+  @Option(names = "--lr", description = "Base learning rate η0 at the base batch (default ${DEFAULT-VALUE}; Goyal's "
+      + "ImageNet value is 0.1, Fashion-MNIST's ResNet-8 learns faster at 0.4, see docs/RESULTS.md).", defaultValue = "0.4")
   void lr(double v) {
     b.baseLr = v;
   }
@@ -98,7 +99,8 @@ public final class TrainCommand implements Callable<Integer> {
     b.warmupEpochs = v;
   }
 
-  @Option(names = "--warmup-start-lr", description = "Learning rate at warmup step 0 (default: --lr).")
+  @Option(names = "--warmup-start-lr", description = "Learning rate at warmup step 0 (default: min(--lr, 0.1), "
+      + "Goyal's η at kn = 256).")
   void warmupStart(double v) {
     b.warmupStartLr = v;
   }
@@ -168,7 +170,7 @@ public final class TrainCommand implements Callable<Integer> {
     b.decayBiasAndNorm = v;
   }
 
-  @Option(names = "--epochs", description = "Epochs (may be fractional) (default ${DEFAULT-VALUE}).", defaultValue = "4")
+  @Option(names = "--epochs", description = "Epochs (may be fractional) (default ${DEFAULT-VALUE}).", defaultValue = "5")
   void epochs(double v) {
     b.epochs = v;
   }

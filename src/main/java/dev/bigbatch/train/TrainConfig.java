@@ -142,7 +142,7 @@ public record TrainConfig(
     public int workers = 8;
     public int workersPerChunk = 8;
     public OptimizerKind optimizer = OptimizerKind.SGD;
-    public double baseLr = 0.1;
+    public double baseLr = 0.4;
     public int baseBatch = 256;
     public ScalingRule lrScaling = ScalingRule.LINEAR;
     public WarmupKind warmup = WarmupKind.GRADUAL;
@@ -160,7 +160,7 @@ public record TrainConfig(
     public double beta1 = 0.9;
     public double beta2 = 0.999;
     public double eps = 1e-6;
-    public double epochs = 4;
+    public double epochs = 5;
     public long seed = 1;
     public int threads = 0;
     public boolean augment = true;
@@ -170,7 +170,7 @@ public record TrainConfig(
     public TrainConfig build() {
       return new TrainConfig(data, dataDir, model, width, zeroGamma, perWorkerBatch, workers, workersPerChunk,
           optimizer, baseLr, baseBatch, lrScaling, warmup, warmupEpochs,
-          warmupStartLr == null ? baseLr : warmupStartLr, decay, decayEpochs, decayFactor, decayPower, momentum,
+          warmupStartLr == null ? Math.min(baseLr, 0.1) : warmupStartLr, decay, decayEpochs, decayFactor, decayPower, momentum,
           weightDecay, nesterov, decayBiasAndNorm, trustCoefficient, beta1, beta2, eps, epochs, seed, threads, augment, trainLimit, out);
     }
   }
