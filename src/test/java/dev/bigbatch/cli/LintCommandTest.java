@@ -48,7 +48,7 @@ class LintCommandTest {
 
   @Test
   void warningsCarryRuleIdReasonAndFix() {
-    Outcome o = run("lint", "--workers", "256", "--warmup", "none", "--decay-bias-and-norm");
+    Outcome o = run("lint", "--lr", "0.1", "--workers", "256", "--warmup", "none", "--decay-bias-and-norm");
     assertEquals(0, o.code(), o.err());
     assertTrue(o.out().contains("[no-warmup-at-high-lr] peak LR 3.200"), o.out());
     assertTrue(o.out().contains("[weight-decay-on-bias-and-norm]"), o.out());
@@ -92,7 +92,7 @@ class LintCommandTest {
     id.put("perWorkerBatch", "32");
     Path ckpt = dir.resolve("c.bin");
     Checkpoints.save(ckpt, new Checkpoints.State(id, 10, new double[0], new LinkedHashMap<>(), Map.of()));
-    Outcome o = run("lint", "--workers", "16", "--resume", ckpt.toString());
+    Outcome o = run("lint", "--lr", "0.1", "--workers", "16", "--resume", ckpt.toString());
     assertEquals(0, o.code(), o.err());
     assertTrue(o.out().contains("[resume-worker-count-changed] " + ckpt + " was written with k=8 (kn=256, peak LR 0.1000)"),
         o.out());

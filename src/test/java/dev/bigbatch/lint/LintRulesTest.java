@@ -22,6 +22,9 @@ class LintRulesTest {
   /** The train defaults: kn = 256, gradual warmup 0.5 epoch (117 steps), linear scaling; lint-clean. */
   private static TrainConfig config(Consumer<TrainConfig.Builder> edit) {
     TrainConfig.Builder b = TrainConfig.builder();
+    // Pinned here (not the CLI defaults, which may change): Goyal's η0 = 0.1 at B0 = 256, 4 epochs.
+    b.baseLr = 0.1;
+    b.epochs = 4;
     edit.accept(b);
     return b.build();
   }
