@@ -1,14 +1,11 @@
 package dev.bigbatch.optim;
 
-import dev.bigbatch.engine.Memory;
 import dev.bigbatch.model.Param;
 import dev.bigbatch.model.ParamGroup;
-import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Layer-wise Adaptive Rate Scaling (You, Gitman, Ginsburg 2017). Every parameter tensor is one
@@ -62,22 +59,18 @@ public final class Lars implements Optimizer {
     }
   }
 
-  private final List<Param> params;
-  private final List<Tensor> velocity = new ArrayList<>();
+  private final MomentumState momentum;
   private final Options opts;
-  private double prevLr;
 
   public Lars(List<Param> params, Options opts) {
-    this.params = List.copyOf(params);
+    this.momentum = new MomentumState("LARS", params);
     this.opts = opts;
-    for (Param p : this.params) {
-      velocity.add(Memory.keep(torch.zeros_like(p.value()).detach()));
-    }
   }
 
   @Override
   public void step(double lr) {
-    double correction = (opts.momentumCorrection() && prevLr > 0) ? lr / prevLr : 1.0;
+    double correction = momentum.correction(lr, opts.momentumCorrection());
+    List<Param> params = momentum.params();
     Scalar decayMomentum = new Scalar(opts.momentum() * correction);
     Scalar minusOne = new Scalar(-1.0);
     try (NoGradGuard g = new NoGradGuard()) {
@@ -92,11 +85,11 @@ public final class Lars implements Optimizer {
         double beta = adapt ? opts.weightDecay() : 0.0;
         double local = adapt ? localLr(w, grad, beta) : 1.0;
         Tensor d = beta == 0 ? grad : grad.add(w, new Scalar(beta));
-        velocity.get(i).mul_(decayMomentum).add_(d, new Scalar(lr * local));
-        w.add_(velocity.get(i), minusOne);
+        momentum.velocity(i).mul_(decayMomentum).add_(d, new Scalar(lr * local));
+        w.add_(momentum.velocity(i), minusOne);
       }
     }
-    prevLr = lr;
+    momentum.stepped(lr);
   }
 
   /** λ_l = τ·||w|| / (||g|| + β·||w||), or 1 when either norm is zero. */
@@ -115,28 +108,21 @@ public final class Lars implements Optimizer {
 
   @Override
   public List<StateTensor> state() {
-    List<StateTensor> out = new ArrayList<>();
-    for (int i = 0; i < params.size(); i++) {
-      out.add(new StateTensor("momentum/" + params.get(i).name(), velocity.get(i)));
-    }
-    return out;
+    return momentum.state();
   }
 
   @Override
   public double[] scalars() {
-    return new double[] {prevLr};
+    return momentum.scalars();
   }
 
   @Override
   public void restoreScalars(double[] values) {
-    if (values.length != 1) {
-      throw new IllegalArgumentException("LARS state has 1 scalar, checkpoint has " + values.length);
-    }
-    prevLr = values[0];
+    momentum.restoreScalars(values);
   }
 
   @Override
   public List<Param> params() {
-    return params;
+    return momentum.params();
   }
 }

@@ -1,14 +1,11 @@
 package dev.bigbatch.optim;
 
-import dev.bigbatch.engine.Memory;
 import dev.bigbatch.model.Param;
 import dev.bigbatch.model.ParamGroup;
-import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Momentum SGD as written by Goyal et al. (2017, eq. 10) with momentum correction. For every
@@ -45,22 +42,18 @@ public final class Sgd implements Optimizer {
     }
   }
 
-  private final List<Param> params;
-  private final List<Tensor> velocity = new ArrayList<>();
+  private final MomentumState momentum;
   private final Options opts;
-  private double prevLr;
 
   public Sgd(List<Param> params, Options opts) {
-    this.params = List.copyOf(params);
+    this.momentum = new MomentumState("SGD", params);
     this.opts = opts;
-    for (Param p : this.params) {
-      velocity.add(Memory.keep(torch.zeros_like(p.value()).detach()));
-    }
   }
 
   @Override
   public void step(double lr) {
-    double correction = (opts.momentumCorrection() && prevLr > 0) ? lr / prevLr : 1.0;
+    double correction = momentum.correction(lr, opts.momentumCorrection());
+    List<Param> params = momentum.params();
     Scalar decayMomentum = new Scalar(opts.momentum() * correction);
     Scalar lrScalar = new Scalar(lr);
     Scalar m = new Scalar(opts.momentum());
@@ -75,7 +68,7 @@ public final class Sgd implements Optimizer {
         }
         double lambda = decayFor(p);
         Tensor d = lambda == 0 ? grad : grad.add(w, new Scalar(lambda));
-        Tensor v = velocity.get(i);
+        Tensor v = momentum.velocity(i);
         v.mul_(decayMomentum).add_(d, lrScalar);
         if (opts.nesterov()) {
           w.sub_(d, lrScalar).sub_(v, m);
@@ -84,7 +77,7 @@ public final class Sgd implements Optimizer {
         }
       }
     }
-    prevLr = lr;
+    momentum.stepped(lr);
   }
 
   private double decayFor(Param p) {
@@ -93,28 +86,21 @@ public final class Sgd implements Optimizer {
 
   @Override
   public List<StateTensor> state() {
-    List<StateTensor> out = new ArrayList<>();
-    for (int i = 0; i < params.size(); i++) {
-      out.add(new StateTensor("momentum/" + params.get(i).name(), velocity.get(i)));
-    }
-    return out;
+    return momentum.state();
   }
 
   @Override
   public double[] scalars() {
-    return new double[] {prevLr};
+    return momentum.scalars();
   }
 
   @Override
   public void restoreScalars(double[] values) {
-    if (values.length != 1) {
-      throw new IllegalArgumentException("SGD state has 1 scalar, checkpoint has " + values.length);
-    }
-    prevLr = values[0];
+    momentum.restoreScalars(values);
   }
 
   @Override
   public List<Param> params() {
-    return params;
+    return momentum.params();
   }
 }
