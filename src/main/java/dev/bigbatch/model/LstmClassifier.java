@@ -1,6 +1,5 @@
 package dev.bigbatch.model;
 
-import java.util.List;
 import org.bytedeco.pytorch.T_TensorTensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -25,9 +24,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * initialised U(±1/sqrt(h)) as in PyTorch's nn.LSTM / nn.Linear. No batch norm, so the per-worker BN
  * group size does not apply.
  */
-public final class LstmClassifier implements Model {
-  private final ForwardContext ctx = new ForwardContext();
-  private final ParamRegistry reg = new ParamRegistry();
+public final class LstmClassifier extends RegisteredModel {
   private final int features;
   private final int hidden;
   private final ScalarType dtype;
@@ -75,21 +72,6 @@ public final class LstmClassifier implements Model {
         new TensorVector(weightIh, weightHh, biasIh, biasHh), true, 1, 0.0, ctx.training(), false, true);
     Tensor last = out.get1().select(0, 0); // h_H: [B, h]
     return fc.forward(last);
-  }
-
-  @Override
-  public ForwardContext context() {
-    return ctx;
-  }
-
-  @Override
-  public List<Param> params() {
-    return reg.params();
-  }
-
-  @Override
-  public List<Buffer> buffers() {
-    return reg.buffers();
   }
 
   @Override

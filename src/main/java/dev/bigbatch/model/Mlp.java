@@ -6,9 +6,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /** Flatten → (Linear → ReLU) × hidden layers → Linear. */
-public final class Mlp implements Model {
-  private final ForwardContext ctx = new ForwardContext();
-  private final ParamRegistry reg = new ParamRegistry();
+public final class Mlp extends RegisteredModel {
   private final List<Linear> hidden = new ArrayList<>();
   private final Linear out;
   private final int[] widths;
@@ -36,21 +34,6 @@ public final class Mlp implements Model {
       h = torch.relu(l.forward(h));
     }
     return out.forward(h);
-  }
-
-  @Override
-  public ForwardContext context() {
-    return ctx;
-  }
-
-  @Override
-  public List<Param> params() {
-    return reg.params();
-  }
-
-  @Override
-  public List<Buffer> buffers() {
-    return reg.buffers();
   }
 
   @Override

@@ -11,10 +11,8 @@ import org.bytedeco.pytorch.global.torch;
  * average pooling, classifier. Zero-γ on each block's last BN. Not trained on this 2-core machine;
  * its shapes are checked by a forward pass.
  */
-public final class ResNet50 implements Model {
+public final class ResNet50 extends RegisteredModel {
   private static final int[] BLOCKS = {3, 4, 6, 3};
-  private final ForwardContext ctx = new ForwardContext();
-  private final ParamRegistry reg = new ParamRegistry();
   private final Conv2d stemConv;
   private final GhostBatchNorm stemBn;
   private final List<Bottleneck> blocks = new ArrayList<>();
@@ -43,21 +41,6 @@ public final class ResNet50 implements Model {
       h = b.forward(h);
     }
     return fc.forward(h.mean(2, 3));
-  }
-
-  @Override
-  public ForwardContext context() {
-    return ctx;
-  }
-
-  @Override
-  public List<Param> params() {
-    return reg.params();
-  }
-
-  @Override
-  public List<Buffer> buffers() {
-    return reg.buffers();
   }
 
   @Override

@@ -11,9 +11,7 @@ import org.bytedeco.pytorch.global.torch;
  * and a linear classifier. Shortcuts that change shape are 1×1 conv + BN (option B). The last BN of
  * every residual block starts with γ = 0 when {@code zeroGamma} (Goyal et al. §5.1).
  */
-public final class ResNetCifar implements Model {
-  private final ForwardContext ctx = new ForwardContext();
-  private final ParamRegistry reg = new ParamRegistry();
+public final class ResNetCifar extends RegisteredModel {
   private final Conv2d stemConv;
   private final GhostBatchNorm stemBn;
   private final List<BasicBlock> blocks = new ArrayList<>();
@@ -52,21 +50,6 @@ public final class ResNetCifar implements Model {
       h = b.forward(h);
     }
     return fc.forward(h.mean(2, 3));
-  }
-
-  @Override
-  public ForwardContext context() {
-    return ctx;
-  }
-
-  @Override
-  public List<Param> params() {
-    return reg.params();
-  }
-
-  @Override
-  public List<Buffer> buffers() {
-    return reg.buffers();
   }
 
   @Override
