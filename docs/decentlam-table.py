@@ -3,8 +3,8 @@
 import json, re, statistics, sys, pathlib
 
 root = pathlib.Path(sys.argv[1])
-print("| row | test acc % | train loss (last epoch) | consensus distance after epoch 1 / 5 | bytes sent/step/rank (median) | step s (median) | wall s |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| row | test acc % | train loss (last epoch) | consensus distance after epoch 1 / 5 | bytes sent/step/rank (median) | max step loss | step s (median) | wall s |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for row in ["sync", "dmsgd-ring", "decentlam-ring", "dmsgd-exp", "decentlam-exp"]:
     d = root / row
     if not (d / "metrics.jsonl").exists():
@@ -21,7 +21,8 @@ for row in ["sync", "dmsgd-ring", "decentlam-ring", "dmsgd-exp", "decentlam-exp"
         c = [json.loads(l) for l in open(d / "consensus.jsonl")]
         cons = f"{c[0]['consensusDistance']:.3g} / {c[-1]['consensusDistance']:.3g}"
     b = json.load(open(d / "comm-bytes.json"))["medianBytesPerStep"] if (d / "comm-bytes.json").exists() else None
+    peak = max(s["loss"] for s in steps) if steps else float("nan")
     step_s = statistics.median(s["seconds"] for s in steps) if steps else float("nan")
     m = re.search(r"wall (\d+) s", open(str(root) + ".log").read().split("== " + row + " ")[1]) if (pathlib.Path(str(root) + ".log")).exists() and ("== " + row + " ") in open(str(root) + ".log").read() else None
     wall = m.group(1) if m else "?"
-    print(f"| {row} | {acc} | {loss} | {cons} | {b:,} | {step_s:.2f} | {wall} |" if b is not None else f"| {row} | {acc} | {loss} | {cons} | — | {step_s:.2f} | {wall} |")
+    print(f"| {row} | {acc} | {loss} | {cons} | {b:,} | {peak:.3g} | {step_s:.2f} | {wall} |" if b is not None else f"| {row} | {acc} | {loss} | {cons} | — | {peak:.3g} | {step_s:.2f} | {wall} |")

@@ -222,7 +222,7 @@ class DecentralizedSgdTest {
         c[i][e] = Math.cos(2 * i + e) * (1 + i);
       }
     }
-    double[] lrs = new double[700];
+    double[] lrs = new double[400];
     java.util.Arrays.fill(lrs, gamma);
     double[][] w = handW("RING");
     // Fixed points, per coordinate: DmSGD (I − (1−a)W) x = a W c with a = γ/(1−β); DecentLaM the same with a = γ.
@@ -263,7 +263,7 @@ class DecentralizedSgdTest {
       start.add(x0);
     }
     double d0 = consensusDistance(start);
-    double[] lrs = new double[300];
+    double[] lrs = new double[200];
     java.util.Arrays.fill(lrs, 0.05);
     for (DecentralizedSgd.Method method : DecentralizedSgd.Method.values()) {
       List<double[]> end = train(p, Topology.Kind.RING, new DecentralizedSgd.Options(method, 0.9, 0, false, false), pr, lrs);
