@@ -53,6 +53,11 @@ import org.bytedeco.pytorch.global.torch;
  * </ul>
  * The parameters of all replicas are packed into one flat float32 vector per step, so a step is one
  * gossip round of |x| floats per out-neighbour.
+ *
+ * <p>Known behaviour (docs/RESULTS-decentlam.md, finding 2): DecentLaM's momentum also acts on the
+ * consensus correction, so the replicas' disagreement decays at about √β per step whatever the graph
+ * (DmSGD: multiplied by W each step), and with the learning rate outside the momentum each drop of γ
+ * cuts the consensus velocity γ·m and makes the disagreement jump before it decays again.
  */
 public final class DecentralizedSgd implements Optimizer {
   /** {@code --decent-method}. */
