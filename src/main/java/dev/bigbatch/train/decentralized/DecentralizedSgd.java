@@ -23,11 +23,11 @@ import org.bytedeco.pytorch.global.torch;
  *   d_i = g_i + λ·x_i          local gradient: mean over the replica's own k/P·n examples, plus weight
  *                              decay (λ = 0 for biases and BN γ/β unless decayBiasAndNorm), as in Sgd
  *
- *   DmSGD (the paper's baseline, eq. 3: adapt then combine):
+ *   DmSGD (the paper's baseline; adapt, then combine):
  *     m_i ← β·m_i + d_i
  *     x_i ← Σ_j w_ij (x_j − γ·m_j)
  *
- *   DecentLaM (the paper's Algorithm 1):
+ *   DecentLaM:
  *     g̃_i = (x_i − Σ_j w_ij (x_j − γ·d_j)) / γ    the "decentralized gradient"
  *     m_i ← β·m_i + g̃_i
  *     x_i ← x_i − γ·m_i
@@ -41,7 +41,7 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>Choices the paper leaves open, and what this class does:
  * <ul>
- *   <li><b>Nesterov</b> (our CLI's default; the paper uses heavy ball): the direction applied is
+ *   <li><b>Nesterov</b> (our CLI's default; the recursions above are heavy ball): the direction applied is
  *       d + β·m (DmSGD) or g̃ + β·m (DecentLaM) instead of m, exactly as in {@link dev.bigbatch.optim.Sgd}.
  *       With {@code nesterov = false} the update is the paper's.</li>
  *   <li><b>Learning-rate schedule</b>: m is the momentum of Goyal's eq. 9 form (lr outside the
