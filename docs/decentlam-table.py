@@ -13,8 +13,10 @@ for row in ["sync", "dmsgd-ring", "decentlam-ring", "dmsgd-exp", "decentlam-exp"
     epochs = [l for l in lines if l["kind"] == "epoch"]
     steps = [l for l in lines if l["kind"] == "step"]
     log = open(str(d) + ".log").read()
-    diverged = "diverged" in log.lower() or "nan" in log.lower() and not epochs
     acc = f"{100 * epochs[-1]['testAccuracy']:.2f}" if epochs else "—"
+    m_div = re.search(r"at step (\d+) \(lr [^)]*\): training diverged", log)
+    if m_div:
+        acc = f"diverged (step {m_div.group(1)})"
     loss = f"{epochs[-1]['trainLoss']:.4f}" if epochs else "—"
     cons = "—"
     if (d / "consensus.jsonl").exists():
