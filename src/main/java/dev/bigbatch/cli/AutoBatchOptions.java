@@ -73,6 +73,10 @@ public final class AutoBatchOptions {
       throw new IllegalArgumentException("--accumulate cannot be combined with --batch auto (it changes k itself)");
     }
     AutoRecipe.validate(config);
+    if (config.workers() < 2) {
+      throw new IllegalArgumentException("--batch auto measures at the starting --workers, which must be >= 2 "
+          + "(B_big = k·n must exceed B_small = n), got " + config.workers());
+    }
     return new AutoBatchSettings(maxBatch == null ? DEFAULT_MAX_BATCH : maxBatch,
         measureSteps == null ? DEFAULT_MEASURE_STEPS : measureSteps, ema == null ? DEFAULT_EMA : ema, grow);
   }
