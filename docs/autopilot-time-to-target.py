@@ -41,8 +41,11 @@ def summarise(run_dir, target):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--target", type=float, required=True, help="test accuracy, e.g. 0.85")
+    ap.add_argument("--epochs", action="store_true", help="also print each run's per-epoch trajectory")
     ap.add_argument("runs", nargs="+")
     args = ap.parse_args()
+    if args.epochs:
+        trajectories(args.runs)
     print(f"| run | status | epochs to {100 * args.target:.0f}% | steps to target | train s to target "
           "| final test acc | best | steps (all) | train s (all) | batch decisions |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -57,6 +60,24 @@ def main():
         status = r["status"] if not r["error"] else f"{r['status']}: {r['error']}"
         print(f"| {r['run']} | {status} | {to} | {100 * r['final']:.2f}% | {100 * r['best']:.2f}% | {r['steps_total']} "
               f"| {r['train_s_total']:.0f} | {dec} |")
+
+
+def trajectories(runs):
+    """Per epoch: global batch at its end, cumulative steps, examples and training seconds, test accuracy."""
+    print("| run | epoch | kn at epoch end | steps (cum.) | train s (cum.) | test acc |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for d in runs:
+        steps, epochs = [], []
+        with open(os.path.join(d, "metrics.jsonl")) as f:
+            for line in f:
+                rec = json.loads(line)
+                {"step": steps, "epoch": epochs}.get(rec["kind"], []).append(rec)
+        name = os.path.basename(d.rstrip("/"))
+        for e in epochs:
+            upto = [s for s in steps if s["epoch"] <= e["epoch"]]
+            print(f"| {name} | {e['epoch'] + 1} | {upto[-1]['examples']} | {len(upto)} "
+                  f"| {sum(s['seconds'] for s in upto):.0f} | {100 * e['testAccuracy']:.2f}% |")
+    print()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ import java.util.Map;
  *
  * <p><b>Rule</b> ({@link #choose}). Target k = B_simple / n, rounded to the nearest multiple of the process
  * count P (each process holds k/P workers), clamped to [kMin, kMax] where kMin = the smallest multiple of P
- * that is ≥ 2 (the estimator needs B_big &gt; B_small = n) and kMax = P·floor(min(maxBatch, N)/(P·n)). The
+ * that is ≥ max(2, ceil(minBatch/n)) (the estimator needs B_big &gt; B_small = n) and
+ * kMax = P·floor(min(maxBatch, N)/(P·n)). The
  * first decision may shrink or grow; later ones (grow) only grow. If the window's |G|² or tr(Σ) estimate is
  * not positive the ratio means nothing and k is kept (logged as such). Choosing k·n ≈ B_noise follows
  * McCandlish et al.: below B_noise a larger batch buys almost proportionally fewer steps; far above it,
@@ -53,15 +54,17 @@ public final class BatchAutopilot {
     this.settings = settings;
     this.perWorkerBatch = perWorkerBatch;
     this.processes = processes;
-    this.minWorkers = processes * ((2 + processes - 1) / processes);
+    int floor = Math.max(2, (settings.minGlobalBatch() + perWorkerBatch - 1) / perWorkerBatch); // workers
+    this.minWorkers = processes * ((floor + processes - 1) / processes);
     this.maxWorkers = processes * (int) (Math.min((long) settings.maxGlobalBatch(), datasetSize) / ((long) processes * perWorkerBatch));
     if (maxWorkers < minWorkers) {
       throw new IllegalArgumentException(String.format(Locale.ROOT,
           "--max-batch %d (and the dataset's %d examples) leave no room for the autopilot: it needs a global batch of at"
-              + " least %d workers x n=%d = %d; raise --max-batch or lower -n", settings.maxGlobalBatch(), datasetSize,
+              + " least %d workers x n=%d = %d (--min-batch, and 2 workers to measure); raise --max-batch or lower -n",
+          settings.maxGlobalBatch(), datasetSize,
           minWorkers, perWorkerBatch, minWorkers * perWorkerBatch));
     }
-    if (initialWorkers < minWorkers || initialWorkers % processes != 0) {
+    if (initialWorkers < 2 || initialWorkers % processes != 0) {
       throw new IllegalArgumentException("--batch auto measures at the starting --workers " + initialWorkers
           + ", which must be >= 2 and a multiple of the " + processes + " processes (B_big = k·n must exceed B_small = n)");
     }

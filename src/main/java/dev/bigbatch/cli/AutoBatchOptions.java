@@ -13,6 +13,7 @@ public final class AutoBatchOptions {
   static final double DEFAULT_EMA = 0.95;
 
   private boolean auto;
+  private Integer minBatch;
   private Integer maxBatch;
   private Integer measureSteps;
   private Double ema;
@@ -26,6 +27,12 @@ public final class AutoBatchOptions {
       throw new IllegalArgumentException("--batch takes only 'auto', got '" + v + "'; for a fixed global batch set -k and -n");
     }
     auto = true;
+  }
+
+  @Option(names = "--min-batch", description = "With --batch auto: smallest global batch it may choose (default: "
+      + "2 workers; e.g. the starting k·n to never go below it).")
+  void minBatch(int v) {
+    minBatch = v;
   }
 
   @Option(names = "--max-batch", description = "With --batch auto: largest global batch it may choose (default "
@@ -62,7 +69,7 @@ public final class AutoBatchOptions {
    */
   public AutoBatchSettings settings(TrainConfig config, int accumulate) {
     if (!auto) {
-      String stray = maxBatch != null ? "--max-batch" : measureSteps != null ? "--auto-measure-steps"
+      String stray = minBatch != null ? "--min-batch" : maxBatch != null ? "--max-batch" : measureSteps != null ? "--auto-measure-steps"
           : ema != null ? "--auto-ema" : grow ? "--auto-grow" : null;
       if (stray != null) {
         throw new IllegalArgumentException(stray + " only applies with --batch auto");
@@ -77,7 +84,7 @@ public final class AutoBatchOptions {
       throw new IllegalArgumentException("--batch auto measures at the starting --workers, which must be >= 2 "
           + "(B_big = k·n must exceed B_small = n), got " + config.workers());
     }
-    return new AutoBatchSettings(maxBatch == null ? DEFAULT_MAX_BATCH : maxBatch,
+    return new AutoBatchSettings(minBatch == null ? 0 : minBatch, maxBatch == null ? DEFAULT_MAX_BATCH : maxBatch,
         measureSteps == null ? DEFAULT_MEASURE_STEPS : measureSteps, ema == null ? DEFAULT_EMA : ema, grow);
   }
 

@@ -50,7 +50,7 @@ class BatchAutopilotTest {
     double[] g = new double[d];
     java.util.Arrays.fill(g, Math.sqrt(1.0 / d)); // |G|² = 1
     double sigma = Math.sqrt(1024.0 / d); // tr(Σ) = d·σ² = 1024 → B_noise = 1024, k = 32
-    BatchAutopilot pilot = new BatchAutopilot(new AutoBatchSettings(1 << 20, 400, 0.99, false), n, 1, 1 << 20, 8);
+    BatchAutopilot pilot = new BatchAutopilot(new AutoBatchSettings(0, 1 << 20, 400, 0.99, false), n, 1, 1 << 20, 8);
     BatchAutopilot.Outcome o = feedWindow(pilot, g, sigma, n, EPOCH0, new Random(5));
     assertEquals(1.0, o.estimate().gradNormSq(), 0.1, "|G|²");
     assertEquals(1024, o.estimate().traceSigma(), 100, "tr(Σ)");
@@ -79,27 +79,32 @@ class BatchAutopilotTest {
   void roundsToAMultipleOfTheProcessesAndClamps() {
     int n = 16;
     // B_noise = 22·16 = 352 → 22 workers; with P = 4 the nearest multiple is 24 (22/4 = 5.5 rounds up).
-    BatchAutopilot p4 = new BatchAutopilot(new AutoBatchSettings(8192, 5, 0.9, false), n, 4, 60000, 8);
+    BatchAutopilot p4 = new BatchAutopilot(new AutoBatchSettings(0, 8192, 5, 0.9, false), n, 4, 60000, 8);
     assertEquals(24, exactWindow(p4, 2.0, 2.0 * 352, n, EPOCH0).newWorkers());
     // P = 1: exactly 22.
-    BatchAutopilot p1 = new BatchAutopilot(new AutoBatchSettings(8192, 5, 0.9, false), n, 1, 60000, 8);
+    BatchAutopilot p1 = new BatchAutopilot(new AutoBatchSettings(0, 8192, 5, 0.9, false), n, 1, 60000, 8);
     assertEquals(22, exactWindow(p1, 2.0, 2.0 * 352, n, EPOCH0).newWorkers());
     // --max-batch 200 → kMax = floor(200 / 16) = 12.
-    BatchAutopilot capped = new BatchAutopilot(new AutoBatchSettings(200, 5, 0.9, false), n, 1, 60000, 8);
+    BatchAutopilot capped = new BatchAutopilot(new AutoBatchSettings(0, 200, 5, 0.9, false), n, 1, 60000, 8);
     BatchAutopilot.Outcome o = exactWindow(capped, 2.0, 2.0 * 352, n, EPOCH0);
     assertEquals(12, o.newWorkers());
     assertTrue(o.reason().contains("clamped"), o.reason());
     // The dataset bounds it too: 100 examples, n = 16, P = 2 → kMax = 2·floor(100/32) = 6.
-    BatchAutopilot small = new BatchAutopilot(new AutoBatchSettings(8192, 5, 0.9, false), n, 2, 100, 4);
+    BatchAutopilot small = new BatchAutopilot(new AutoBatchSettings(0, 8192, 5, 0.9, false), n, 2, 100, 4);
     assertEquals(6, exactWindow(small, 2.0, 2.0 * 352, n, EPOCH0).newWorkers());
+    // --min-batch 256 → kMin = 16: a noise scale of 48 does not take it below.
+    BatchAutopilot floored = new BatchAutopilot(new AutoBatchSettings(256, 8192, 5, 0.9, false), n, 1, 60000, 8);
+    BatchAutopilot.Outcome f = exactWindow(floored, 2.0, 2.0 * 48, n, EPOCH0);
+    assertEquals(16, f.newWorkers());
+    assertTrue(f.reason().contains("clamped to the minimum"), f.reason());
     // A tiny noise scale shrinks to the minimum of 2 workers (the estimator needs B_big > B_small).
-    BatchAutopilot shrink = new BatchAutopilot(new AutoBatchSettings(8192, 5, 0.9, false), n, 1, 60000, 8);
+    BatchAutopilot shrink = new BatchAutopilot(new AutoBatchSettings(0, 8192, 5, 0.9, false), n, 1, 60000, 8);
     assertEquals(2, exactWindow(shrink, 2.0, 2.0 * 3, n, EPOCH0).newWorkers());
   }
 
   @Test
   void withoutGrowItDecidesOnceAndThenStopsMeasuring() {
-    BatchAutopilot pilot = new BatchAutopilot(new AutoBatchSettings(8192, 3, 0.9, false), 32, 1, 60000, 8);
+    BatchAutopilot pilot = new BatchAutopilot(new AutoBatchSettings(0, 8192, 3, 0.9, false), 32, 1, 60000, 8);
     assertEquals(16, exactWindow(pilot, 1, 512, 32, EPOCH0).newWorkers());
     pilot.beforeStep(new EpochCursor.Position(1, 0, 0));
     assertFalse(pilot.measuring(), "no second window without --auto-grow");
@@ -107,7 +112,7 @@ class BatchAutopilotTest {
 
   @Test
   void growOpensAWindowEachEpochAndNeverShrinks() {
-    BatchAutopilot pilot = new BatchAutopilot(new AutoBatchSettings(8192, 3, 0.9, true), 32, 1, 60000, 8);
+    BatchAutopilot pilot = new BatchAutopilot(new AutoBatchSettings(0, 8192, 3, 0.9, true), 32, 1, 60000, 8);
     assertEquals(16, exactWindow(pilot, 1, 512, 32, EPOCH0).newWorkers());
     pilot.beforeStep(new EpochCursor.Position(0, 4096, 10));
     assertFalse(pilot.measuring(), "mid-epoch: no window");
@@ -121,7 +126,7 @@ class BatchAutopilotTest {
 
   @Test
   void aNonPositiveEstimateKeepsTheBatch() {
-    BatchAutopilot pilot = new BatchAutopilot(new AutoBatchSettings(8192, 3, 0.9, false), 32, 1, 60000, 8);
+    BatchAutopilot pilot = new BatchAutopilot(new AutoBatchSettings(0, 8192, 3, 0.9, false), 32, 1, 60000, 8);
     pilot.beforeStep(EPOCH0);
     BatchAutopilot.Outcome o = null;
     while (o == null) {
@@ -133,7 +138,7 @@ class BatchAutopilotTest {
 
   @Test
   void restoredMidWindowDecidesLikeTheOriginal() {
-    AutoBatchSettings s = new AutoBatchSettings(8192, 20, 0.9, true);
+    AutoBatchSettings s = new AutoBatchSettings(0, 8192, 20, 0.9, true);
     BatchAutopilot a = new BatchAutopilot(s, 32, 1, 60000, 8);
     Random rng = new Random(9);
     double[] g = {0.3, -0.2, 0.5};
@@ -161,16 +166,20 @@ class BatchAutopilotTest {
 
   @Test
   void settingsAndBoundsAreValidatedWithTheFlagNamed() {
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new AutoBatchSettings(0, 5, 0.9, false))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new AutoBatchSettings(0, 0, 5, 0.9, false))
         .getMessage().startsWith("--max-batch"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new AutoBatchSettings(64, 0, 0.9, false))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new AutoBatchSettings(0, 64, 0, 0.9, false))
         .getMessage().startsWith("--auto-measure-steps"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new AutoBatchSettings(64, 5, 1.0, false))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new AutoBatchSettings(0, 64, 5, 1.0, false))
         .getMessage().startsWith("--auto-ema"));
-    AutoBatchSettings s = new AutoBatchSettings(48, 5, 0.9, false);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new AutoBatchSettings(-1, 64, 5, 0.5, false))
+        .getMessage().startsWith("--min-batch must be >= 0"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new AutoBatchSettings(128, 64, 5, 0.5, false))
+        .getMessage().startsWith("--min-batch 128 exceeds --max-batch 64"));
+    AutoBatchSettings s = new AutoBatchSettings(0, 48, 5, 0.9, false);
     assertTrue(assertThrows(IllegalArgumentException.class, () -> new BatchAutopilot(s, 32, 1, 60000, 2))
         .getMessage().startsWith("--max-batch 48"));
-    AutoBatchSettings ok = new AutoBatchSettings(8192, 5, 0.9, false);
+    AutoBatchSettings ok = new AutoBatchSettings(0, 8192, 5, 0.9, false);
     assertTrue(assertThrows(IllegalArgumentException.class, () -> new BatchAutopilot(ok, 32, 1, 60000, 1))
         .getMessage().contains("--workers 1"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> new BatchAutopilot(ok, 32, 4, 60000, 6))

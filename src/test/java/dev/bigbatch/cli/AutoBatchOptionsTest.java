@@ -19,6 +19,8 @@ class AutoBatchOptionsTest {
   @CsvSource(delimiter = '|', value = {
       "--batch 4096 | --batch takes only 'auto', got '4096'",
       "--max-batch 4096 | --max-batch only applies with --batch auto",
+      "--min-batch 256 | --min-batch only applies with --batch auto",
+      "--batch auto --min-batch 9000 | --min-batch 9000 exceeds --max-batch 8192",
       "--auto-grow | --auto-grow only applies with --batch auto",
       "--auto-measure-steps 20 | --auto-measure-steps only applies with --batch auto",
       "--auto-ema 0.9 | --auto-ema only applies with --batch auto",

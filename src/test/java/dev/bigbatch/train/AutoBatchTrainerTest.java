@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AutoBatchTrainerTest {
   /** 384 examples: 48 steps per epoch at the first kn = 8, still 6 at the largest allowed kn = 64. */
   private static final ImageDataset TRAIN = TinyData.make(384, 1, 8, 4, 31);
-  private static final AutoBatchSettings GROW = new AutoBatchSettings(64, 6, 0.8, true); // windows fit an epoch
+  private static final AutoBatchSettings GROW = new AutoBatchSettings(0, 64, 6, 0.8, true); // windows fit an epoch
 
   private static TrainConfig config(Path out) {
     TrainConfig.Builder b = TrainConfig.builder();
