@@ -17,7 +17,12 @@ run() {
 }
 mkdir -p "$OUT"
 run fixed-256 -k 8
+run fixed-1024 -k 32
+run fixed-2048 -k 64
 run fixed-8192 -k 256
 run auto -k 8 --batch auto
 run auto-grow -k 8 --batch auto --auto-grow
-python3 docs/autopilot-time-to-target.py --target 0.85 "$OUT"/fixed-256 "$OUT"/fixed-8192 "$OUT"/auto "$OUT"/auto-grow
+run auto-grow-min256 -k 8 --batch auto --auto-grow --min-batch 256
+RUNS=("$OUT"/fixed-256 "$OUT"/fixed-1024 "$OUT"/fixed-2048 "$OUT"/fixed-8192 "$OUT"/auto "$OUT"/auto-grow "$OUT"/auto-grow-min256)
+python3 docs/autopilot-time-to-target.py --epochs --target 0.88 "${RUNS[@]}"
+python3 docs/autopilot-time-to-target.py --target 0.85 "${RUNS[@]}"
