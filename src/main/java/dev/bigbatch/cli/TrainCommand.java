@@ -325,7 +325,7 @@ public final class TrainCommand implements Callable<Integer> {
       }
       listeners.addAll(extra);
       if (replicas.rank() == 0) {
-        RecipeLint.atTrainStart(config, data.train().size(), resumed, System.out);
+        RecipeLint.atTrainStart(config, data.train().size(), resumed, auto != null, System.out);
       }
       if (auto != null) {
         AutoBatchTrainer pilot = new AutoBatchTrainer(config, auto, model, opt, data.train(), data.test(), replicas, listeners)

@@ -59,4 +59,17 @@ class AutoBatchOptionsTest {
     assertEquals(2, o.code(), o.err());
     assertTrue(o.err().contains("written by a --batch auto run"), o.err());
   }
+
+  /** Warmup under --batch auto is on the epoch axis: the linter's whole-steps advice would be wrong there. */
+  @Test
+  void stepAxisWarmupLintIsDroppedUnderBatchAuto() {
+    dev.bigbatch.train.TrainConfig.Builder b = dev.bigbatch.train.TrainConfig.builder();
+    b.warmupEpochs = 0.5; // with 3000 examples: 0.5 · floor(3000/256) = 5.5 steps, not whole
+    dev.bigbatch.train.TrainConfig c = b.build();
+    java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+    assertTrue(RecipeLint.atTrainStart(c, 3000, null, false, quiet).stream()
+        .anyMatch(w -> w.ruleId().equals("warmup-not-whole-steps")), "fixed batch: the rule fires");
+    assertTrue(RecipeLint.atTrainStart(c, 3000, null, true, quiet).stream()
+        .noneMatch(w -> RecipeLint.STEP_AXIS_RULES.contains(w.ruleId())), "--batch auto: dropped");
+  }
 }
