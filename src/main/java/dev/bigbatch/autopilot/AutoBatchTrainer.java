@@ -57,6 +57,11 @@ import org.bytedeco.pytorch.Tensor;
  * ahead at the old k) is closed and restarted at the current data position with the new k. Checkpoints
  * carry the position (epoch, offset, step in epoch) and the autopilot's state, so a resumed run makes the
  * same decisions at the same steps as an uninterrupted one.
+ *
+ * <p>Why a second loop rather than options on {@link Trainer}: the three things Trainer fixes at
+ * construction — k, the step → data mapping ({@code DistributedSampler}) and the step → lr mapping
+ * ({@code Recipe}) — all vary here. Folding both loops behind one "batch plan" interface is the natural
+ * next step once the trainer stops changing under parallel work.
  */
 public final class AutoBatchTrainer {
   private final TrainConfig config;
