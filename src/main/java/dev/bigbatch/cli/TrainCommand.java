@@ -1,5 +1,7 @@
 package dev.bigbatch.cli;
 
+import dev.bigbatch.autopilot.AutoBatchSettings;
+import dev.bigbatch.autopilot.AutoBatchTrainer;
 import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bigbatch train}: one process simulating k workers (virtual workers, per-worker BN). */
@@ -72,6 +75,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--accumulate", paramLabel = "A", description = "Micro-batches of n per worker and step: global batch k·A·n, "
       + "loss normalised over all of it, BN per n-slice; memory of one micro-batch (default ${DEFAULT-VALUE}).", defaultValue = "1")
   int accumulate = 1;
+
+  @Mixin
+  AutoBatchOptions autoBatch = new AutoBatchOptions();
 
   @Option(names = "--lr", description = "Base learning rate η0 at the base batch (default ${DEFAULT-VALUE}; Goyal's "
       + "ImageNet value is 0.1, Fashion-MNIST's ResNet-8 learns faster at 0.4, see docs/RESULTS.md).", defaultValue = "0.4")
@@ -301,6 +307,7 @@ public final class TrainCommand implements Callable<Integer> {
    */
   public int run(Join join, List<TrainListener> extra) {
     TrainConfig config = config();
+    AutoBatchSettings auto = autoBatch.settings(config, accumulate);
     String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
     Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
     DataSource.Splits data = DataSource.load(config);
@@ -309,6 +316,7 @@ public final class TrainCommand implements Callable<Integer> {
     Model model = Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma()));
     Optimizer opt = Optimizers.create(config.optimizerSettings(), model.params());
     Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
+    autoBatch.checkResume(resumed);
     try (Replicas replicas = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap)) {
       List<TrainListener> listeners = new ArrayList<>();
       if (replicas.rank() == 0) {
@@ -317,7 +325,16 @@ public final class TrainCommand implements Callable<Integer> {
       }
       listeners.addAll(extra);
       if (replicas.rank() == 0) {
-        RecipeLint.atTrainStart(config, data.train().size(), resumed, System.out);
+        RecipeLint.atTrainStart(config, data.train().size(), resumed, auto != null, System.out);
+      }
+      if (auto != null) {
+        AutoBatchTrainer pilot = new AutoBatchTrainer(config, auto, model, opt, data.train(), data.test(), replicas, listeners)
+            .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
+        if (resumed != null) {
+          pilot.resumeFrom(resumed);
+        }
+        pilot.run();
+        return 0;
       }
       Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), replicas, listeners)
           .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));

@@ -53,9 +53,23 @@ public final class Checkpoints {
     }
   }
 
-  /** A captured training state. {@code identity} holds the config values a resume must match. */
+  /**
+   * A captured training state. {@code identity} holds the config values a resume must match;
+   * {@code progress} holds position state that is not a function of the step alone (the batch
+   * autopilot's current workers and sampler offset), empty for fixed-batch runs.
+   */
   public record State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
-      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes) {
+      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> progress) {
+
+    public State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
+        LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes) {
+      this(identity, nextStep, optimizerScalars, tensors, shapes, Map.of());
+    }
+
+    /** This state with {@code progress} attached. */
+    public State withProgress(Map<String, String> progress) {
+      return new State(identity, nextStep, optimizerScalars, tensors, shapes, Map.copyOf(progress));
+    }
 
     static Map<String, String> identityOf(TrainConfig c) {
       Map<String, String> id = new LinkedHashMap<>();
@@ -127,6 +141,10 @@ public final class Checkpoints {
     ObjectNode id = header.putObject("identity");
     s.identity().forEach(id::put);
     header.put("nextStep", s.nextStep());
+    if (!s.progress().isEmpty()) {
+      ObjectNode progress = header.putObject("progress");
+      s.progress().forEach(progress::put);
+    }
     ArrayNode scalars = header.putArray("optimizerScalars");
     for (double d : s.optimizerScalars()) {
       scalars.add(d);
@@ -221,7 +239,11 @@ public final class Checkpoints {
       tensors.put(t.get("name").asText(), v);
       shapes.put(t.get("name").asText(), shape);
     }
+    Map<String, String> progress = new LinkedHashMap<>();
+    if (header.has("progress")) {
+      header.get("progress").fields().forEachRemaining(e -> progress.put(e.getKey(), e.getValue().asText()));
+    }
     return new State(identity, header.get("nextStep").asLong(),
-        scalars.stream().mapToDouble(Double::doubleValue).toArray(), tensors, shapes);
+        scalars.stream().mapToDouble(Double::doubleValue).toArray(), tensors, shapes, progress);
   }
 }

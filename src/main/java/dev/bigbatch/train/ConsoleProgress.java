@@ -58,6 +58,19 @@ public final class ConsoleProgress implements TrainListener {
   }
 
   @Override
+  public void onBatchDecision(BatchDecision d) {
+    if (bar != null) {
+      bar.close();
+      bar = null;
+    }
+    out.printf(Locale.ROOT,
+        "autopilot at step %d (epoch %.2f): B_simple = %.0f (|G|^2 = %.4g, tr(Sigma) = %.4g over %d steps at %d/%d)"
+            + " -> global batch %d -> %d, lr %.4g -> %.4g (%s)%n",
+        d.step(), d.progressEpochs(), d.bSimple(), d.gradNormSq(), d.traceSigma(), d.windowSteps(), d.smallBatch(),
+        d.bigBatch(), d.oldGlobalBatch(), d.newGlobalBatch(), d.oldLr(), d.newLr(), d.reason());
+  }
+
+  @Override
   public void onEnd(EpochMetrics last, Throwable error) {
     if (bar != null) {
       bar.close();

@@ -13,7 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Writes {@code metrics.jsonl} (one JSON object per line, {@code "kind": "step" | "epoch"}; each line
+ * Writes {@code metrics.jsonl} (one JSON object per line, {@code "kind": "step" | "epoch" | "decision"}; each line
  * is flushed whole, so the file stays valid when a run stops early), {@code config.json} at the
  * start and {@code result.json} at the end (both written to a temp file and renamed).
  */
@@ -67,6 +67,11 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
   @Override
   public void onEpoch(EpochMetrics m) {
     line("epoch", JSON.valueToTree(m));
+  }
+
+  @Override
+  public void onBatchDecision(BatchDecision d) {
+    line("decision", JSON.valueToTree(d));
   }
 
   @Override

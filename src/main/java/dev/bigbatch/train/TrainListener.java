@@ -8,6 +8,9 @@ public interface TrainListener {
 
   default void onEpoch(EpochMetrics m) {}
 
+  /** A batch-size decision of the noise-scale autopilot ({@code --batch auto}). */
+  default void onBatchDecision(BatchDecision d) {}
+
   /** Called once with the run's final test accuracy, also after a failure (then {@code error} is set). */
   default void onEnd(EpochMetrics last, Throwable error) {}
 }
