@@ -53,9 +53,17 @@ public final class Checkpoints {
     }
   }
 
-  /** A captured training state. {@code identity} holds the config values a resume must match. */
+  /**
+   * A captured training state. {@code identity} holds the config values a resume must match;
+   * {@code scheduleState} is an adaptive schedule's state (AutoWU), empty for pure schedules.
+   */
   public record State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
-      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes) {
+      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes, double[] scheduleState) {
+
+    public State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
+        LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes) {
+      this(identity, nextStep, optimizerScalars, tensors, shapes, new double[0]);
+    }
 
     static Map<String, String> identityOf(TrainConfig c) {
       Map<String, String> id = new LinkedHashMap<>();
@@ -76,7 +84,12 @@ public final class Checkpoints {
         tensors.put(e.getKey(), Tensors.toFloats(e.getValue()));
         shapes.put(e.getKey(), Tensors.shape(e.getValue()));
       }
-      return new State(identityOf(c), nextStep, opt.scalars(), tensors, shapes);
+      return new State(identityOf(c), nextStep, opt.scalars(), tensors, shapes, new double[0]);
+    }
+
+    /** This state with an adaptive schedule's state added. */
+    public State withScheduleState(double[] state) {
+      return new State(identity, nextStep, optimizerScalars, tensors, shapes, state.clone());
     }
 
     /** Copies this state into a freshly built model and optimizer; clear errors on mismatch. */
@@ -130,6 +143,12 @@ public final class Checkpoints {
     ArrayNode scalars = header.putArray("optimizerScalars");
     for (double d : s.optimizerScalars()) {
       scalars.add(d);
+    }
+    if (s.scheduleState().length > 0) {
+      ArrayNode schedule = header.putArray("scheduleState");
+      for (double d : s.scheduleState()) {
+        schedule.add(d);
+      }
     }
     ArrayNode tensors = header.putArray("tensors");
     long floats = 0;
@@ -221,7 +240,11 @@ public final class Checkpoints {
       tensors.put(t.get("name").asText(), v);
       shapes.put(t.get("name").asText(), shape);
     }
+    double[] schedule = new double[header.path("scheduleState").size()];
+    for (int i = 0; i < schedule.length; i++) {
+      schedule[i] = header.get("scheduleState").get(i).asDouble();
+    }
     return new State(identity, header.get("nextStep").asLong(),
-        scalars.stream().mapToDouble(Double::doubleValue).toArray(), tensors, shapes);
+        scalars.stream().mapToDouble(Double::doubleValue).toArray(), tensors, shapes, schedule);
   }
 }
