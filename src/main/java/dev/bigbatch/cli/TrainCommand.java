@@ -124,6 +124,12 @@ public final class TrainCommand implements Callable<Integer> {
     b.autoWuMaxWarmup = v;
   }
 
+  @Option(names = "--autowu-patience", description = "AutoWU: consecutive positive minimum tests that end the warmup "
+      + "(default ${DEFAULT-VALUE}, the paper's; tests run 8 times per epoch).", defaultValue = "3")
+  void autoWuPatience(int v) {
+    b.autoWuPatience = v;
+  }
+
   @Option(names = "--decay", description = "cosine (default), step, poly, none")
   void decay(String v) {
     b.decay = Enums.parse(TrainConfig.DecayKind.class, v, "--decay");

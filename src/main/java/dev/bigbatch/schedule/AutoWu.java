@@ -80,10 +80,15 @@ public final class AutoWu implements AdaptiveSchedule {
       }
     }
 
+    /** The paper's confidence of the minimum test. */
+    public static final double PAPER_CONFIDENCE = 0.95;
+    /** The paper's patience: consecutive positive tests. */
+    public static final int PAPER_PATIENCE = 3;
+
     /** The paper's test settings (confidence 0.95, patience 3) with the given rates, budget and decay. */
     public static Options paper(double startLr, double maxLr, double maxWarmupFraction, Decay decay, double decayPower,
         int testEvery) {
-      return new Options(startLr, maxLr, maxWarmupFraction, decay, decayPower, 0.95, 3, testEvery);
+      return new Options(startLr, maxLr, maxWarmupFraction, decay, decayPower, PAPER_CONFIDENCE, PAPER_PATIENCE, testEvery);
     }
   }
 
@@ -192,6 +197,15 @@ public final class AutoWu implements AdaptiveSchedule {
       x[i] = steps[i] / last;
       y[i] = losses[(int) steps[i]];
     }
+    boolean positive = true;
+    for (int i = 0; i < observed; i++) {
+      positive &= losses[i] > 0;
+    }
+    if (positive) { // log scale: a loss that explodes by orders of magnitude must not swamp the fit
+      for (int i = 0; i < n; i++) {
+        y[i] = Math.log(y[i]);
+      }
+    }
     Smoothed result;
     if (n < 2) {
       result = new Smoothed(steps[0], y[0], y[0], 0, n);
@@ -212,7 +226,8 @@ public final class AutoWu implements AdaptiveSchedule {
           pPast = Math.max(pPast, GaussianProcess.normalCdf((mu[k] - mu[i]) / Math.sqrt(var)));
         }
       }
-      result = new Smoothed(steps[argmin], mu[argmin], mu[k], pPast, n);
+      result = new Smoothed(steps[argmin], positive ? Math.exp(mu[argmin]) : mu[argmin],
+          positive ? Math.exp(mu[k]) : mu[k], pPast, n);
     }
     gpNanos += System.nanoTime() - t0;
     return result;

@@ -45,14 +45,16 @@ public final class Recipe {
   /**
    * {@code --schedule autowu}: exponential warmup from --warmup-start-lr towards --autowu-max-lr (auto: 10× the
    * scaling rule's peak, so the search reaches well past the linear rule), capped at --autowu-max-warmup of the
-   * steps, then --decay (cosine or poly) to zero. A new, stateful schedule per call.
+   * steps, minimum confirmed by --autowu-patience tests (the paper's 3) at the paper's confidence 0.95, tested
+   * {@value #AUTOWU_TESTS_PER_EPOCH} times per epoch; then --decay (cosine or poly) to zero. A new, stateful
+   * schedule per call.
    */
   public static AutoWu autoWu(TrainConfig c, int stepsPerEpoch) {
     double max = c.autoWuMaxLr() > 0 ? c.autoWuMaxLr() : AUTOWU_AUTO_MAX_LR_FACTOR * peakLr(c);
     int testEvery = Math.max(1, (stepsPerEpoch + AUTOWU_TESTS_PER_EPOCH - 1) / AUTOWU_TESTS_PER_EPOCH);
     AutoWu.Decay decay = c.decay() == TrainConfig.DecayKind.POLY ? AutoWu.Decay.POLY : AutoWu.Decay.COSINE;
-    return new AutoWu(AutoWu.Options.paper(c.warmupStartLr(), max, c.autoWuMaxWarmup(), decay, c.decayPower(), testEvery),
-        totalSteps(c, stepsPerEpoch));
+    return new AutoWu(new AutoWu.Options(c.warmupStartLr(), max, c.autoWuMaxWarmup(), decay, c.decayPower(),
+        AutoWu.Options.PAPER_CONFIDENCE, c.autoWuPatience(), testEvery), totalSteps(c, stepsPerEpoch));
   }
 
   public static LrSchedule schedule(TrainConfig c, int stepsPerEpoch) {

@@ -48,7 +48,8 @@ public record TrainConfig(
     Path out,
     ScheduleKind schedule,
     double autoWuMaxLr,
-    double autoWuMaxWarmup) {
+    double autoWuMaxWarmup,
+    int autoWuPatience) {
 
   public enum DataKind { FASHION_MNIST, MNIST, CIFAR10, IMAGE_FOLDER }
 
@@ -94,6 +95,7 @@ public record TrainConfig(
     require(autoWuMaxLr == 0 || autoWuMaxLr > warmupStartLr, "--autowu-max-lr " + autoWuMaxLr
         + " must exceed the warmup start --warmup-start-lr " + warmupStartLr);
     require(autoWuMaxWarmup > 0 && autoWuMaxWarmup <= 1, "--autowu-max-warmup must be in (0, 1], got " + autoWuMaxWarmup);
+    require(autoWuPatience >= 1, "--autowu-patience must be >= 1, got " + autoWuPatience);
     require(schedule != ScheduleKind.AUTOWU || decay == DecayKind.COSINE || decay == DecayKind.POLY,
         "--schedule autowu decays to zero after its warmup: use --decay cosine or --decay poly, not --decay "
             + decay.name().toLowerCase(Locale.ROOT));
@@ -140,8 +142,9 @@ public record TrainConfig(
     return String.format(Locale.ROOT,
         "model=%s width=%d n=%d k=%d kn=%d optimizer=%s%s wd=%g lr0=%g scaling=%s warmup=%s decay=%s epochs=%g seed=%d",
         model, width, perWorkerBatch, workers, globalBatch(), optimizer, opt, weightDecay, baseLr, lrScaling,
-        schedule == ScheduleKind.AUTOWU ? String.format(Locale.ROOT, "AUTOWU(start %g, max %s, <= %g of steps)",
-            warmupStartLr, autoWuMaxLr == 0 ? "auto" : String.format(Locale.ROOT, "%g", autoWuMaxLr), autoWuMaxWarmup)
+        schedule == ScheduleKind.AUTOWU ? String.format(Locale.ROOT, "AUTOWU(start %g, max %s, <= %g of steps, patience %d)",
+            warmupStartLr, autoWuMaxLr == 0 ? "auto" : String.format(Locale.ROOT, "%g", autoWuMaxLr), autoWuMaxWarmup,
+            autoWuPatience)
             : String.format(Locale.ROOT, "%s(%g epochs)", warmup, warmupEpochs), decay, epochs, seed);
   }
 
@@ -188,13 +191,14 @@ public record TrainConfig(
     public ScheduleKind schedule = ScheduleKind.RECIPE;
     public double autoWuMaxLr = 0;
     public double autoWuMaxWarmup = 0.5;
+    public int autoWuPatience = 3;
 
     public TrainConfig build() {
       return new TrainConfig(data, dataDir, model, width, zeroGamma, perWorkerBatch, workers, workersPerChunk,
           optimizer, baseLr, baseBatch, lrScaling, warmup, warmupEpochs,
           warmupStartLr == null ? Math.min(baseLr, 0.1) : warmupStartLr, decay, decayEpochs, decayFactor, decayPower, momentum,
           weightDecay, nesterov, decayBiasAndNorm, trustCoefficient, beta1, beta2, eps, epochs, seed, threads, augment, trainLimit, out,
-          schedule, autoWuMaxLr, autoWuMaxWarmup);
+          schedule, autoWuMaxLr, autoWuMaxWarmup, autoWuPatience);
     }
   }
 }
