@@ -212,8 +212,8 @@ public final class AutoWu implements AdaptiveSchedule {
     } else {
       GaussianProcess.Posterior p = GaussianProcess.fit(x, y, LENGTHSCALE);
       double[] mu = p.mean();
-      double[][] cov = p.covariance();
       int k = n - 1;
+      double varK = p.covariance(k, k);
       int argmin = 0;
       double pPast = 0;
       double floor = 1e-12 * Math.max(p.signalVariance(), Double.MIN_NORMAL);
@@ -222,7 +222,7 @@ public final class AutoWu implements AdaptiveSchedule {
           argmin = i;
         }
         if (i < k) {
-          double var = Math.max(cov[i][i] + cov[k][k] - 2 * cov[i][k], floor);
+          double var = Math.max(p.covariance(i, i) + varK - 2 * p.covariance(i, k), floor);
           pPast = Math.max(pPast, GaussianProcess.normalCdf((mu[k] - mu[i]) / Math.sqrt(var)));
         }
       }

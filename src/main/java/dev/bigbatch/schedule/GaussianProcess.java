@@ -16,13 +16,63 @@ package dev.bigbatch.schedule;
  * mean μ = m + R·A⁻¹·(y − m), covariance Σ = s²·(R − R·A⁻¹·R). Pure float64 Java, no hidden state.
  */
 public final class GaussianProcess {
-  /** Candidate noise-to-signal variance ratios r = σ²/s²: 10^-4 … 10^2 in steps of 10^0.25. */
-  static final double[] NOISE_RATIOS = logGrid(-4, 2, 0.25);
+  /** Candidate noise-to-signal variance ratios r = σ²/s²: 10^-4 … 10^2 in steps of 10^0.5. */
+  static final double[] NOISE_RATIOS = logGrid(-4, 2, 0.5);
 
   private GaussianProcess() {}
 
-  /** Posterior mean and covariance of f at the training inputs, and the fitted hyperparameters. */
-  public record Posterior(double[] mean, double[][] covariance, double signalVariance, double noiseVariance) {}
+  /**
+   * Posterior mean and covariance of f at the training inputs, and the hyperparameters. The mean costs
+   * nothing more; each covariance entry is s²·(R_ij − v_i·v_j) with v_i = L⁻¹R_i, O(n) on demand.
+   */
+  public static final class Posterior {
+    private final double[] mean;
+    private final double[][] corr;
+    private final double[][] v;
+    private final double signalVariance;
+    private final double noiseVariance;
+
+    Posterior(double[] mean, double[][] corr, double[][] v, double signalVariance, double noiseVariance) {
+      this.mean = mean;
+      this.corr = corr;
+      this.v = v;
+      this.signalVariance = signalVariance;
+      this.noiseVariance = noiseVariance;
+    }
+
+    public double[] mean() {
+      return mean.clone();
+    }
+
+    public double mean(int i) {
+      return mean[i];
+    }
+
+    /** Posterior covariance of f(x_i) and f(x_j). */
+    public double covariance(int i, int j) {
+      return v == null ? 0 : signalVariance * (corr[i][j] - dot(v[i], v[j]));
+    }
+
+    /** The whole posterior covariance matrix (O(n³)). */
+    public double[][] covariance() {
+      int n = mean.length;
+      double[][] c = new double[n][n];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          c[i][j] = covariance(i, j);
+        }
+      }
+      return c;
+    }
+
+    public double signalVariance() {
+      return signalVariance;
+    }
+
+    public double noiseVariance() {
+      return noiseVariance;
+    }
+  }
 
   /** Fits s² and σ² by maximum likelihood (mean = sample mean) and returns the posterior at {@code x}. */
   public static Posterior fit(double[] x, double[] y, double lengthscale) {
@@ -61,7 +111,7 @@ public final class GaussianProcess {
     if (!(s2 > 0)) { // a constant curve: the posterior is the constant itself, with no uncertainty
       double[] mean = new double[n];
       java.util.Arrays.fill(mean, m);
-      return new Posterior(mean, new double[n][n], 0, 0);
+      return new Posterior(mean, corr, null, 0, 0);
     }
     return posterior(corr, l, centred, m, s2, bestRatio * s2);
   }
@@ -97,15 +147,7 @@ public final class GaussianProcess {
     for (int j = 0; j < n; j++) {
       v[j] = forward(l, corr[j]); // R is symmetric: column j = row j
     }
-    double[][] cov = new double[n][n];
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j <= i; j++) {
-        double c = s2 * (corr[i][j] - dot(v[i], v[j]));
-        cov[i][j] = c;
-        cov[j][i] = c;
-      }
-    }
-    return new Posterior(mean, cov, s2, noise);
+    return new Posterior(mean, corr, v, s2, noise);
   }
 
   /** Standard normal CDF Φ(z) = erfc(−z/√2)/2 (Numerical Recipes' erfc, fractional error &lt; 1.2e-7). */
