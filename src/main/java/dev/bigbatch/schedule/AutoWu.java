@@ -99,7 +99,7 @@ public final class AutoWu implements AdaptiveSchedule {
   private double[] losses = new double[16];
   private int observed;
   private long switchStep = -1;
-  private double peakLr = Double.NaN;
+  private double peakLr; // 0 until the switch (no NaN in checkpoint JSON)
   private int streak;
   private int tests;
   private long gpNanos;
