@@ -51,6 +51,10 @@ public final class Recipe {
    */
   public static AutoWu autoWu(TrainConfig c, int stepsPerEpoch) {
     double max = c.autoWuMaxLr() > 0 ? c.autoWuMaxLr() : AUTOWU_AUTO_MAX_LR_FACTOR * peakLr(c);
+    if (!(max > c.warmupStartLr())) {
+      throw new IllegalArgumentException("--warmup-start-lr " + c.warmupStartLr() + " is not below AutoWU's maximum "
+          + max + " (10x the scaled peak); lower it or set --autowu-max-lr");
+    }
     int testEvery = Math.max(1, (stepsPerEpoch + AUTOWU_TESTS_PER_EPOCH - 1) / AUTOWU_TESTS_PER_EPOCH);
     AutoWu.Decay decay = c.decay() == TrainConfig.DecayKind.POLY ? AutoWu.Decay.POLY : AutoWu.Decay.COSINE;
     return new AutoWu(new AutoWu.Options(c.warmupStartLr(), max, c.autoWuMaxWarmup(), decay, c.decayPower(),

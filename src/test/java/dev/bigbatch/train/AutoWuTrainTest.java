@@ -184,6 +184,10 @@ class AutoWuTrainTest {
     b.baseLr = 0.1;
     TrainConfig c = b.build();
     assertTrue(Recipe.schedule(c, 7) instanceof AutoWu);
+    b.warmupStartLr = 40.0; // above the auto maximum 10 × 3.2
+    TrainConfig tooHigh = b.build();
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Recipe.schedule(tooHigh, 7)).getMessage()
+        .contains("--warmup-start-lr"));
     // kn = 8192 "without warmup" at 32x the base rate: the warmup rules know AutoWU finds its own warmup.
     assertEquals(List.of(), Linter.defaults().check(LintContext.of(c, 60_000)));
   }
