@@ -32,7 +32,10 @@ import java.util.Optional;
  * we take the sample mean, maximise the likelihood over the noise ratio on a grid and condition on one
  * deterministic subsample ({@link GaussianProcess}), so every replica and every resumed run decides
  * identically without a shared random generator; (3) non-finite losses are not observed at all: the trainer
- * stops at the first one ({@code DivergedException}).
+ * stops at the first one ({@code DivergedException}); (4) when every loss is positive the GP smooths
+ * ln(loss), not the loss: a loss that explodes by orders of magnitude (1.9 → 1.5e4 → 6e8 in a kn = 8k run)
+ * otherwise inflates the fitted noise until nothing is significant; (5) at the cap the paper decays from the
+ * current rate (≈ η_max), we from the smoothed minimum's rate, since η_max is where SGD diverges.
  *
  * <p>State ({@link #state()}) is the phase, the switch and the warmup's losses: a run resumed from a checkpoint
  * makes exactly the decisions of an uninterrupted one.
