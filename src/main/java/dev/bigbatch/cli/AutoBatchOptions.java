@@ -4,6 +4,7 @@ import dev.bigbatch.autopilot.AutoBatchSettings;
 import dev.bigbatch.autopilot.AutoRecipe;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.TrainConfig;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** The {@code --batch auto} flags of {@code bigbatch train} (the noise-scale autopilot), as a picocli mixin. */
@@ -78,6 +79,10 @@ public final class AutoBatchOptions {
     }
     if (accumulate != 1) {
       throw new IllegalArgumentException("--accumulate cannot be combined with --batch auto (it changes k itself)");
+    }
+    if (config.schedule() != TrainConfig.ScheduleKind.RECIPE) {
+      throw new IllegalArgumentException("--schedule " + config.schedule().name().toLowerCase(Locale.ROOT)
+          + " cannot be combined with --batch auto (its learning rate is a function of progress and the current batch)");
     }
     AutoRecipe.validate(config);
     if (config.workers() < 2) {

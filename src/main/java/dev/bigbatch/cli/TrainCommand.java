@@ -111,6 +111,31 @@ public final class TrainCommand implements Callable<Integer> {
     b.warmupStartLr = v;
   }
 
+  @Option(names = "--schedule", description = "recipe (default: --warmup then --decay, a function of the step), "
+      + "autowu (Kim et al. 2021: exponential warmup from --warmup-start-lr while the GP-smoothed training loss falls, "
+      + "then --decay cosine|poly to zero; ignores --warmup/--warmup-epochs)")
+  void schedule(String v) {
+    b.schedule = Enums.parse(TrainConfig.ScheduleKind.class, v, "--schedule");
+  }
+
+  @Option(names = "--autowu-max-lr", description = "AutoWU: rate its exponential warmup would reach at the cap "
+      + "(default 0 = auto: 10x the scaling rule's peak).", defaultValue = "0")
+  void autoWuMaxLr(double v) {
+    b.autoWuMaxLr = v;
+  }
+
+  @Option(names = "--autowu-max-warmup", description = "AutoWU: the warmup ends by this fraction of the steps at the "
+      + "latest (default ${DEFAULT-VALUE}, the paper's).", defaultValue = "0.5")
+  void autoWuMaxWarmup(double v) {
+    b.autoWuMaxWarmup = v;
+  }
+
+  @Option(names = "--autowu-patience", description = "AutoWU: consecutive positive minimum tests that end the warmup "
+      + "(default ${DEFAULT-VALUE}, the paper's; tests run 8 times per epoch).", defaultValue = "3")
+  void autoWuPatience(int v) {
+    b.autoWuPatience = v;
+  }
+
   @Option(names = "--decay", description = "cosine (default), step, poly, none")
   void decay(String v) {
     b.decay = Enums.parse(TrainConfig.DecayKind.class, v, "--decay");

@@ -1,5 +1,7 @@
 package dev.bigbatch.train;
 
+import dev.bigbatch.schedule.ScheduleSwitch;
+
 import java.io.PrintStream;
 import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
@@ -43,6 +45,15 @@ public final class ConsoleProgress implements TrainListener {
     }
     bar.stepTo(m.stepInEpoch() + 1L);
     bar.setExtraMessage(String.format(Locale.ROOT, "loss %.3f lr %.3g %.0f ex/s", emaLoss, m.lr(), m.examples() / m.seconds()));
+  }
+
+  @Override
+  public void onScheduleSwitch(ScheduleSwitch s) {
+    out.printf(Locale.ROOT, "autowu: warmup ends at step %d (%s): smoothed loss min %.4f at step %d, now %.4f, "
+            + "P(min in the past) %.3f after %d tests; decay from lr %.4g (the warmup lr at step %d) instead of %.4g; "
+            + "GP %d points, %.1f ms in all%n", s.step(), s.reason(), s.smoothedMinLoss(), s.argminStep(),
+        s.smoothedLastLoss(), s.probabilityPastMinimum(), s.tests(), s.peakLr(), s.argminStep(), s.warmupLr(),
+        s.gpPoints(), s.gpMillis());
   }
 
   @Override

@@ -29,6 +29,7 @@ class AutoBatchOptionsTest {
       "--batch auto --auto-ema 1 | --auto-ema must be in [0, 1)",
       "--batch auto --warmup legw | --warmup legw cannot be used with --batch auto",
       "--batch auto --accumulate 2 | --accumulate cannot be combined with --batch auto",
+      "--batch auto --schedule autowu | --schedule autowu cannot be combined with --batch auto",
       "--batch auto --workers 1 | --batch auto measures at the starting --workers, which must be >= 2",
   })
   void badAutopilotFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
