@@ -217,6 +217,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-overlap", description = "Allreduce gradient buckets after backward instead of during it.")
   boolean noOverlap;
 
+  @Option(names = "--rank-metrics", description = "Every rank r > 0 also writes OUT/rank<r>/metrics.jsonl (per-rank step "
+      + "breakdown, e.g. to see which rank the others wait for); rank 0 writes OUT as always.")
+  boolean rankMetrics;
+
   @Option(names = "--comm-timeout", description = "Seconds a peer may stall before the job fails (default ${DEFAULT-VALUE}).", defaultValue = "30")
   double commTimeoutSeconds;
 
@@ -314,6 +318,8 @@ public final class TrainCommand implements Callable<Integer> {
       if (replicas.rank() == 0) {
         listeners.add(new MetricsJsonl(config.out(), 1, resumed != null));
         listeners.add(new ConsoleProgress(System.out));
+      } else if (rankMetrics) {
+        listeners.add(new MetricsJsonl(config.out().resolve("rank" + replicas.rank()), 1, resumed != null));
       }
       listeners.addAll(extra);
       if (replicas.rank() == 0) {

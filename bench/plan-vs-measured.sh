@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# `bigbatch plan` against measured multi-process runs over emulated links (issue #8).
+#
+# Network: one namespace per rank, pv0..pv3 (10.78.0.1-4/24), each joined by a veth pair to a Linux
+# bridge that lives in its own namespace pvhub, so nothing in the root namespace changes. Every rank's
+# egress is shaped with `tc tbf rate RATE`: every rank sends at β = RATE, which is what the α-β model
+# assumes (the hub side is unshaped; in ring and halving-doubling a rank receives from one peer at a time).
+# No netem on this kernel, so α is whatever the software and veth give; it is measured, not set.
+#
+# Steps:
+#   1. α, β: `bigbatch bench allreduce --env` across the namespaces (N = 2, ring, 16K..4M), fitted by
+#      least squares to T(S) = 2(N-1)α + 2(N-1)/N·S/β; then N = 3, 4, ring and halving-doubling, as a
+#      check of the allreduce formulas alone (no training).
+#   2. comm-bound training: mlp, one 25 MB bucket, --no-overlap, N = 1, 2, 3, 4 ranks (one worker of n
+#      per rank: weak scaling, as plan assumes), ring and halving-doubling forced with BIGBATCH_ALLREDUCE.
+#   3. overlap: resnet8, train's default (auto) buckets, N = 1, 2, 4, with and without overlap.
+#   4. bench/plan_vs_measured.py: medians over steps after warm-up, `bigbatch plan` predictions with c
+#      from the N = 1 run, from plan's own probe, and from each run's measured compute.
+# Only the namespaces pvhub, pv0..pv3 and their veths/addresses are created and (trap) removed.
+#   bench/plan-vs-measured.sh [RATE] [STEPS]        (default 50mbit 25)
+#   bench/plan-vs-measured.sh teardown
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NS=(pv0 pv1 pv2 pv3)
+teardown() {
+  for ns in "${NS[@]}" pvhub; do ip netns del "$ns" 2>/dev/null || true; done
+}
+if [ "${1:-}" = teardown ]; then teardown; exit 0; fi
+RATE=${1:-50mbit}; STEPS=${2:-25}
+OUT=${OUT:-runs/plan-vs-measured}
+BURST=${BURST:-8kb}
+./bigbatch --version >/dev/null   # builds target/bigbatch.jar if sources changed
+export BIGBATCH_JAVA_OPTS=-Xmx2g
+
+teardown
+trap teardown EXIT
+ip netns add pvhub
+ip -n pvhub link add pvbr type bridge
+ip -n pvhub link set pvbr up
+for r in 0 1 2 3; do
+  ns=${NS[$r]}
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ip link add pveth$r netns "$ns" type veth peer name pvport$r netns pvhub
+  ip -n pvhub link set pvport$r master pvbr
+  ip -n pvhub link set pvport$r up
+  ip -n "$ns" addr add 10.78.0.$((r + 1))/24 dev pveth$r
+  ip -n "$ns" link set pveth$r up
+  tc -n "$ns" qdisc add dev pveth$r root tbf rate "$RATE" burst "$BURST" latency 200ms
+done
+tc -n pv0 qdisc show dev pveth0
+
+rm -rf "$OUT"; mkdir -p "$OUT"
+echo "# $(date -u) uptime: $(uptime)" | tee "$OUT/machine.txt"
+echo "rate=$RATE burst=$BURST steps=$STEPS" >> "$OUT/machine.txt"
+
+port=29780
+# run_ranks N NAME ALGORITHM CMD…: CMD in pv0..pv(N-1) as ranks 0..N-1 of one job; rank 0's output to OUT/NAME.log.
+run_ranks() {
+  local n=$1 name=$2 algo=$3; shift 3
+  local secret; secret=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  port=$((port + 1))
+  local pids=()
+  for r in $(seq $((n - 1)) -1 0); do
+    ip netns exec "${NS[$r]}" env BIGBATCH_RANK=$r BIGBATCH_WORLD_SIZE=$n BIGBATCH_MASTER_ADDR=10.78.0.1 \
+        BIGBATCH_MASTER_PORT=$port BIGBATCH_SECRET="$secret" BIGBATCH_LISTEN_ADDR=10.78.0.$((r + 1)) \
+        BIGBATCH_ALLREDUCE="$algo" "${@//@ADDR@/10.78.0.$((r + 1))}" > "$OUT/$name.rank$r.log" 2>&1 &
+    pids+=($!)
+  done
+  local rc=0
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  if [ $rc != 0 ]; then tail -20 "$OUT/$name".rank*.log; exit 1; fi
+}
+
+# 1. α, β of the emulated link, and the allreduce formulas alone.
+t0=$(date +%s)
+run_ranks 2 bench-N2 auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring \
+  --bytes 16K,64K,256K,1M,4M --seconds-per-size 1.5
+for n in 3 4; do
+  run_ranks $n bench-N$n auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring,halving_doubling \
+    --bytes 256K,2M --seconds-per-size 1.5
+done
+echo "bench: $(( $(date +%s) - t0 )) s"
+
+# 2./3. training. k = N workers of n: one worker per rank, global batch N·n.
+train() { # train N NAME ALGORITHM n flags…
+  local n=$1 name=$2 algo=$3 per=$4; shift 4
+  local args=(train --workers "$n" --batch-per-worker "$per" --threads 1 --no-augment --train-limit $((STEPS * n * per))
+    --epochs 1 --warmup none --decay none --out "$OUT/$name" "$@")
+  if [ "$n" = 1 ]; then
+    ip netns exec pv0 ./bigbatch "${args[@]}" > "$OUT/$name.rank0.log" 2>&1 || { tail -20 "$OUT/$name.rank0.log"; exit 1; }
+  else
+    # each rank listens on its namespace's address (BIGBATCH_LISTEN_ADDR)
+    run_ranks "$n" "$name" "$algo" ./bigbatch "${args[@]}"
+  fi
+  echo "$name: done ($(uptime | sed 's/.*load/load/'))"
+}
+t0=$(date +%s)
+MLP=(--model mlp --bucket-mb 25 --no-overlap)
+train 1 mlp-N1 - 32 "${MLP[@]}"
+train 2 mlp-N2-ring ring 32 "${MLP[@]}"
+for n in 3 4; do
+  train $n mlp-N$n-ring ring 32 "${MLP[@]}"
+  train $n mlp-N$n-hd halving-doubling 32 "${MLP[@]}"
+done
+RES=(--model resnet8)
+train 1 resnet8-N1 - 64 "${RES[@]}" --no-overlap
+for n in 2 4; do
+  train $n resnet8-N$n-no-overlap auto 64 "${RES[@]}" --no-overlap
+  train $n resnet8-N$n-overlap auto 64 "${RES[@]}"
+done
+echo "training: $(( $(date +%s) - t0 )) s"
+echo "# end $(date -u) uptime: $(uptime)" | tee -a "$OUT/machine.txt"
+teardown
+trap - EXIT
+python3 bench/plan_vs_measured.py "$OUT"
