@@ -13,11 +13,13 @@
 #      check of the allreduce formulas alone (no training).
 #   2. comm-bound training: mlp, one 25 MB bucket, --no-overlap, N = 1, 2, 3, 4 ranks (one worker of n
 #      per rank: weak scaling, as plan assumes), ring and halving-doubling forced with BIGBATCH_ALLREDUCE.
-#   3. overlap: resnet8, train's default (auto) buckets, N = 1, 2, 4, with and without overlap.
+#   3. overlap: the links re-shaped to RATE2 and α, β fitted again; resnet8, train's default (auto)
+#      buckets, N = 1, 2, 4, with and without overlap. The slower link puts T_comm above the backward
+#      time, where overlap hides only part of it (the interesting case for the 2/3 backward share).
 #   4. bench/plan_vs_measured.py: medians over steps after warm-up, `bigbatch plan` predictions with c
 #      from the N = 1 run, from plan's own probe, and from each run's measured compute.
 # Only the namespaces pvhub, pv0..pv3 and their veths/addresses are created and (trap) removed.
-#   bench/plan-vs-measured.sh [RATE] [STEPS]        (default 50mbit 25)
+#   bench/plan-vs-measured.sh [RATE] [RATE2] [STEPS]   (default 50mbit 10mbit 25: mlp at RATE, resnet8 at RATE2)
 #   bench/plan-vs-measured.sh teardown
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ teardown() {
   for ns in "${NS[@]}" pvhub; do ip netns del "$ns" 2>/dev/null || true; done
 }
 if [ "${1:-}" = teardown ]; then teardown; exit 0; fi
-RATE=${1:-50mbit}; STEPS=${2:-25}
+RATE=${1:-50mbit}; RATE2=${2:-10mbit}; STEPS=${3:-25}
 OUT=${OUT:-runs/plan-vs-measured}
 BURST=${BURST:-8kb}
 ./bigbatch --version >/dev/null   # builds target/bigbatch.jar if sources changed
@@ -52,7 +54,7 @@ tc -n pv0 qdisc show dev pveth0
 
 rm -rf "$OUT"; mkdir -p "$OUT"
 echo "# $(date -u) uptime: $(uptime)" | tee "$OUT/machine.txt"
-echo "rate=$RATE burst=$BURST steps=$STEPS" >> "$OUT/machine.txt"
+echo "rate=$RATE rate2=$RATE2 burst=$BURST steps=$STEPS" >> "$OUT/machine.txt"
 
 port=29780
 # run_ranks N NAME ALGORITHM CMD…: CMD in pv0..pv(N-1) as ranks 0..N-1 of one job; rank 0's output to OUT/NAME.log.
@@ -74,11 +76,11 @@ run_ranks() {
 
 # 1. α, β of the emulated link, and the allreduce formulas alone.
 t0=$(date +%s)
-run_ranks 2 bench-N2 auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring \
-  --bytes 16K,64K,256K,1M,4M --seconds-per-size 1.5
+run_ranks 2 bench-mlp-N2 auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring \
+  --bytes 16K,64K,256K,1M,4M --seconds-per-size 2
 for n in 3 4; do
-  run_ranks $n bench-N$n auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring,halving_doubling \
-    --bytes 256K,2M --seconds-per-size 1.5
+  run_ranks $n bench-mlp-N$n auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring,halving_doubling \
+    --bytes 256K,2M --seconds-per-size 2
 done
 echo "bench: $(( $(date +%s) - t0 )) s"
 
@@ -86,7 +88,7 @@ echo "bench: $(( $(date +%s) - t0 )) s"
 train() { # train N NAME ALGORITHM n flags…
   local n=$1 name=$2 algo=$3 per=$4; shift 4
   local args=(train --workers "$n" --batch-per-worker "$per" --threads 1 --no-augment --train-limit $((STEPS * n * per))
-    --epochs 1 --warmup none --decay none --out "$OUT/$name" "$@")
+    --epochs 1 --warmup none --decay none --rank-metrics --out "$OUT/$name" "$@")
   if [ "$n" = 1 ]; then
     ip netns exec pv0 ./bigbatch "${args[@]}" > "$OUT/$name.rank0.log" 2>&1 || { tail -20 "$OUT/$name.rank0.log"; exit 1; }
   else
@@ -103,6 +105,12 @@ for n in 3 4; do
   train $n mlp-N$n-ring ring 32 "${MLP[@]}"
   train $n mlp-N$n-hd halving-doubling 32 "${MLP[@]}"
 done
+for r in 0 1 2 3; do
+  tc -n "${NS[$r]}" qdisc change dev pveth$r root tbf rate "$RATE2" burst "$BURST" latency 400ms
+done
+tc -n pv0 qdisc show dev pveth0
+run_ranks 2 bench-resnet8-N2 auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring \
+  --bytes 16K,64K,256K,1M --seconds-per-size 2
 RES=(--model resnet8)
 train 1 resnet8-N1 - 64 "${RES[@]}" --no-overlap
 for n in 2 4; do

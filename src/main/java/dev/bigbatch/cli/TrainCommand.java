@@ -6,6 +6,7 @@ import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.schedule.ScalingRule;
+import dev.bigbatch.train.GradientBuckets;
 import dev.bigbatch.train.ConsoleProgress;
 import dev.bigbatch.train.Accumulation;
 import dev.bigbatch.train.DataSource;
@@ -269,8 +270,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (bucketMb > 0) {
       return (long) (bucketMb * (1 << 20));
     }
-    long gradBytes = model.paramCount() * Float.BYTES;
-    return Math.max(64L << 10, Math.min(25L << 20, gradBytes / 8));
+    return GradientBuckets.autoBucketBytes(model.paramCount() * Float.BYTES);
   }
 
   /**
