@@ -12,7 +12,8 @@
 #      least squares to T(S) = 2(N-1)α + 2(N-1)/N·S/β; then N = 3, 4, ring and halving-doubling, as a
 #      check of the allreduce formulas alone (no training).
 #   2. comm-bound training: mlp, one 25 MB bucket, --no-overlap, N = 1, 2, 3, 4 ranks (one worker of n
-#      per rank: weak scaling, as plan assumes), ring and halving-doubling forced with BIGBATCH_ALLREDUCE.
+#      per rank: weak scaling, as plan assumes), ring and halving-doubling forced with BIGBATCH_ALLREDUCE;
+#      then N = 2, 4 with overlap and train's default buckets (ring).
 #   3. overlap: the links re-shaped to RATE2 and α, β fitted again; resnet8, train's default (auto)
 #      buckets, N = 1, 2, 4, with and without overlap. The slower link puts T_comm above the backward
 #      time, where overlap hides only part of it (the interesting case for the 2/3 backward share).
@@ -104,6 +105,10 @@ train 2 mlp-N2-ring ring 32 "${MLP[@]}"
 for n in 3 4; do
   train $n mlp-N$n-ring ring 32 "${MLP[@]}"
   train $n mlp-N$n-hd halving-doubling 32 "${MLP[@]}"
+done
+# overlap with train's default buckets: the mlp's first layer (1.6 of 2.1 MB) is the bucket backward fills last
+for n in 2 4; do
+  train $n mlp-N$n-overlap ring 32 --model mlp
 done
 for r in 0 1 2 3; do
   tc -n "${NS[$r]}" qdisc change dev pveth$r root tbf rate "$RATE2" burst "$BURST" latency 400ms

@@ -124,11 +124,14 @@ for title, model_args, n_per, runs in [
     ("mlp, one 25 MB bucket, --no-overlap", ["--model", "mlp", "-n", "32", "--bucket-mb", "25", "--no-overlap"], 32,
      [(1, "-", "mlp-N1"), (2, "ring", "mlp-N2-ring"), (3, "ring", "mlp-N3-ring"), (3, "hd", "mlp-N3-hd"),
       (4, "ring", "mlp-N4-ring"), (4, "hd", "mlp-N4-hd")]),
-    ("resnet8, 64 KB buckets (train's auto), --no-overlap",
-     ["--model", "resnet8", "-n", "64", "--bucket-mb", "0.0625", "--no-overlap"], 64,
-     [(1, "-", "resnet8-N1"), (2, "auto", "resnet8-N2-no-overlap"), (4, "auto", "resnet8-N4-no-overlap")]),
-    ("resnet8, 64 KB buckets (train's auto), overlap", ["--model", "resnet8", "-n", "64", "--bucket-mb", "0.0625"], 64,
-     [(1, "-", "resnet8-N1"), (2, "auto", "resnet8-N2-overlap"), (4, "auto", "resnet8-N4-overlap")]),
+    ("mlp, train's default buckets (4: 11 KB, 512 KB, 2 KB, 1.6 MB), overlap, ring",
+     ["--model", "mlp", "-n", "32"], 32,
+     [(1, "-", "mlp-N1"), (2, "ring", "mlp-N2-overlap"), (4, "ring", "mlp-N4-overlap")]),
+    ("resnet8, train's default buckets (6, all < 256 KiB, so auto runs halving-doubling), --no-overlap",
+     ["--model", "resnet8", "-n", "64", "--no-overlap"], 64,
+     [(1, "-", "resnet8-N1"), (2, "hd", "resnet8-N2-no-overlap"), (4, "hd", "resnet8-N4-no-overlap")]),
+    ("resnet8, train's default buckets (auto: halving-doubling), overlap", ["--model", "resnet8", "-n", "64"], 64,
+     [(1, "-", "resnet8-N1"), (2, "hd", "resnet8-N2-overlap"), (4, "hd", "resnet8-N4-overlap")]),
 ]:
     runs = [r for r in runs if os.path.exists(f"{OUT}/{r[2]}/metrics.jsonl")]
     link = links.get(model_args[1])
