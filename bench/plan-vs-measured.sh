@@ -17,8 +17,10 @@
 #   3. overlap: the links re-shaped to RATE2 and α, β fitted again; resnet8, train's default (auto)
 #      buckets, N = 1, 2, 4, with and without overlap. The slower link puts T_comm above the backward
 #      time, where overlap hides only part of it (the interesting case for the 2/3 backward share).
-#   4. bench/plan_vs_measured.py: medians over steps after warm-up, `bigbatch plan` predictions with c
-#      from the N = 1 run, from plan's own probe, and from each run's measured compute.
+#   4. bench/plan_vs_measured.py (output also in OUT/output.txt): per step the largest compute and the
+#      smallest exposed comm over ranks (train --rank-metrics: the last rank to arrive waited for nobody),
+#      medians over steps after warm-up, and `bigbatch plan` predictions with c from the N = 1 run, from
+#      plan's own probe, and from each run's measured compute.
 # Only the namespaces pvhub, pv0..pv3 and their veths/addresses are created and (trap) removed.
 #   bench/plan-vs-measured.sh [RATE] [RATE2] [STEPS]   (default 50mbit 10mbit 25: mlp at RATE, resnet8 at RATE2)
 #   bench/plan-vs-measured.sh teardown
@@ -126,4 +128,4 @@ echo "training: $(( $(date +%s) - t0 )) s"
 echo "# end $(date -u) uptime: $(uptime)" | tee -a "$OUT/machine.txt"
 teardown
 trap - EXIT
-python3 bench/plan_vs_measured.py "$OUT"
+python3 bench/plan_vs_measured.py "$OUT" | tee "$OUT/output.txt"
