@@ -23,6 +23,7 @@
 #      plan's own probe, and from each run's measured compute.
 # Only the namespaces pvhub, pv0..pv3 and their veths/addresses are created and (trap) removed.
 #   bench/plan-vs-measured.sh [RATE] [RATE2] [STEPS]   (default 50mbit 10mbit 25: mlp at RATE, resnet8 at RATE2)
+#   PHASES="resnet8" bench/plan-vs-measured.sh …     (run only some of the phases mlp, resnet8)
 #   bench/plan-vs-measured.sh teardown
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,7 @@ if [ "${1:-}" = teardown ]; then teardown; exit 0; fi
 RATE=${1:-50mbit}; RATE2=${2:-10mbit}; STEPS=${3:-25}
 OUT=${OUT:-runs/plan-vs-measured}
 BURST=${BURST:-8kb}
+PHASES=${PHASES:-mlp resnet8}
 ./bigbatch --version >/dev/null   # builds target/bigbatch.jar if sources changed
 export BIGBATCH_JAVA_OPTS=-Xmx2g
 
@@ -77,16 +79,6 @@ run_ranks() {
   if [ $rc != 0 ]; then tail -20 "$OUT/$name".rank*.log; exit 1; fi
 }
 
-# 1. α, β of the emulated link, and the allreduce formulas alone.
-t0=$(date +%s)
-run_ranks 2 bench-mlp-N2 auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring \
-  --bytes 16K,64K,256K,1M,4M --seconds-per-size 2
-for n in 3 4; do
-  run_ranks $n bench-mlp-N$n auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring,halving_doubling \
-    --bytes 256K,2M --seconds-per-size 2
-done
-echo "bench: $(( $(date +%s) - t0 )) s"
-
 # 2./3. training. k = N workers of n: one worker per rank, global batch N·n.
 train() { # train N NAME ALGORITHM n flags…
   local n=$1 name=$2 algo=$3 per=$4; shift 4
@@ -100,6 +92,17 @@ train() { # train N NAME ALGORITHM n flags…
   fi
   echo "$name: done ($(uptime | sed 's/.*load/load/'))"
 }
+if [[ " $PHASES " == *" mlp "* ]]; then
+# 1. α, β of the emulated link, and the allreduce formulas alone.
+t0=$(date +%s)
+run_ranks 2 bench-mlp-N2 auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring \
+  --bytes 16K,64K,256K,1M,4M --seconds-per-size 2
+for n in 3 4; do
+  run_ranks $n bench-mlp-N$n auto ./bigbatch bench allreduce --env --listen @ADDR@ --algorithms ring,halving_doubling \
+    --bytes 256K,2M --seconds-per-size 2
+done
+echo "bench: $(( $(date +%s) - t0 )) s"
+
 t0=$(date +%s)
 MLP=(--model mlp --bucket-mb 25 --no-overlap)
 train 1 mlp-N1 - 32 "${MLP[@]}"
@@ -112,6 +115,9 @@ done
 for n in 2 4; do
   train $n mlp-N$n-overlap ring 32 --model mlp
 done
+fi
+if [[ " $PHASES " == *" resnet8 "* ]]; then
+t0=$(date +%s)
 for r in 0 1 2 3; do
   tc -n "${NS[$r]}" qdisc change dev pveth$r root tbf rate "$RATE2" burst "$BURST" latency 400ms
 done
@@ -124,6 +130,7 @@ for n in 2 4; do
   train $n resnet8-N$n-no-overlap auto 64 "${RES[@]}" --no-overlap
   train $n resnet8-N$n-overlap auto 64 "${RES[@]}"
 done
+fi
 echo "training: $(( $(date +%s) - t0 )) s"
 echo "# end $(date -u) uptime: $(uptime)" | tee -a "$OUT/machine.txt"
 teardown
