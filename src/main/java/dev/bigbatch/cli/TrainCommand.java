@@ -8,6 +8,7 @@ import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.schedule.ScalingRule;
+import dev.bigbatch.train.GradientBuckets;
 import dev.bigbatch.train.ConsoleProgress;
 import dev.bigbatch.train.Accumulation;
 import dev.bigbatch.train.DataSource;
@@ -248,6 +249,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-overlap", description = "Allreduce gradient buckets after backward instead of during it.")
   boolean noOverlap;
 
+  @Option(names = "--rank-metrics", description = "Every rank r > 0 also writes OUT/rank<r>/metrics.jsonl (per-rank step "
+      + "breakdown, e.g. to see which rank the others wait for); rank 0 writes OUT as always.")
+  boolean rankMetrics;
+
   @Option(names = "--comm-timeout", description = "Seconds a peer may stall before the job fails (default ${DEFAULT-VALUE}).", defaultValue = "30")
   double commTimeoutSeconds;
 
@@ -296,8 +301,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (bucketMb > 0) {
       return (long) (bucketMb * (1 << 20));
     }
-    long gradBytes = model.paramCount() * Float.BYTES;
-    return Math.max(64L << 10, Math.min(25L << 20, gradBytes / 8));
+    return GradientBuckets.autoBucketBytes(model.paramCount() * Float.BYTES);
   }
 
   /**
@@ -347,6 +351,8 @@ public final class TrainCommand implements Callable<Integer> {
       if (replicas.rank() == 0) {
         listeners.add(new MetricsJsonl(config.out(), 1, resumed != null));
         listeners.add(new ConsoleProgress(System.out));
+      } else if (rankMetrics) {
+        listeners.add(new MetricsJsonl(config.out().resolve("rank" + replicas.rank()), 1, resumed != null));
       }
       listeners.addAll(extra);
       if (replicas.rank() == 0) {
