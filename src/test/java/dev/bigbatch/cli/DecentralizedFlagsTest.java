@@ -27,6 +27,7 @@ class DecentralizedFlagsTest {
       "--sync decentralized --optimizer lars | --sync decentralized implements momentum SGD (DmSGD, DecentLaM); --optimizer lars is not supported",
       "--sync decentralized --resume x.bin | --resume is not supported with --sync decentralized",
       "--sync decentralized --checkpoint-every 5 | --checkpoint-every is not supported with --sync decentralized",
+      "--sync decentralized --batch auto | --batch auto is not supported with --sync decentralized",
   })
   void badDecentralizedFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
     String[] args = ("train " + flags.trim() + " --out " + dir.resolve("out")).split("\\s+");
