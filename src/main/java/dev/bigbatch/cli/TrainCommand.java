@@ -13,6 +13,10 @@ import dev.bigbatch.train.ConsoleProgress;
 import dev.bigbatch.train.Accumulation;
 import dev.bigbatch.train.DataSource;
 import dev.bigbatch.train.Checkpoints;
+import dev.bigbatch.train.CommBytesListener;
+import dev.bigbatch.train.decentralized.Decentralized;
+import dev.bigbatch.train.decentralized.DecentralizedSgd;
+import dev.bigbatch.train.decentralized.Topology;
 import dev.bigbatch.train.Replicas;
 import dev.bigbatch.train.TrainListener;
 import dev.bigbatch.train.MetricsJsonl;
@@ -256,6 +260,43 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--comm-timeout", description = "Seconds a peer may stall before the job fails (default ${DEFAULT-VALUE}).", defaultValue = "30")
   double commTimeoutSeconds;
 
+  @Option(names = "--sync", description = "sync (default: gradient allreduce, identical replicas) or decentralized "
+      + "(each process keeps its own parameters and averages them with its neighbours; see --topology, --decent-method).")
+  String sync = "sync";
+
+  @Option(names = "--topology", description = "Graph of --sync decentralized: ring (default), exp (static exponential), "
+      + "full (all-to-all; equals synchronous SGD).")
+  String topology;
+
+  @Option(names = "--decent-method", description = "Update of --sync decentralized: decentlam (default; Yuan et al. 2021) or dmsgd.")
+  String decentMethod;
+
+  enum SyncKind { SYNC, DECENTRALIZED }
+
+  /**
+   * The decentralized settings the flags ask for, or null for synchronous training.
+   *
+   * @throws IllegalArgumentException naming the flag that does not fit
+   */
+  public Decentralized.Settings decentralized() {
+    if (Enums.parse(SyncKind.class, sync, "--sync") == SyncKind.SYNC) {
+      if (topology != null || decentMethod != null) {
+        throw new IllegalArgumentException((topology != null ? "--topology" : "--decent-method")
+            + " only applies with --sync decentralized");
+      }
+      return null;
+    }
+    if (resume != null || checkpoint != null || checkpointEvery != 0) {
+      throw new IllegalArgumentException((resume != null ? "--resume" : checkpoint != null ? "--checkpoint" : "--checkpoint-every")
+          + " is not supported with --sync decentralized: every process holds different parameters and momenta, "
+          + "and checkpoints keep one set, so a resume could not be exact; rerun instead");
+    }
+    return new Decentralized.Settings(
+        topology == null ? Topology.Kind.RING : Enums.parse(Topology.Kind.class, topology, "--topology"),
+        decentMethod == null ? DecentralizedSgd.Method.DECENTLAM
+            : Enums.parse(DecentralizedSgd.Method.class, decentMethod, "--decent-method"));
+  }
+
   /**
    * How this process becomes one replica of the job, given {@code --comm-timeout} (seconds), the
    * gradient bucket size and whether buckets overlap backward ({@code --no-overlap}): from the launcher's
@@ -336,18 +377,36 @@ public final class TrainCommand implements Callable<Integer> {
    */
   public int run(Join join, List<TrainListener> extra) {
     TrainConfig config = config();
+    Decentralized.Settings decentral = decentralized();
     AutoBatchSettings auto = autoBatch.settings(config, accumulate);
+    if (decentral != null) {
+      decentral.check(config);
+      if (auto != null) {
+        throw new IllegalArgumentException("--batch auto is not supported with --sync decentralized");
+      }
+    }
     String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
     Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
     DataSource.Splits data = DataSource.load(config);
     var in = new Models.InputSpec(data.train().channels(), data.train().height(), data.train().width(),
         Math.max(data.train().numClasses(), data.test().numClasses()));
     Model model = Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma()));
-    Optimizer opt = Optimizers.create(config.optimizerSettings(), model.params());
     Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
     autoBatch.checkResume(resumed);
-    try (Replicas replicas = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap)) {
+    try (Replicas joined = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap)) {
+      Replicas replicas = joined;
+      Optimizer opt;
+      if (decentral == null) {
+        opt = Optimizers.create(config.optimizerSettings(), model.params());
+      } else {
+        Decentralized.Job job = Decentralized.setUp(decentral, config, model, joined, config.out(), System.out);
+        replicas = job.replicas();
+        opt = job.optimizer();
+      }
       List<TrainListener> listeners = new ArrayList<>();
+      if (replicas.size() > 1) {
+        listeners.add(new CommBytesListener(replicas::bytesSent, replicas.rank() == 0 ? config.out() : null, System.out));
+      }
       if (replicas.rank() == 0) {
         listeners.add(new MetricsJsonl(config.out(), 1, resumed != null));
         listeners.add(new ConsoleProgress(System.out));
@@ -368,7 +427,7 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
       }
       Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), replicas, listeners)
-          .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
+          .checkpoints(decentral == null ? new Checkpoints.Policy(checkpointFile(), checkpointEvery, true) : Checkpoints.Policy.NONE);
       if (resumed != null) {
         trainer.resumeFrom(resumed);
       }

@@ -162,6 +162,12 @@ public interface Communicator extends AutoCloseable {
         recvAsync(peer, data).await();
     }
 
+    /**
+     * Bytes this rank has sent to all peers so far, counted at the sockets (payload, frame headers,
+     * heartbeats): the measured cost of the operations issued, for comparing algorithms.
+     */
+    long bytesSent();
+
     /** Lets issued operations finish, says goodbye to the peers, and joins every thread. */
     @Override
     void close();

@@ -247,6 +247,11 @@ final class TransportCommunicator implements Communicator {
     }
 
     @Override
+    public long bytesSent() {
+        return transport.bytesSent();
+    }
+
+    @Override
     public void close() {
         try {
             closeWorkerAndTransport();

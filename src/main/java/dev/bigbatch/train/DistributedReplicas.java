@@ -31,6 +31,16 @@ public final class DistributedReplicas implements Replicas {
     this.owned = owned;
   }
 
+  /** The communicator under these replicas (for decentralized training, which gossips over it). */
+  public Communicator communicator() {
+    return comm;
+  }
+
+  @Override
+  public long bytesSent() {
+    return comm.bytesSent();
+  }
+
   @Override
   public int rank() {
     return comm.rank();

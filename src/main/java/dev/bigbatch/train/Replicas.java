@@ -26,6 +26,20 @@ public interface Replicas extends AutoCloseable {
   /** Throws {@link ReplicaDriftException} if the replicas' parameters are not bit-identical. */
   void checkIdentical(Model model, long step);
 
+  /**
+   * Runs {@code evaluation} on the parameters that are the job's result at this point of epoch
+   * {@code epoch}. Synchronous replicas are identical, so it just runs it; decentralized replicas
+   * evaluate their average (and report how far apart they are).
+   */
+  default <T> T atConsensus(Model model, long epoch, java.util.function.Supplier<T> evaluation) {
+    return evaluation.get();
+  }
+
+  /** Bytes this process has sent to the other replicas so far (socket level); 0 for a single process. */
+  default long bytesSent() {
+    return 0;
+  }
+
   @Override
   void close();
 

@@ -227,7 +227,7 @@ public final class Trainer {
 
   private EpochMetrics endEpoch(long epoch, EpochStats s) {
     replicas.averageBuffers(model);
-    double[] sums = evaluator.partialSums(model, replicas.rank(), replicas.size());
+    double[] sums = replicas.atConsensus(model, epoch, () -> evaluator.partialSums(model, replicas.rank(), replicas.size()));
     replicas.sum(sums);
     EpochMetrics m = new EpochMetrics(epoch, s.lossSum / s.examples, (double) s.correct / s.examples,
         sums[0] / sums[2], sums[1] / sums[2], s.examples / s.seconds, s.dataWaitNanos / 1e9, s.seconds);

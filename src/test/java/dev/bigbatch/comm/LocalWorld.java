@@ -15,16 +15,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** Threads as ranks: n communicators over real TCP on 127.0.0.1, one thread each, one shared store. */
-final class LocalWorld {
+public final class LocalWorld {
     private LocalWorld() {
     }
 
-    static CommOptions testOptions() {
+    public static CommOptions testOptions() {
         return CommOptions.defaults().withTimeout(Duration.ofSeconds(20)).withConnectTimeout(Duration.ofSeconds(30));
     }
 
     /** Runs {@code body} on every rank and returns the results in rank order; rethrows the first failure. */
-    static <T> List<T> run(int n, CommOptions options, Function<Communicator, T> body) throws Exception {
+    public static <T> List<T> run(int n, CommOptions options, Function<Communicator, T> body) throws Exception {
         JobSecret secret = JobSecret.random();
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try (TcpStore store = TcpStore.start(new InetSocketAddress("127.0.0.1", 0), secret)) {

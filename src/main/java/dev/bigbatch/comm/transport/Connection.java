@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * State of the connection to one peer. Confined to the transport's I/O thread: queued sends, posted
@@ -62,6 +63,8 @@ final class Connection {
 
     long lastReceivedNanos;
     long lastSentNanos;
+    /** Bytes written to this socket so far (frame headers and heartbeats included); read by any thread. */
+    final AtomicLong bytesWritten = new AtomicLong();
     boolean goodbyeReceived;
     boolean goodbyeSent;
     boolean eof;
@@ -122,6 +125,7 @@ final class Connection {
             long n = channel.write(sendVector);
             if (n > 0) {
                 written += n;
+                bytesWritten.addAndGet(n);
                 lastSentNanos = nowNanos;
             }
             if (sendHeader.hasRemaining() || sendVector[1].hasRemaining()) {

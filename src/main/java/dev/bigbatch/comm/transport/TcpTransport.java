@@ -111,6 +111,17 @@ public final class TcpTransport implements Transport {
     }
 
     @Override
+    public long bytesSent() {
+        long sum = 0;
+        for (Connection c : connections) {
+            if (c != null) {
+                sum += c.bytesWritten.get();
+            }
+        }
+        return sum;
+    }
+
+    @Override
     public void close() {
         closeRequested = true;
         selector.wakeup();

@@ -15,6 +15,12 @@ public interface Transport extends AutoCloseable {
     /** The channel to {@code peer} ({@code peer != rank()}). */
     Pair pair(int peer);
 
+    /**
+     * Bytes this rank has written to its peers so far, as measured at the sockets: payloads plus frame
+     * headers and heartbeats. Cheap (a counter per connection); safe to call from any thread.
+     */
+    long bytesSent();
+
     /** Flushes, says goodbye to the peers, and joins the transport's threads. */
     @Override
     void close();

@@ -1,0 +1,46 @@
+package dev.bigbatch.train.decentralized;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Rank 0's record of the decentralized run: one JSON line per evaluation in {@code consensus.jsonl}
+ * (epoch, consensus distance (1/P) Σ ||x_i − x̄||², cumulative gossip rounds and payload bytes, cumulative
+ * socket bytes) and a console line.
+ */
+public final class ConsensusLog implements Consumer<DecentralizedReplicas.Consensus> {
+  private final Path file;
+  private final PrintStream console;
+
+  public ConsensusLog(Path dir, PrintStream console) {
+    this.file = dir.resolve("consensus.jsonl");
+    this.console = console;
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(file, "", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void accept(DecentralizedReplicas.Consensus c) {
+    String line = String.format(Locale.ROOT,
+        "{\"epoch\": %d, \"consensusDistance\": %.6e, \"gossipRounds\": %d, \"gossipPayloadBytes\": %d, \"wireBytesSent\": %d}%n",
+        c.epoch(), c.distance(), c.gossipRounds(), c.gossipPayloadBytes(), c.wireBytesSent());
+    try {
+      Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+    console.printf(Locale.ROOT, "consensus after epoch %d: (1/P)·Σ||x_i − x̄||² = %.4e; gossip %.1f KB per round%n",
+        c.epoch() + 1, c.distance(), c.gossipRounds() == 0 ? 0.0 : c.gossipPayloadBytes() / 1024.0 / c.gossipRounds());
+  }
+}

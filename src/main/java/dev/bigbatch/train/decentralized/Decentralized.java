@@ -1,0 +1,57 @@
+package dev.bigbatch.train.decentralized;
+
+import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.train.DistributedReplicas;
+import dev.bigbatch.train.Replicas;
+import dev.bigbatch.train.TrainConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Turns {@code --sync decentralized} settings and the joined replicas into the trainer's replicas and optimizer. */
+public final class Decentralized {
+  private Decentralized() {}
+
+  /** {@code --topology} and {@code --decent-method}. */
+  public record Settings(Topology.Kind topology, DecentralizedSgd.Method method) {
+    /** Rejects runs the decentralized trainer does not implement, naming the flag. */
+    public void check(TrainConfig c) {
+      if (c.optimizer() != TrainConfig.OptimizerKind.SGD) {
+        throw new IllegalArgumentException("--sync decentralized implements momentum SGD (DmSGD, DecentLaM); --optimizer "
+            + c.optimizer().name().toLowerCase(Locale.ROOT) + " is not supported, use --optimizer sgd");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return method.name().toLowerCase(Locale.ROOT) + " on " + topology.name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** What the trainer runs with. */
+  public record Job(DecentralizedReplicas replicas, Optimizer optimizer) {}
+
+  /**
+   * Wraps {@code joined} (a single process, or replicas over bigbatch's communicator) and builds the
+   * decentralized optimizer over the model's parameters; rank 0 logs consensus to {@code out}.
+   */
+  public static Job setUp(Settings s, TrainConfig c, Model model, Replicas joined, Path out, PrintStream console) {
+    s.check(c);
+    Communicator comm = joined instanceof DistributedReplicas d ? d.communicator() : null;
+    if (comm == null && joined.size() != 1) {
+      throw new IllegalArgumentException("--sync decentralized needs the processes to be joined by bigbatch's "
+          + "communicator (bigbatch launch, mpirun, srun)");
+    }
+    Gossip gossip = new Gossip(comm, Topology.of(s.topology(), joined.size()));
+    DecentralizedReplicas replicas = new DecentralizedReplicas(joined, comm, gossip,
+        joined.rank() == 0 ? new ConsensusLog(out, console) : x -> {});
+    Optimizer opt = new DecentralizedSgd(model.params(), new DecentralizedSgd.Options(s.method(), c.momentum(),
+        c.weightDecay(), c.nesterov(), c.decayBiasAndNorm()), gossip);
+    if (joined.rank() == 0) {
+      console.println("decentralized: " + s + ", " + gossip.topology());
+    }
+    return new Job(replicas, opt);
+  }
+}

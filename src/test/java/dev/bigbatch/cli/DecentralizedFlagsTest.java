@@ -1,0 +1,51 @@
+package dev.bigbatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bigbatch.train.decentralized.DecentralizedSgd;
+import dev.bigbatch.train.decentralized.Topology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code --sync decentralized} and its flags: defaults, and one-line errors (exit 2) for what does not fit. */
+class DecentralizedFlagsTest {
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--sync gossip | --sync: unknown value 'gossip'; expected one of sync, decentralized",
+      "--sync decentralized --topology star | --topology: unknown value 'star'; expected one of ring, exp, full",
+      "--sync decentralized --decent-method adam | --decent-method: unknown value 'adam'; expected one of decentlam, dmsgd",
+      "--topology ring | --topology only applies with --sync decentralized",
+      "--decent-method dmsgd | --decent-method only applies with --sync decentralized",
+      "--sync decentralized --optimizer lars | --sync decentralized implements momentum SGD (DmSGD, DecentLaM); --optimizer lars is not supported",
+      "--sync decentralized --resume x.bin | --resume is not supported with --sync decentralized",
+      "--sync decentralized --checkpoint-every 5 | --checkpoint-every is not supported with --sync decentralized",
+      "--sync decentralized --batch auto | --batch auto is not supported with --sync decentralized",
+  })
+  void badDecentralizedFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
+    String[] args = ("train " + flags.trim() + " --out " + dir.resolve("out")).split("\\s+");
+    TrainCommandTest.Outcome o = TrainCommandTest.run(args);
+    assertEquals(2, o.code(), o.err());
+    assertTrue(o.err().contains(expected), o.err());
+    assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
+    assertFalse(Files.exists(dir.resolve("out")), "nothing written");
+  }
+
+  @Test
+  void defaultsAreSynchronousAndDecentLamOnARing() {
+    assertNull(TrainCommand.parse().decentralized());
+    var s = TrainCommand.parse("--sync", "decentralized").decentralized();
+    assertEquals(Topology.Kind.RING, s.topology());
+    assertEquals(DecentralizedSgd.Method.DECENTLAM, s.method());
+    var e = TrainCommand.parse("--sync", "decentralized", "--topology", "exp", "--decent-method", "dmsgd").decentralized();
+    assertEquals(Topology.Kind.EXP, e.topology());
+    assertEquals(DecentralizedSgd.Method.DMSGD, e.method());
+  }
+}

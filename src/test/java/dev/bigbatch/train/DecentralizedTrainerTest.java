@@ -1,0 +1,152 @@
+package dev.bigbatch.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bigbatch.comm.CommOptions;
+import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.WorldSpec;
+import dev.bigbatch.comm.net.JobSecret;
+import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
+import dev.bigbatch.engine.Tensors;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.train.decentralized.Decentralized;
+import dev.bigbatch.train.decentralized.DecentralizedReplicas;
+import dev.bigbatch.train.decentralized.DecentralizedSgd;
+import dev.bigbatch.train.decentralized.Gossip;
+import dev.bigbatch.train.decentralized.Topology;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The decentralized trainer end to end (threads as processes over TCP, the tiny ResNet-8 of
+ * DistributedEquivalenceTest): with the all-to-all mixing matrix it must be synchronous SGD, and with a
+ * sparse graph it must evaluate the consensus and report the true consensus distance.
+ */
+class DecentralizedTrainerTest {
+  static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
+  /** Runs one trainer per rank; {@code setUp} turns (rank's base replicas, model) into the decentralized job. */
+  static List<EpochMetrics> runRanks(int processes, TrainConfig c, List<Model> models,
+      BiFunction<DistributedReplicas, Model, Decentralized.Job> setUp) throws Exception {
+    int port = DistributedEquivalenceTest.freePort();
+    JobSecret secret = JobSecret.of("decentralized-test");
+    ExecutorService pool = Executors.newFixedThreadPool(processes);
+    try {
+      List<Future<EpochMetrics>> results = new ArrayList<>();
+      for (int r = 0; r < processes; r++) {
+        int rank = r;
+        results.add(pool.submit(() -> {
+          WorldSpec world = new WorldSpec(rank, processes);
+          CommOptions opts = CommOptions.defaults().withTimeout(Duration.ofSeconds(20));
+          TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
+              Duration.ofSeconds(20));
+          try (DistributedReplicas base = new DistributedReplicas(Communicator.connect(world, rdv, secret, opts), 1024, true, rdv)) {
+            Model m = models.get(rank);
+            Decentralized.Job job = setUp.apply(base, m);
+            return new Trainer(c, m, job.optimizer(), DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST,
+                job.replicas(), List.of()).run();
+          }
+        }));
+      }
+      List<EpochMetrics> out = new ArrayList<>();
+      for (Future<EpochMetrics> f : results) {
+        out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @ParameterizedTest(name = "{0} with W = 11ᵀ/P, P={1}, k={2}")
+  @CsvSource({"DECENTLAM, 3, 3", "DMSGD, 3, 6", "DECENTLAM, 1, 4", "DMSGD, 2, 4"})
+  void fullTopologyIsSynchronousSgd(DecentralizedSgd.Method method, int processes, int workers, @TempDir Path dir)
+      throws Exception {
+    TrainConfig c = DistributedEquivalenceTest.config(workers, dir); // Nesterov, wd, gradual warmup + cosine: lr changes every step
+    Model single = DistributedEquivalenceTest.model(c.seed());
+    EpochMetrics syncLast = new Trainer(c, single, DistributedEquivalenceTest.sgd(single, c),
+        DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST, Replicas.single(), List.of()).run();
+
+    var settings = new Decentralized.Settings(Topology.Kind.FULL, method);
+    List<Model> models = new ArrayList<>();
+    for (int r = 0; r < processes; r++) {
+      models.add(DistributedEquivalenceTest.model(r == 0 ? c.seed() : 1000 + r));
+    }
+    List<EpochMetrics> last;
+    if (processes == 1) {
+      Decentralized.Job job = Decentralized.setUp(settings, c, models.get(0), Replicas.single(), dir, QUIET);
+      last = List.of(new Trainer(c, models.get(0), job.optimizer(), DistributedEquivalenceTest.TRAIN,
+          DistributedEquivalenceTest.TEST, job.replicas(), List.of()).run());
+    } else {
+      last = runRanks(processes, c, models, (base, m) -> Decentralized.setUp(settings, c, m, base, dir, QUIET));
+    }
+    for (int r = 0; r < processes; r++) {
+      for (int i = 0; i < single.params().size(); i++) {
+        DistributedEquivalenceTest.assertClose(Tensors.toFloats(single.params().get(i).value()),
+            Tensors.toFloats(models.get(r).params().get(i).value()), method + " rank " + r + " " + single.params().get(i).name());
+      }
+      assertEquals(syncLast.testAccuracy(), last.get(r).testAccuracy(), 1e-9);
+      assertEquals(syncLast.trainLoss(), last.get(r).trainLoss(), 1e-5);
+    }
+  }
+
+  @Test
+  void sparseGraphEvaluatesTheConsensusAndReportsTheTrueDistance(@TempDir Path dir) throws Exception {
+    int processes = 4;
+    TrainConfig c = DistributedEquivalenceTest.config(4, dir);
+    List<Model> models = new ArrayList<>();
+    for (int r = 0; r < processes; r++) {
+      models.add(DistributedEquivalenceTest.model(r == 0 ? c.seed() : 1000 + r));
+    }
+    List<DecentralizedReplicas.Consensus> reported = Collections.synchronizedList(new ArrayList<>());
+    runRanks(processes, c, models, (base, m) -> {
+      Gossip gossip = new Gossip(base.communicator(), Topology.of(Topology.Kind.RING, processes));
+      var replicas = new DecentralizedReplicas(base, base.communicator(), gossip, base.rank() == 0 ? reported::add : x -> {});
+      var opt = new DecentralizedSgd(m.params(), new DecentralizedSgd.Options(DecentralizedSgd.Method.DECENTLAM,
+          c.momentum(), c.weightDecay(), c.nesterov(), false), gossip);
+      return new Decentralized.Job(replicas, opt);
+    });
+    // The last evaluation ran after the last update: its distance is that of the final parameters,
+    // which evaluation must have left as they were (each replica's own, not the average).
+    double expected = 0;
+    int p = processes;
+    for (int i = 0; i < models.get(0).params().size(); i++) {
+      List<float[]> xs = new ArrayList<>();
+      for (Model m : models) {
+        xs.add(Tensors.toFloats(m.params().get(i).value()));
+      }
+      for (int e = 0; e < xs.get(0).length; e++) {
+        double mean = 0;
+        for (float[] x : xs) {
+          mean += x[e] / (double) p;
+        }
+        for (float[] x : xs) {
+          expected += (x[e] - mean) * (x[e] - mean);
+        }
+      }
+    }
+    expected /= p;
+    DecentralizedReplicas.Consensus lastReport = reported.get(reported.size() - 1);
+    assertTrue(expected > 0, "ring replicas differ");
+    assertEquals(expected, lastReport.distance(), 1e-4 * expected);
+    assertEquals(reported.size(), 2, "one report per epoch");
+    long steps = lastReport.gossipRounds();
+    long paramFloats = models.get(0).paramCount();
+    assertEquals(steps * paramFloats * 4 * 2, lastReport.gossipPayloadBytes(), "ring: 2 neighbours × |x| per step");
+  }
+}
