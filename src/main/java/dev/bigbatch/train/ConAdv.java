@@ -108,7 +108,7 @@ public final class ConAdv implements AutoCloseable {
   /** Sees each step's clean and adversarial inputs (tests, diagnostics). */
   @FunctionalInterface
   interface Observer {
-    void onStep(Tensor clean, Tensor adversarial);
+    void onStep(Tensor clean, Tensor labels, Tensor adversarial);
   }
 
   private final Settings settings;
@@ -195,14 +195,25 @@ public final class ConAdv implements AutoCloseable {
    * (1 − α)·L̄(x_t) + α·L̄(x̂_t) and the count of correctly classified clean examples.
    */
   VirtualWorkers.Result forwardBackward(Tensor images, Tensor labels, int k, int totalWorkers, GradientSync sync) {
-    Tensor adversarial = Objects.requireNonNull(current, "next() must come first");
+    Objects.requireNonNull(current, "next() must come first");
+    try {
+      if (observer != null) {
+        observer.onStep(images, labels, current);
+      }
+      return forwardBackward(images, current, labels, k, totalWorkers, sync);
+    } finally {
+      current.releaseReference();
+      current = null;
+    }
+  }
+
+  /** {@link #forwardBackward(Tensor, Tensor, int, int, GradientSync)} with the adversarial batch given. */
+  VirtualWorkers.Result forwardBackward(Tensor images, Tensor adversarial, Tensor labels, int k, int totalWorkers,
+      GradientSync sync) {
     int n = perWorkerBatch;
     if (images.size(0) != (long) k * n || adversarial.size(0) != images.size(0)) {
       throw new IllegalArgumentException("expected " + (long) k * n + " clean and adversarial examples, got "
           + images.size(0) + " and " + adversarial.size(0));
-    }
-    if (observer != null) {
-      observer.onStep(images, adversarial);
     }
     long global = (long) totalWorkers * n;
     ForwardContext ctx = main.context();
@@ -236,8 +247,6 @@ public final class ConAdv implements AutoCloseable {
       }
     } finally {
       ctx.trackStatistics(true);
-      current.releaseReference();
-      current = null;
     }
     ctx.commitStatistics();
     return new VirtualWorkers.Result(loss, correct);
