@@ -5,6 +5,7 @@ import dev.bigbatch.diag.CostModel;
 import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
+import dev.bigbatch.train.GradientBuckets;
 import dev.bigbatch.train.TrainConfig;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -50,7 +51,8 @@ public final class PlanCommand implements Callable<Integer> {
   @Option(names = "--bandwidth", description = "Bandwidth β in bytes/s (default ${DEFAULT-VALUE} = 10 Gbit/s).", defaultValue = "1.25e9")
   double beta;
 
-  @Option(names = "--bucket-mb", description = "Gradient bucket size in MB as for train (default ${DEFAULT-VALUE}).", defaultValue = "25")
+  @Option(names = "--bucket-mb", description = "Gradient bucket size in MB as for train (default: auto, as train's: "
+      + "gradient bytes / 8, between 64 KB and 25 MB).", defaultValue = "0")
   double bucketMb;
 
   @Option(names = "--no-overlap", description = "Allreduce after backward instead of during it.")
@@ -104,12 +106,18 @@ public final class PlanCommand implements Callable<Integer> {
       computeSource = String.format(Locale.ROOT, "measured here: median of %d forward+backward steps at n=%d, %d threads",
           measureSteps, n, Torch.threads());
     }
-    long bucket = Math.max(1, (long) (bucketMb * (1 << 20)));
-    CostModel.Workload w = new CostModel.Workload(c, n, gradientBytes, bucket, !noOverlap, d, epochs);
+    if (!(bucketMb >= 0)) {
+      throw new IllegalArgumentException("--bucket-mb must be >= 0 (0 = auto), got " + bucketMb);
+    }
+    long bucket = bucketMb == 0 ? GradientBuckets.autoBucketBytes(gradientBytes) : Math.max(1, (long) (bucketMb * (1 << 20)));
+    // The buckets train makes of this model's parameters: their count and the one backward fills last.
+    long[] sizes = GradientBuckets.layout(m.params().stream().mapToLong(p -> p.numel() * Float.BYTES).toArray(), bucket);
+    long last = sizes.length == 0 ? 0 : sizes[sizes.length - 1];
+    CostModel.Workload w = new CostModel.Workload(c, n, gradientBytes, Math.max(1, sizes.length), last, !noOverlap, d, epochs);
     PrintWriter out = spec.commandLine().getOut();
-    out.printf(Locale.ROOT, "model %s: S = %,d gradient bytes (float32), bucket %.1f MB (%d bucket%s), overlap %s%n",
-        m.describe(), gradientBytes, bucketMb, (gradientBytes + bucket - 1) / bucket,
-        (gradientBytes + bucket - 1) / bucket == 1 ? "" : "s", noOverlap ? "off" : "on");
+    out.printf(Locale.ROOT, "model %s: S = %,d gradient bytes (float32), bucket %.3g MB (%d bucket%s as train cuts them, "
+        + "last %,d bytes), overlap %s%n", m.describe(), gradientBytes, bucket / (double) (1 << 20), sizes.length,
+        sizes.length == 1 ? "" : "s", last, noOverlap ? "off" : "on");
     out.printf(Locale.ROOT, "compute c = %.4g ms/example (%s); n = %d → T_compute = %.3f ms/step%n",
         c * 1e3, computeSource, n, c * n * 1e3);
     out.printf(Locale.ROOT, "network α = %g s, β = %.4g bytes/s (%.3g Gbit/s); D = %,d examples, E = %g epochs%n",

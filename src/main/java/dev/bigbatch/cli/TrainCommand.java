@@ -1,11 +1,14 @@
 package dev.bigbatch.cli;
 
+import dev.bigbatch.autopilot.AutoBatchSettings;
+import dev.bigbatch.autopilot.AutoBatchTrainer;
 import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.schedule.ScalingRule;
+import dev.bigbatch.train.GradientBuckets;
 import dev.bigbatch.train.ConsoleProgress;
 import dev.bigbatch.train.Accumulation;
 import dev.bigbatch.train.DataSource;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bigbatch train}: one process simulating k workers (virtual workers, per-worker BN). */
@@ -74,6 +78,9 @@ public final class TrainCommand implements Callable<Integer> {
       + "loss normalised over all of it, BN per n-slice; memory of one micro-batch (default ${DEFAULT-VALUE}).", defaultValue = "1")
   int accumulate = 1;
 
+  @Mixin
+  AutoBatchOptions autoBatch = new AutoBatchOptions();
+
   @Option(names = "--lr", description = "Base learning rate η0 at the base batch (default ${DEFAULT-VALUE}; Goyal's "
       + "ImageNet value is 0.1, Fashion-MNIST's ResNet-8 learns faster at 0.4, see docs/RESULTS.md).", defaultValue = "0.4")
   void lr(double v) {
@@ -104,6 +111,31 @@ public final class TrainCommand implements Callable<Integer> {
       + "Goyal's η at kn = 256).")
   void warmupStart(double v) {
     b.warmupStartLr = v;
+  }
+
+  @Option(names = "--schedule", description = "recipe (default: --warmup then --decay, a function of the step), "
+      + "autowu (Kim et al. 2021: exponential warmup from --warmup-start-lr while the GP-smoothed training loss falls, "
+      + "then --decay cosine|poly to zero; ignores --warmup/--warmup-epochs)")
+  void schedule(String v) {
+    b.schedule = Enums.parse(TrainConfig.ScheduleKind.class, v, "--schedule");
+  }
+
+  @Option(names = "--autowu-max-lr", description = "AutoWU: rate its exponential warmup would reach at the cap "
+      + "(default 0 = auto: 10x the scaling rule's peak).", defaultValue = "0")
+  void autoWuMaxLr(double v) {
+    b.autoWuMaxLr = v;
+  }
+
+  @Option(names = "--autowu-max-warmup", description = "AutoWU: the warmup ends by this fraction of the steps at the "
+      + "latest (default ${DEFAULT-VALUE}, the paper's).", defaultValue = "0.5")
+  void autoWuMaxWarmup(double v) {
+    b.autoWuMaxWarmup = v;
+  }
+
+  @Option(names = "--autowu-patience", description = "AutoWU: consecutive positive minimum tests that end the warmup "
+      + "(default ${DEFAULT-VALUE}, the paper's; tests run 8 times per epoch).", defaultValue = "3")
+  void autoWuPatience(int v) {
+    b.autoWuPatience = v;
   }
 
   @Option(names = "--decay", description = "cosine (default), step, poly, none")
@@ -218,6 +250,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-overlap", description = "Allreduce gradient buckets after backward instead of during it.")
   boolean noOverlap;
 
+  @Option(names = "--rank-metrics", description = "Every rank r > 0 also writes OUT/rank<r>/metrics.jsonl (per-rank step "
+      + "breakdown, e.g. to see which rank the others wait for); rank 0 writes OUT as always.")
+  boolean rankMetrics;
+
   @Option(names = "--comm-timeout", description = "Seconds a peer may stall before the job fails (default ${DEFAULT-VALUE}).", defaultValue = "30")
   double commTimeoutSeconds;
 
@@ -304,8 +340,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (bucketMb > 0) {
       return (long) (bucketMb * (1 << 20));
     }
-    long gradBytes = model.paramCount() * Float.BYTES;
-    return Math.max(64L << 10, Math.min(25L << 20, gradBytes / 8));
+    return GradientBuckets.autoBucketBytes(model.paramCount() * Float.BYTES);
   }
 
   /**
@@ -340,7 +375,12 @@ public final class TrainCommand implements Callable<Integer> {
    */
   public int run(Join join, List<TrainListener> extra) {
     TrainConfig config = config();
+    AutoBatchSettings auto = autoBatch.settings(config, accumulate);
     ConAdv.Settings adversarial = conAdvSettings();
+    if (adversarial != null && auto != null) {
+      throw new IllegalArgumentException("--conadv cannot be combined with --batch auto: the batch-size autopilot "
+          + "runs its own step loop");
+    }
     String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
     Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
     DataSource.Splits data = DataSource.load(config);
@@ -349,6 +389,7 @@ public final class TrainCommand implements Callable<Integer> {
     Model model = Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma()));
     Optimizer opt = Optimizers.create(config.optimizerSettings(), model.params());
     Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
+    autoBatch.checkResume(resumed);
     try (Replicas replicas = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap);
         ConAdv conAdvRun = adversarial == null ? null : new ConAdv(adversarial, config, data.train(), model,
             Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma())))) {
@@ -356,10 +397,21 @@ public final class TrainCommand implements Callable<Integer> {
       if (replicas.rank() == 0) {
         listeners.add(new MetricsJsonl(config.out(), 1, resumed != null));
         listeners.add(new ConsoleProgress(System.out));
+      } else if (rankMetrics) {
+        listeners.add(new MetricsJsonl(config.out().resolve("rank" + replicas.rank()), 1, resumed != null));
       }
       listeners.addAll(extra);
       if (replicas.rank() == 0) {
-        RecipeLint.atTrainStart(config, data.train().size(), resumed, System.out);
+        RecipeLint.atTrainStart(config, data.train().size(), resumed, auto != null, System.out);
+      }
+      if (auto != null) {
+        AutoBatchTrainer pilot = new AutoBatchTrainer(config, auto, model, opt, data.train(), data.test(), replicas, listeners)
+            .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
+        if (resumed != null) {
+          pilot.resumeFrom(resumed);
+        }
+        pilot.run();
+        return 0;
       }
       Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), replicas, listeners)
           .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));

@@ -86,7 +86,7 @@ final class TransportCommunicator implements Communicator {
 
     private void allreduceInPlace(CollectiveContext ctx, ByteBuffer bytes, DataType type, ReduceOp op,
             AllreduceAlgorithm requested) {
-        if (resolve(requested, options, bytes.remaining()) == AllreduceAlgorithm.RING) {
+        if (resolve(requested, options, bytes.remaining(), size()) == AllreduceAlgorithm.RING) {
             new AllreduceRing(ctx, bytes, type, op).run();
         } else {
             new AllreduceHalvingDoubling(ctx, bytes, type, op).run();
@@ -94,13 +94,23 @@ final class TransportCommunicator implements Communicator {
         Reduction.finish(type, op, size(), bytes);
     }
 
-    /** The algorithm a call runs: the call's choice, else the options', else by size (identical on every rank). */
-    static AllreduceAlgorithm resolve(AllreduceAlgorithm requested, CommOptions options, long bytes) {
+    /**
+     * The algorithm a call runs: the call's choice, else the options', else by size and world size
+     * (identical on every rank). Auto takes halving-doubling only for buffers below the threshold and
+     * only where it needs fewer latency rounds than the ring: 2·log2(p) (+ 2 for the fold-in/out of
+     * the N − p extra ranks when N is not a power of two p) against the ring's 2(N − 1). At N = 3 both
+     * take 4 rounds and the fold also sends the whole buffer twice, so the ring wins; measured on
+     * 50 Mbit/s links at 256 KB: 64 ms ring vs 132 ms halving-doubling (docs/RESULTS-lint-plan.md §2.1).
+     */
+    static AllreduceAlgorithm resolve(AllreduceAlgorithm requested, CommOptions options, long bytes, int worldSize) {
         AllreduceAlgorithm algorithm = requested == AllreduceAlgorithm.AUTO ? options.algorithm() : requested;
         if (algorithm != AllreduceAlgorithm.AUTO) {
             return algorithm;
         }
-        return bytes < options.autoThresholdBytes() ? AllreduceAlgorithm.HALVING_DOUBLING : AllreduceAlgorithm.RING;
+        int p = Integer.highestOneBit(Math.max(1, worldSize));
+        int hdRounds = 2 * Integer.numberOfTrailingZeros(p) + (p == worldSize ? 0 : 2);
+        boolean fewerRounds = hdRounds < 2 * (worldSize - 1);
+        return bytes < options.autoThresholdBytes() && fewerRounds ? AllreduceAlgorithm.HALVING_DOUBLING : AllreduceAlgorithm.RING;
     }
 
     @Override

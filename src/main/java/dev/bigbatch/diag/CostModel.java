@@ -14,8 +14,8 @@ import java.util.Locale;
  *       result back at the end, so T = 2·log2(p)·α + 2(p−1)/p · S/β + 2·(α + S/β).
  * </ul>
  *
- * The gradient goes out in buckets of at most {@code bucketBytes}; every bucket pays the latency term, the
- * bandwidth term adds up to that of S. Without overlap the whole allreduce time is exposed. With overlap the
+ * The gradient goes out in b buckets (as {@code GradientBuckets.layout} cuts the model's parameters, or
+ * ceil(S/bucket) of equal size); every bucket pays the latency term, the bandwidth term adds up to that of S. Without overlap the whole allreduce time is exposed. With overlap the
  * buckets are reduced while backward (a fraction {@code backwardFraction} of compute, ≈ 2/3 for conv nets)
  * still runs, so exposed = max(T(last bucket), T_comm − backwardFraction · T_compute): at best only the last
  * bucket's allreduce is left after backward. Step time = compute + exposed communication.
@@ -34,7 +34,7 @@ public record CostModel(double alphaSeconds, double betaBytesPerSecond) {
       "ring:              T(S) = 2(N-1)·α + 2(N-1)/N · S/β",
       "halving-doubling:  T(S) = 2·log2(N)·α + 2(N-1)/N · S/β            (N a power of two)",
       "                   T(S) = 2·log2(p)·α + 2(p-1)/p · S/β + 2(α + S/β) (N = p + e, p = 2^floor(log2 N): e ranks fold in/out)",
-      "allreduce of S in b = ceil(S/bucket) buckets: T_comm = b·(latency term) + (bandwidth term of S), per algorithm, the cheaper one chosen",
+      "allreduce of S in b buckets (train's layout): T_comm = b·(latency term) + (bandwidth term of S), per algorithm, the cheaper one chosen",
       "exposed = T_comm (no overlap) or max(T(last bucket), T_comm − 2/3·T_compute) (overlap with backward)",
       "T_step(N) = n·c + exposed;  efficiency = T_step(1)/T_step(N) = n·c/T_step(N);  time = E·floor(D/(N·n))·T_step(N)");
 
@@ -85,7 +85,11 @@ public record CostModel(double alphaSeconds, double betaBytesPerSecond) {
 
   /** Allreduce of {@code bytes} sent as ceil(bytes/bucketBytes) buckets, one after another. */
   public double bucketedSeconds(Algorithm a, int machines, long bytes, long bucketBytes) {
-    long buckets = Math.max(1, (bytes + bucketBytes - 1) / bucketBytes);
+    return inBucketsSeconds(a, machines, bytes, Math.max(1, (bytes + bucketBytes - 1) / bucketBytes));
+  }
+
+  /** Allreduce of {@code bytes} in total sent as {@code buckets} buckets, one after another. */
+  public double inBucketsSeconds(Algorithm a, int machines, long bytes, long buckets) {
     return buckets * latencySeconds(a, machines) + bandwidthSeconds(a, machines, bytes);
   }
 
@@ -101,19 +105,28 @@ public record CostModel(double alphaSeconds, double betaBytesPerSecond) {
    * @param computeSecondsPerExample forward+backward time per example on one machine (c)
    * @param perWorkerBatch n, fixed as N grows (weak scaling)
    * @param gradientBytes S, float32 gradient bytes = 4 × parameters
-   * @param bucketBytes gradient bucket size
+   * @param buckets how many buckets S goes out in (each pays the latency term)
+   * @param lastBucketBytes the bucket backward fills last (with overlap, what is left after backward)
    * @param overlap whether allreduce overlaps backward
    * @param trainExamples D
    * @param epochs E
    */
-  public record Workload(double computeSecondsPerExample, int perWorkerBatch, long gradientBytes, long bucketBytes,
-      boolean overlap, long trainExamples, double epochs) {
+  public record Workload(double computeSecondsPerExample, int perWorkerBatch, long gradientBytes, long buckets,
+      long lastBucketBytes, boolean overlap, long trainExamples, double epochs) {
     public Workload {
-      if (!(computeSecondsPerExample > 0) || perWorkerBatch <= 0 || gradientBytes < 0 || bucketBytes <= 0
-          || trainExamples <= 0 || !(epochs > 0)) {
+      if (!(computeSecondsPerExample > 0) || perWorkerBatch <= 0 || gradientBytes < 0 || buckets <= 0
+          || lastBucketBytes < 0 || lastBucketBytes > gradientBytes || trainExamples <= 0 || !(epochs > 0)) {
         throw new IllegalArgumentException("workload values must be positive: " + computeSecondsPerExample + " s/example, n="
-            + perWorkerBatch + ", S=" + gradientBytes + " B, bucket=" + bucketBytes + " B, D=" + trainExamples + ", E=" + epochs);
+            + perWorkerBatch + ", S=" + gradientBytes + " B, " + buckets + " buckets, last " + lastBucketBytes + " B, D="
+            + trainExamples + ", E=" + epochs);
       }
+    }
+
+    /** S in equal buckets of {@code bucketBytes}: ceil(S/bucket) buckets, the last one min(S, bucket). */
+    public Workload(double computeSecondsPerExample, int perWorkerBatch, long gradientBytes, long bucketBytes,
+        boolean overlap, long trainExamples, double epochs) {
+      this(computeSecondsPerExample, perWorkerBatch, gradientBytes, Math.max(1, (gradientBytes + bucketBytes - 1) / bucketBytes),
+          Math.min(gradientBytes, bucketBytes), overlap, trainExamples, epochs);
     }
 
     public double computeSeconds() {
@@ -152,15 +165,14 @@ public record CostModel(double alphaSeconds, double betaBytesPerSecond) {
 
   public Prediction predict(Workload w, int machines) {
     requireMachines(machines);
-    double ring = bucketedSeconds(Algorithm.RING, machines, w.gradientBytes(), w.bucketBytes());
-    double hd = bucketedSeconds(Algorithm.HALVING_DOUBLING, machines, w.gradientBytes(), w.bucketBytes());
+    double ring = inBucketsSeconds(Algorithm.RING, machines, w.gradientBytes(), w.buckets());
+    double hd = inBucketsSeconds(Algorithm.HALVING_DOUBLING, machines, w.gradientBytes(), w.buckets());
     Algorithm a = hd < ring ? Algorithm.HALVING_DOUBLING : Algorithm.RING;
     double comm = Math.min(ring, hd);
     double compute = w.computeSeconds();
     double exposed = comm;
     if (w.overlap() && machines > 1) {
-      long last = w.gradientBytes() == 0 ? 0 : Math.min(w.gradientBytes(), w.bucketBytes());
-      exposed = Math.max(allreduceSeconds(a, machines, last), comm - BACKWARD_FRACTION * compute);
+      exposed = Math.max(allreduceSeconds(a, machines, w.lastBucketBytes()), comm - BACKWARD_FRACTION * compute);
     }
     long steps = w.trainExamples() / ((long) machines * w.perWorkerBatch()); // last partial batch dropped
     return new Prediction(machines, a, ring, hd, compute, exposed, steps, w.epochs(), compute);

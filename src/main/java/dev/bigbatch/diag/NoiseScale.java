@@ -73,6 +73,22 @@ public final class NoiseScale {
     return new Estimate(steps, g2, trace, g2 > 0 ? trace / g2 : Double.NaN);
   }
 
+  /** The running sums {EMA of |G|², EMA of tr(Σ), EMA weight, steps}, so a checkpoint can carry them. */
+  public double[] state() {
+    return new double[] {emaGradNormSq, emaTrace, emaWeight, steps};
+  }
+
+  /** Continues from sums returned by {@link #state()} of an estimator with the same batches and decay. */
+  public void restore(double[] state) {
+    if (state.length != 4 || !(state[3] >= 0)) {
+      throw new IllegalArgumentException("noise-scale state needs 4 values with steps >= 0, got " + state.length);
+    }
+    emaGradNormSq = state[0];
+    emaTrace = state[1];
+    emaWeight = state[2];
+    steps = (long) state[3];
+  }
+
   public int smallBatch() {
     return smallBatch;
   }

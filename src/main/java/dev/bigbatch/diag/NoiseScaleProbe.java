@@ -34,6 +34,17 @@ public final class NoiseScaleProbe implements GradientObserver {
 
   @Override
   public void afterBackward(long step, Model model, Tensor images, Tensor labels) {
+    double[] norms = squaredNorms(model, images, labels, perWorkerBatch);
+    estimator.add(norms[0], norms[1]);
+    samples.add(new Sample(step, norms[0], norms[1], estimator.estimate().bSimple()));
+  }
+
+  /**
+   * {|G_small|², |G_big|²}: the squared norm of the gradient of the first {@code smallBatch} rows'
+   * mean loss (one extra forward/backward), and of the gradients the parameters hold now. Leaves the
+   * gradients and BN buffers exactly as it found them.
+   */
+  public static double[] squaredNorms(Model model, Tensor images, Tensor labels, int smallBatch) {
     List<Param> params = model.params();
     try (PointerScope scope = Memory.scope()) {
       double big = squaredNorm(params);
@@ -51,8 +62,8 @@ public final class NoiseScaleProbe implements GradientObserver {
           savedBuffers.add(b.value().clone());
         }
       }
-      Tensor x = images.narrow(0, 0, perWorkerBatch);
-      Tensor y = labels.narrow(0, 0, perWorkerBatch);
+      Tensor x = images.narrow(0, 0, smallBatch);
+      Tensor y = labels.narrow(0, 0, smallBatch);
       torch.cross_entropy(model.forward(x), y).backward();
       double small = squaredNorm(params);
       model.context().commitStatistics(); // drops this slice's pending BN update; the copy below undoes it
@@ -67,8 +78,7 @@ public final class NoiseScaleProbe implements GradientObserver {
           buffers.get(i).value().copy_(savedBuffers.get(i));
         }
       }
-      estimator.add(small, big);
-      samples.add(new Sample(step, small, big, estimator.estimate().bSimple()));
+      return new double[] {small, big};
     }
   }
 

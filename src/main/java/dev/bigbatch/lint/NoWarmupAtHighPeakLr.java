@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * The scaled peak learning rate from step 0, without warmup. Goyal et al. Table 1: ResNet-50 at kn = 8k,
  * η = 0.1·32 = 3.2: no warmup 24.84 ± 0.37 % top-1 error vs 23.74 ± 0.09 % with gradual warmup (and
- * 23.60 % at kn = 256). Fires when there is no warmup ({@code --warmup none} or 0 epochs) and the peak
+ * 23.60 % at kn = 256). Fires when there is no warmup ({@code --warmup none} or 0 epochs; never under
+ * {@code --schedule autowu}, which finds its own warmup) and the peak
  * learning rate is more than {@code maxScale} times the base rate η0. The default 8 (kn = 2048 under the
  * linear rule) is a judgement call: Goyal shows the harm at 32×, and early training is most unstable where
  * the rate changes fastest, so we warn well before that.
@@ -28,7 +29,7 @@ public record NoWarmupAtHighPeakLr(double maxScale) implements Rule {
     TrainConfig c = context.config();
     boolean noWarmup = c.warmup() == TrainConfig.WarmupKind.NONE || c.warmupEpochs() == 0;
     double peak = Recipe.peakLr(c);
-    if (!noWarmup || peak <= maxScale * c.baseLr()) {
+    if (!noWarmup || Warmups.adaptive(c) || peak <= maxScale * c.baseLr()) {
       return Optional.empty();
     }
     double legw = WarmupShorterThanLegw.GOYAL.suggestedEpochs(c.globalBatch());

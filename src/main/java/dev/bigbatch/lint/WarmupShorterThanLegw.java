@@ -9,7 +9,8 @@ import java.util.Optional;
  * A constant or gradual warmup shorter than LEGW suggests for this batch. LEGW (You et al. 2019) grows the
  * warmup linearly with the batch: m = m_ref · kn / B_ref. The reference point is Goyal et al.'s ImageNet
  * recipe, m_ref = 5 epochs at B_ref = 8192, i.e. 5/32 epoch per 256 examples of global batch. Fires only
- * when kn &gt; B0 (no scaling, nothing to warm up for) and the warmup is not already {@code legw}; a run
+ * when kn &gt; B0 (no scaling, nothing to warm up for) and the warmup is not already {@code legw} (nor found by
+ * {@code --schedule autowu}); a run
  * without warmup is {@link NoWarmupAtHighPeakLr}'s business.
  *
  * @param referenceWarmupEpochs m_ref
@@ -32,7 +33,7 @@ public record WarmupShorterThanLegw(double referenceWarmupEpochs, long reference
   @Override
   public Optional<Warning> check(LintContext context) {
     TrainConfig c = context.config();
-    if (c.warmup() != TrainConfig.WarmupKind.CONSTANT && c.warmup() != TrainConfig.WarmupKind.GRADUAL
+    if (Warmups.adaptive(c) || c.warmup() != TrainConfig.WarmupKind.CONSTANT && c.warmup() != TrainConfig.WarmupKind.GRADUAL
         || c.globalBatch() <= c.baseBatch()) {
       return Optional.empty();
     }

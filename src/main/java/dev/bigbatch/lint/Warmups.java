@@ -7,13 +7,24 @@ import dev.bigbatch.train.TrainConfig;
 final class Warmups {
   private Warmups() {}
 
-  /** Warmup length in epochs the trainer uses (LEGW: m0·kn/B0; none: 0). */
+  /**
+   * Warmup length in epochs the trainer uses (LEGW: m0·kn/B0; none: 0). Under {@code --schedule autowu} the
+   * warmup flags are ignored (AutoWU picks its own length), so there is no fixed warmup to check: 0.
+   */
   static double effectiveEpochs(TrainConfig c) {
+    if (adaptive(c)) {
+      return 0;
+    }
     return switch (c.warmup()) {
       case NONE -> 0;
       case CONSTANT, GRADUAL -> c.warmupEpochs();
       case LEGW -> Legw.warmupEpochs(c.warmupEpochs(), c.globalBatch(), c.baseBatch());
     };
+  }
+
+  /** The schedule finds its own warmup ({@code --schedule autowu}): the warmup rules do not apply. */
+  static boolean adaptive(TrainConfig c) {
+    return c.schedule() == TrainConfig.ScheduleKind.AUTOWU;
   }
 
   /** A user-given number as written: 5e-4 → "0.0005", 0.1 → "0.1", 5.0 → "5". */

@@ -1,6 +1,10 @@
 /**
  * Learning-rate schedules as pure functions of the global step ({@code lrAt(step)}, no hidden
  * counters): scaling rules, warmups that wrap a main schedule, step/polynomial/cosine decays and the
- * LEGW warmup-length rule. Knows nothing about tensors, models or the trainer.
+ * LEGW warmup-length rule. The one exception is {@link dev.bigbatch.schedule.AdaptiveSchedule}
+ * ({@link dev.bigbatch.schedule.AutoWu}), which also observes the global training loss, step by step, and
+ * whose state is explicit ({@code state()}/{@code restore}) so checkpoints carry it; its Gaussian-process
+ * smoothing is plain float64 Java ({@link dev.bigbatch.schedule.GaussianProcess}). Knows nothing about
+ * tensors, models or the trainer.
  */
 package dev.bigbatch.schedule;

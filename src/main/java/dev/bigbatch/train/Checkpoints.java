@@ -53,9 +53,25 @@ public final class Checkpoints {
     }
   }
 
-  /** A captured training state. {@code identity} holds the config values a resume must match. */
+  /**
+   * A captured training state. {@code identity} holds the config values a resume must match;
+   * {@code progress} holds position state that is not a function of the step alone (the batch
+   * autopilot's current workers and sampler offset), empty for fixed-batch runs;
+   * {@code scheduleState} is an adaptive schedule's state (AutoWU), empty for pure schedules.
+   */
   public record State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
-      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes) {
+      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> progress,
+      double[] scheduleState) {
+
+    public State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
+        LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes) {
+      this(identity, nextStep, optimizerScalars, tensors, shapes, Map.of(), new double[0]);
+    }
+
+    /** This state with {@code progress} attached. */
+    public State withProgress(Map<String, String> progress) {
+      return new State(identity, nextStep, optimizerScalars, tensors, shapes, Map.copyOf(progress), scheduleState);
+    }
 
     static Map<String, String> identityOf(TrainConfig c) {
       Map<String, String> id = new LinkedHashMap<>();
@@ -77,6 +93,11 @@ public final class Checkpoints {
         shapes.put(e.getKey(), Tensors.shape(e.getValue()));
       }
       return new State(identityOf(c), nextStep, opt.scalars(), tensors, shapes);
+    }
+
+    /** This state with an adaptive schedule's state added. */
+    public State withScheduleState(double[] state) {
+      return new State(identity, nextStep, optimizerScalars, tensors, shapes, progress, state.clone());
     }
 
     /** Copies this state into a freshly built model and optimizer; clear errors on mismatch. */
@@ -127,9 +148,19 @@ public final class Checkpoints {
     ObjectNode id = header.putObject("identity");
     s.identity().forEach(id::put);
     header.put("nextStep", s.nextStep());
+    if (!s.progress().isEmpty()) {
+      ObjectNode progress = header.putObject("progress");
+      s.progress().forEach(progress::put);
+    }
     ArrayNode scalars = header.putArray("optimizerScalars");
     for (double d : s.optimizerScalars()) {
       scalars.add(d);
+    }
+    if (s.scheduleState().length > 0) {
+      ArrayNode schedule = header.putArray("scheduleState");
+      for (double d : s.scheduleState()) {
+        schedule.add(d);
+      }
     }
     ArrayNode tensors = header.putArray("tensors");
     long floats = 0;
@@ -221,7 +252,15 @@ public final class Checkpoints {
       tensors.put(t.get("name").asText(), v);
       shapes.put(t.get("name").asText(), shape);
     }
+    Map<String, String> progress = new LinkedHashMap<>();
+    if (header.has("progress")) {
+      header.get("progress").fields().forEachRemaining(e -> progress.put(e.getKey(), e.getValue().asText()));
+    }
+    double[] schedule = new double[header.path("scheduleState").size()];
+    for (int i = 0; i < schedule.length; i++) {
+      schedule[i] = header.get("scheduleState").get(i).asDouble();
+    }
     return new State(identity, header.get("nextStep").asLong(),
-        scalars.stream().mapToDouble(Double::doubleValue).toArray(), tensors, shapes);
+        scalars.stream().mapToDouble(Double::doubleValue).toArray(), tensors, shapes, progress, schedule);
   }
 }

@@ -1,5 +1,7 @@
 package dev.bigbatch.train;
 
+import dev.bigbatch.schedule.ScheduleSwitch;
+
 import java.io.PrintStream;
 import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
@@ -46,6 +48,15 @@ public final class ConsoleProgress implements TrainListener {
   }
 
   @Override
+  public void onScheduleSwitch(ScheduleSwitch s) {
+    out.printf(Locale.ROOT, "autowu: warmup ends at step %d (%s): smoothed loss min %.4f at step %d, now %.4f, "
+            + "P(min in the past) %.3f after %d tests; decay from lr %.4g (the warmup lr at step %d) instead of %.4g; "
+            + "GP %d points, %.1f ms in all%n", s.step(), s.reason(), s.smoothedMinLoss(), s.argminStep(),
+        s.smoothedLastLoss(), s.probabilityPastMinimum(), s.tests(), s.peakLr(), s.argminStep(), s.warmupLr(),
+        s.gpPoints(), s.gpMillis());
+  }
+
+  @Override
   public void onEpoch(EpochMetrics m) {
     if (bar != null) {
       bar.close();
@@ -55,6 +66,19 @@ public final class ConsoleProgress implements TrainListener {
         "epoch %d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.0f examples/s, data wait %.1f s, %.1f s%n",
         m.epoch() + 1, m.trainLoss(), 100 * m.trainAccuracy(), m.testLoss(), 100 * m.testAccuracy(),
         m.examplesPerSecond(), m.dataWaitSeconds(), m.seconds());
+  }
+
+  @Override
+  public void onBatchDecision(BatchDecision d) {
+    if (bar != null) {
+      bar.close();
+      bar = null;
+    }
+    out.printf(Locale.ROOT,
+        "autopilot at step %d (epoch %.2f): B_simple = %.0f (|G|^2 = %.4g, tr(Sigma) = %.4g over %d steps at %d/%d)"
+            + " -> global batch %d -> %d, lr %.4g -> %.4g (%s)%n",
+        d.step(), d.progressEpochs(), d.bSimple(), d.gradNormSq(), d.traceSigma(), d.windowSteps(), d.smallBatch(),
+        d.bigBatch(), d.oldGlobalBatch(), d.newGlobalBatch(), d.oldLr(), d.newLr(), d.reason());
   }
 
   @Override

@@ -50,27 +50,35 @@ public final class GradientBuckets implements GradientSync {
   private final List<Work> inFlight = new ArrayList<>();
   private RuntimeException hookFailure;
 
+  /**
+   * Train's default bucket size ({@code --bucket-mb 0}): gradient bytes / 8, between 64 KB and 25 MB, so
+   * even small models overlap several buckets with backward. {@code bigbatch plan} uses the same rule.
+   */
+  public static long autoBucketBytes(long gradientBytes) {
+    return Math.max(64L << 10, Math.min(25L << 20, gradientBytes / 8));
+  }
+
   public GradientBuckets(Communicator comm, List<Param> params, long bucketBytes, boolean overlap) {
     if (bucketBytes < Float.BYTES) {
       throw new IllegalArgumentException("--bucket-mb must be at least 4 bytes, got " + bucketBytes);
     }
     this.comm = comm;
     this.overlap = overlap;
-    List<Slot> current = new ArrayList<>();
-    long filled = 0;
-    for (int i = params.size() - 1; i >= 0; i--) {
-      Param p = params.get(i);
-      long bytes = p.numel() * Float.BYTES;
-      if (!current.isEmpty() && filled + bytes > bucketBytes) {
-        buckets.add(bucket(current, filled));
-        current = new ArrayList<>();
-        filled = 0;
-      }
-      current.add(new Slot(p, filled / Float.BYTES));
-      filled += bytes;
+    long[] paramBytes = new long[params.size()];
+    for (int i = 0; i < paramBytes.length; i++) {
+      paramBytes[i] = params.get(i).numel() * Float.BYTES;
     }
-    if (!current.isEmpty()) {
-      buckets.add(bucket(current, filled));
+    int[] first = firstParams(paramBytes, bucketBytes);
+    for (int b = 0; b < first.length; b++) {
+      int end = b + 1 < first.length ? first[b + 1] : params.size();
+      List<Slot> slots = new ArrayList<>();
+      long filled = 0;
+      for (int j = first[b]; j < end; j++) { // j-th parameter in reverse order
+        Param p = params.get(params.size() - 1 - j);
+        slots.add(new Slot(p, filled / Float.BYTES));
+        filled += paramBytes[params.size() - 1 - j];
+      }
+      buckets.add(bucket(slots, filled));
     }
     missing = new int[buckets.size()];
     packed = new boolean[buckets.size()];
@@ -89,6 +97,40 @@ public final class GradientBuckets implements GradientSync {
         }
       }
     }
+  }
+
+  /**
+   * Bytes of each bucket, in launch order, for parameters of {@code paramBytes} (in model order) and
+   * buckets of at most {@code bucketBytes}: parameters are taken in reverse order and a bucket is closed
+   * when the next parameter would overflow it (a parameter larger than a bucket gets one of its own).
+   * {@code bigbatch plan} uses this to know the bucket count and the last bucket, which backward
+   * produces last and which cannot overlap it.
+   */
+  public static long[] layout(long[] paramBytes, long bucketBytes) {
+    int[] first = firstParams(paramBytes, bucketBytes);
+    long[] sizes = new long[first.length];
+    for (int b = 0; b < first.length; b++) {
+      int end = b + 1 < first.length ? first[b + 1] : paramBytes.length;
+      for (int j = first[b]; j < end; j++) {
+        sizes[b] += paramBytes[paramBytes.length - 1 - j];
+      }
+    }
+    return sizes;
+  }
+
+  /** Index, in reverse parameter order, of each bucket's first parameter. */
+  private static int[] firstParams(long[] paramBytes, long bucketBytes) {
+    List<Integer> first = new ArrayList<>();
+    long filled = 0;
+    for (int j = 0; j < paramBytes.length; j++) {
+      long bytes = paramBytes[paramBytes.length - 1 - j];
+      if (first.isEmpty() || filled + bytes > bucketBytes) {
+        first.add(j);
+        filled = 0;
+      }
+      filled += bytes;
+    }
+    return first.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private static Bucket bucket(List<Slot> slots, long bytes) {

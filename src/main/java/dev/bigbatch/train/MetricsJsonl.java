@@ -3,6 +3,7 @@ package dev.bigbatch.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bigbatch.schedule.ScheduleSwitch;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Writes {@code metrics.jsonl} (one JSON object per line, {@code "kind": "step" | "epoch"}; each line
+ * Writes {@code metrics.jsonl} (one JSON object per line, {@code "kind": "step" | "epoch" | "decision" |
+ * "schedule-switch"}; each line
  * is flushed whole, so the file stays valid when a run stops early), {@code config.json} at the
  * start and {@code result.json} at the end (both written to a temp file and renamed).
  */
@@ -67,6 +69,16 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
   @Override
   public void onEpoch(EpochMetrics m) {
     line("epoch", JSON.valueToTree(m));
+  }
+
+  @Override
+  public void onBatchDecision(BatchDecision d) {
+    line("decision", JSON.valueToTree(d));
+  }
+
+  @Override
+  public void onScheduleSwitch(ScheduleSwitch s) {
+    line("schedule-switch", JSON.valueToTree(s));
   }
 
   @Override

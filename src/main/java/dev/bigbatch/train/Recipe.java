@@ -1,5 +1,6 @@
 package dev.bigbatch.train;
 
+import dev.bigbatch.schedule.AutoWu;
 import dev.bigbatch.schedule.CosineDecay;
 import dev.bigbatch.schedule.Legw;
 import dev.bigbatch.schedule.LrSchedule;
@@ -36,7 +37,34 @@ public final class Recipe {
     return Math.max(1, Math.round(c.epochs() * stepsPerEpoch));
   }
 
+  /** AutoWU tests for the loss minimum this many times per epoch (the paper: once; see {@link AutoWu}). */
+  public static final int AUTOWU_TESTS_PER_EPOCH = 8;
+  /** --autowu-max-lr 0 (auto) means this multiple of the scaling rule's peak rate. */
+  public static final double AUTOWU_AUTO_MAX_LR_FACTOR = 10;
+
+  /**
+   * {@code --schedule autowu}: exponential warmup from --warmup-start-lr towards --autowu-max-lr (auto: 10× the
+   * scaling rule's peak, so the search reaches well past the linear rule), capped at --autowu-max-warmup of the
+   * steps, minimum confirmed by --autowu-patience tests (the paper's 3) at the paper's confidence 0.95, tested
+   * {@value #AUTOWU_TESTS_PER_EPOCH} times per epoch; then --decay (cosine or poly) to zero. A new, stateful
+   * schedule per call.
+   */
+  public static AutoWu autoWu(TrainConfig c, int stepsPerEpoch) {
+    double max = c.autoWuMaxLr() > 0 ? c.autoWuMaxLr() : AUTOWU_AUTO_MAX_LR_FACTOR * peakLr(c);
+    if (!(max > c.warmupStartLr())) {
+      throw new IllegalArgumentException("--warmup-start-lr " + c.warmupStartLr() + " is not below AutoWU's maximum "
+          + max + " (10x the scaled peak); lower it or set --autowu-max-lr");
+    }
+    int testEvery = Math.max(1, (stepsPerEpoch + AUTOWU_TESTS_PER_EPOCH - 1) / AUTOWU_TESTS_PER_EPOCH);
+    AutoWu.Decay decay = c.decay() == TrainConfig.DecayKind.POLY ? AutoWu.Decay.POLY : AutoWu.Decay.COSINE;
+    return new AutoWu(new AutoWu.Options(c.warmupStartLr(), max, c.autoWuMaxWarmup(), decay, c.decayPower(),
+        AutoWu.Options.PAPER_CONFIDENCE, c.autoWuPatience(), testEvery), totalSteps(c, stepsPerEpoch));
+  }
+
   public static LrSchedule schedule(TrainConfig c, int stepsPerEpoch) {
+    if (c.schedule() == TrainConfig.ScheduleKind.AUTOWU) {
+      return autoWu(c, stepsPerEpoch);
+    }
     double peak = peakLr(c);
     long total = totalSteps(c, stepsPerEpoch);
     LrSchedule main = switch (c.decay()) {

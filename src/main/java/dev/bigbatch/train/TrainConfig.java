@@ -45,7 +45,11 @@ public record TrainConfig(
     int threads,
     boolean augment,
     int trainLimit,
-    Path out) {
+    Path out,
+    ScheduleKind schedule,
+    double autoWuMaxLr,
+    double autoWuMaxWarmup,
+    int autoWuPatience) {
 
   public enum DataKind { FASHION_MNIST, MNIST, CIFAR10, IMAGE_FOLDER }
 
@@ -55,6 +59,13 @@ public record TrainConfig(
   public enum WarmupKind { NONE, CONSTANT, GRADUAL, LEGW }
 
   public enum DecayKind { NONE, STEP, POLY, COSINE }
+
+  /**
+   * {@code RECIPE}: warmup + decay as configured (a pure function of the step). {@code AUTOWU}: Kim et al.'s
+   * adaptive exponential warmup, then {@code --decay} (cosine or poly) to zero; ignores --warmup and
+   * --warmup-epochs, starts at --warmup-start-lr ({@link Recipe#schedule}).
+   */
+  public enum ScheduleKind { RECIPE, AUTOWU }
 
   public TrainConfig {
     require(perWorkerBatch > 0, "--batch-per-worker must be > 0, got " + perWorkerBatch);
@@ -80,7 +91,15 @@ public record TrainConfig(
     for (double e : decayEpochs) {
       require(e > 0 && e < epochs, "--decay-epochs values must lie in (0, epochs=" + epochs + "), got " + Arrays.toString(decayEpochs));
     }
-    double effectiveWarmup = warmup == WarmupKind.NONE ? 0 : warmup == WarmupKind.LEGW
+    require(autoWuMaxLr >= 0 && Double.isFinite(autoWuMaxLr), "--autowu-max-lr must be >= 0 (0 = auto), got " + autoWuMaxLr);
+    require(autoWuMaxLr == 0 || autoWuMaxLr > warmupStartLr, "--autowu-max-lr " + autoWuMaxLr
+        + " must exceed the warmup start --warmup-start-lr " + warmupStartLr);
+    require(autoWuMaxWarmup > 0 && autoWuMaxWarmup <= 1, "--autowu-max-warmup must be in (0, 1], got " + autoWuMaxWarmup);
+    require(autoWuPatience >= 1, "--autowu-patience must be >= 1, got " + autoWuPatience);
+    require(schedule != ScheduleKind.AUTOWU || decay == DecayKind.COSINE || decay == DecayKind.POLY,
+        "--schedule autowu decays to zero after its warmup: use --decay cosine or --decay poly, not --decay "
+            + decay.name().toLowerCase(Locale.ROOT));
+    double effectiveWarmup = schedule == ScheduleKind.AUTOWU || warmup == WarmupKind.NONE ? 0 : warmup == WarmupKind.LEGW
         ? warmupEpochs * (double) perWorkerBatch * workers / baseBatch : warmupEpochs;
     require(effectiveWarmup < epochs, String.format(Locale.ROOT,
         "warmup of %.3g epochs is not shorter than training (--epochs %.3g); shorten --warmup-epochs or train longer",
@@ -121,9 +140,12 @@ public record TrainConfig(
       case LAMB -> String.format(Locale.ROOT, "(beta1=%g beta2=%g eps=%g)", beta1, beta2, eps);
     };
     return String.format(Locale.ROOT,
-        "model=%s width=%d n=%d k=%d kn=%d optimizer=%s%s wd=%g lr0=%g scaling=%s warmup=%s(%g epochs) decay=%s epochs=%g seed=%d",
-        model, width, perWorkerBatch, workers, globalBatch(), optimizer, opt, weightDecay, baseLr, lrScaling, warmup,
-        warmupEpochs, decay, epochs, seed);
+        "model=%s width=%d n=%d k=%d kn=%d optimizer=%s%s wd=%g lr0=%g scaling=%s warmup=%s decay=%s epochs=%g seed=%d",
+        model, width, perWorkerBatch, workers, globalBatch(), optimizer, opt, weightDecay, baseLr, lrScaling,
+        schedule == ScheduleKind.AUTOWU ? String.format(Locale.ROOT, "AUTOWU(start %g, max %s, <= %g of steps, patience %d)",
+            warmupStartLr, autoWuMaxLr == 0 ? "auto" : String.format(Locale.ROOT, "%g", autoWuMaxLr), autoWuMaxWarmup,
+            autoWuPatience)
+            : String.format(Locale.ROOT, "%s(%g epochs)", warmup, warmupEpochs), decay, epochs, seed);
   }
 
   /** Defaults of {@code bigbatch train}; override with {@link Builder}. */
@@ -166,12 +188,17 @@ public record TrainConfig(
     public boolean augment = true;
     public int trainLimit = 0;
     public Path out = Path.of("runs", "latest");
+    public ScheduleKind schedule = ScheduleKind.RECIPE;
+    public double autoWuMaxLr = 0;
+    public double autoWuMaxWarmup = 0.5;
+    public int autoWuPatience = 3;
 
     public TrainConfig build() {
       return new TrainConfig(data, dataDir, model, width, zeroGamma, perWorkerBatch, workers, workersPerChunk,
           optimizer, baseLr, baseBatch, lrScaling, warmup, warmupEpochs,
           warmupStartLr == null ? Math.min(baseLr, 0.1) : warmupStartLr, decay, decayEpochs, decayFactor, decayPower, momentum,
-          weightDecay, nesterov, decayBiasAndNorm, trustCoefficient, beta1, beta2, eps, epochs, seed, threads, augment, trainLimit, out);
+          weightDecay, nesterov, decayBiasAndNorm, trustCoefficient, beta1, beta2, eps, epochs, seed, threads, augment, trainLimit, out,
+          schedule, autoWuMaxLr, autoWuMaxWarmup, autoWuPatience);
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.bigbatch.train;
 
+import dev.bigbatch.schedule.ScheduleSwitch;
+
 /** Observes a run; metrics files, progress bars and checkpoints are listeners. */
 public interface TrainListener {
   default void onStart(TrainConfig config, String modelDescription, int stepsPerEpoch, long totalSteps) {}
@@ -7,6 +9,12 @@ public interface TrainListener {
   default void onStep(StepMetrics m) {}
 
   default void onEpoch(EpochMetrics m) {}
+
+  /** A batch-size decision of the noise-scale autopilot ({@code --batch auto}). */
+  default void onBatchDecision(BatchDecision d) {}
+
+  /** An adaptive schedule (AutoWU) changed phase after the step {@code s.step() - 1}. */
+  default void onScheduleSwitch(ScheduleSwitch s) {}
 
   /** Called once with the run's final test accuracy, also after a failure (then {@code error} is set). */
   default void onEnd(EpochMetrics last, Throwable error) {}

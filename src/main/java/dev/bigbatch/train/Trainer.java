@@ -11,6 +11,7 @@ import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.schedule.AdaptiveSchedule;
 import dev.bigbatch.schedule.LrSchedule;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -109,6 +110,15 @@ public final class Trainer {
   /** Continues from a checkpoint instead of rank 0's initial parameters. */
   public Trainer resumeFrom(Checkpoints.State state) {
     state.applyTo(config, model, optimizer);
+    if (schedule instanceof AdaptiveSchedule adaptive) {
+      if (state.scheduleState().length == 0) {
+        throw new IllegalArgumentException("checkpoint has no adaptive schedule state: it was not written by a "
+            + "--schedule autowu run; resume with the schedule it was written with");
+      }
+      adaptive.restore(state.scheduleState());
+    } else if (state.scheduleState().length > 0) {
+      throw new IllegalArgumentException("checkpoint was written by a --schedule autowu run; resume it with --schedule autowu");
+    }
     this.startStep = state.nextStep();
     return this;
   }
@@ -147,6 +157,9 @@ public final class Trainer {
         StepMetrics sm = new StepMetrics(step, batch.epoch(), batch.stepInEpoch(), spe, loss, lr,
             (long) config.globalBatch(), seconds, dataNanos / 1e9, times.computeNanos / 1e9, times.commNanos / 1e9);
         listeners.forEach(l -> l.onStep(sm));
+        if (schedule instanceof AdaptiveSchedule adaptive) { // the global-mean loss: same decision on every replica
+          adaptive.observe(step, loss).ifPresent(s -> listeners.forEach(l -> l.onScheduleSwitch(s)));
+        }
         boolean epochEnd = batch.stepInEpoch() == spe - 1 || step == totalSteps - 1;
         if ((step + 1) % CHECK_EVERY_STEPS == 0 || step == totalSteps - 1) {
           replicas.checkIdentical(model, step);
@@ -160,7 +173,9 @@ public final class Trainer {
             replicas.averageBuffers(model);
           }
           if (replicas.rank() == 0) {
-            Checkpoints.save(checkpoints.path(), Checkpoints.State.capture(config, model, optimizer, step + 1));
+            Checkpoints.State state = Checkpoints.State.capture(config, model, optimizer, step + 1);
+            Checkpoints.save(checkpoints.path(),
+                schedule instanceof AdaptiveSchedule adaptive ? state.withScheduleState(adaptive.state()) : state);
           }
         }
       }

@@ -28,6 +28,7 @@ class ConAdvFlagsTest {
       "--conadv --conadv-mix -0.1 | --conadv-mix must be in [0, 1]",
       "--conadv --conadv-steps 0 | --conadv-steps must be >= 1",
       "--conadv --resume absent.bin | --resume cannot be combined with --conadv",
+      "--conadv --batch auto | --conadv cannot be combined with --batch auto",
   })
   void badConAdvFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
     String[] args = ("train " + flags.trim() + " --out " + dir.resolve("out")).split("\\s+");

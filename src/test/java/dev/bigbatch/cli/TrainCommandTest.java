@@ -48,6 +48,11 @@ class TrainCommandTest {
       "--optimizer lamb --eps 0 | --eps must be a positive number, got 0.0",
       "--optimizer lamb --eps NaN | --eps must be a positive number, got NaN",
       "--model lstm --width 0 | --width must be > 0",
+      "--schedule autowu --decay step | --schedule autowu decays to zero after its warmup: use --decay cosine or --decay poly",
+      "--schedule sometimes | --schedule: unknown value 'sometimes'; expected one of recipe, autowu",
+      "--schedule autowu --autowu-max-warmup 0 | --autowu-max-warmup must be in (0, 1]",
+      "--schedule autowu --autowu-max-lr 0.01 | --autowu-max-lr 0.01 must exceed the warmup start",
+      "--schedule autowu --autowu-patience 0 | --autowu-patience must be >= 1",
   })
   void badFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
     String[] args = (flags.trim() + " --out " + dir.resolve("out")).split("\\s+");

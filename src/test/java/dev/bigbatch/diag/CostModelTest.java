@@ -67,6 +67,23 @@ class CostModelTest {
   }
 
   @Test
+  void unevenBucketsAsTrainCutsThem() {
+    // S = 100 MB in 3 buckets, the last (filled last by backward) 10 MB, N = 2 (ring = hd: 2α per bucket, S/β).
+    // T_comm = 3·2e-5 + 0.1 = 0.10006 s; the last bucket alone 2e-5 + 0.01 = 0.01002 s.
+    CostModel.Workload longCompute = new CostModel.Workload(1.0, 32, MB100, 3, 10_000_000, true, 60_000, 1);
+    assertEquals(0.10006, NET.predict(longCompute, 2).ringSeconds(), 1e-12);
+    assertEquals(0.01002, NET.predict(longCompute, 2).exposedCommSeconds(), 1e-12);
+    // 32 ms compute hides 2/3·32 ms of the 100.06 ms.
+    CostModel.Workload shortCompute = new CostModel.Workload(1e-3, 32, MB100, 3, 10_000_000, true, 60_000, 1);
+    assertEquals(0.10006 - 2.0 / 3 * 0.032, NET.predict(shortCompute, 2).exposedCommSeconds(), 1e-12);
+    // The equal-bucket constructor is ceil(S/bucket) buckets with the last one min(S, bucket).
+    CostModel.Workload equal = new CostModel.Workload(1e-3, 32, MB100, 30_000_000, true, 60_000, 1);
+    assertEquals(4, equal.buckets());
+    assertEquals(30_000_000, equal.lastBucketBytes());
+    assertThrows(IllegalArgumentException.class, () -> new CostModel.Workload(1e-3, 32, 100, 1, 101, true, 60_000, 1));
+  }
+
+  @Test
   void rejectsNonsense() {
     assertThrows(IllegalArgumentException.class, () -> new CostModel(-1, 1e9));
     assertThrows(IllegalArgumentException.class, () -> new CostModel(1e-5, 0));
