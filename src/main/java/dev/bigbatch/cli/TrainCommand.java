@@ -14,6 +14,7 @@ import dev.bigbatch.train.Accumulation;
 import dev.bigbatch.train.DataSource;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.CommBytesListener;
+import dev.bigbatch.train.ConAdv;
 import dev.bigbatch.train.decentralized.Decentralized;
 import dev.bigbatch.train.decentralized.DecentralizedSgd;
 import dev.bigbatch.train.decentralized.Topology;
@@ -297,6 +298,44 @@ public final class TrainCommand implements Callable<Integer> {
             : Enums.parse(DecentralizedSgd.Method.class, decentMethod, "--decent-method"));
   }
 
+  @Option(names = "--conadv", description = "ConAdv (Liu et al. 2022): also train on FGSM adversarial examples computed "
+      + "from one-step-stale parameters on a background thread, mixed with the clean examples.")
+  boolean conAdv;
+
+  @Option(names = "--conadv-eps", paramLabel = "EPS", description = "ConAdv L∞ radius ε in normalised input units, "
+      + "i.e. after (x − mean)/std (default 0.1; about 9/255 of the pixel range on Fashion-MNIST).")
+  Double conAdvEps;
+
+  @Option(names = "--conadv-mix", paramLabel = "ALPHA", description = "ConAdv weight α of the adversarial loss: "
+      + "(1 − α)·clean + α·adversarial mean loss (default 0.5 = mean over clean and adversarial examples).")
+  Double conAdvMix;
+
+  @Option(names = "--conadv-steps", paramLabel = "K", description = "ConAdv sign-gradient steps (1 = FGSM, default; "
+      + "K > 1: PGD with step 2.5·ε/K).")
+  Integer conAdvSteps;
+
+  @Option(names = "--conadv-inline", description = "ConAdv: compute the perturbation on the main thread instead of "
+      + "concurrently (same results; for timing comparisons).")
+  boolean conAdvInline;
+
+  /** The ConAdv settings these flags describe, or null without {@code --conadv}; bad combinations throw. */
+  public ConAdv.Settings conAdvSettings() {
+    if (!conAdv) {
+      String stray = conAdvEps != null ? "--conadv-eps" : conAdvMix != null ? "--conadv-mix"
+          : conAdvSteps != null ? "--conadv-steps" : conAdvInline ? "--conadv-inline" : null;
+      if (stray != null) {
+        throw new IllegalArgumentException(stray + " needs --conadv");
+      }
+      return null;
+    }
+    if (resume != null) {
+      throw new IllegalArgumentException("--resume cannot be combined with --conadv: checkpoints do not hold the "
+          + "stale parameters w_{t-1} of the first resumed step");
+    }
+    return new ConAdv.Settings(conAdvEps == null ? 0.1 : conAdvEps, conAdvMix == null ? 0.5 : conAdvMix,
+        conAdvSteps == null ? 1 : conAdvSteps, !conAdvInline);
+  }
+
   /**
    * How this process becomes one replica of the job, given {@code --comm-timeout} (seconds), the
    * gradient bucket size and whether buckets overlap backward ({@code --no-overlap}): from the launcher's
@@ -385,6 +424,15 @@ public final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--batch auto is not supported with --sync decentralized");
       }
     }
+    ConAdv.Settings adversarial = conAdvSettings();
+    if (adversarial != null && auto != null) {
+      throw new IllegalArgumentException("--conadv cannot be combined with --batch auto: the batch-size autopilot "
+          + "runs its own step loop");
+    }
+    if (adversarial != null && decentral != null) {
+      throw new IllegalArgumentException("--conadv is not supported with --sync decentralized yet (the combination "
+          + "is untested)");
+    }
     String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
     Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
     DataSource.Splits data = DataSource.load(config);
@@ -393,7 +441,9 @@ public final class TrainCommand implements Callable<Integer> {
     Model model = Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma()));
     Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
     autoBatch.checkResume(resumed);
-    try (Replicas joined = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap)) {
+    try (Replicas joined = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap);
+        ConAdv conAdvRun = adversarial == null ? null : new ConAdv(adversarial, config, data.train(), model,
+            Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma())))) {
       Replicas replicas = joined;
       Optimizer opt;
       if (decentral == null) {
@@ -431,7 +481,10 @@ public final class TrainCommand implements Callable<Integer> {
       if (resumed != null) {
         trainer.resumeFrom(resumed);
       }
-      trainer.run();
+      trainer.conAdv(conAdvRun).run();
+      if (conAdvRun != null && replicas.rank() == 0) {
+        System.out.println(conAdvRun.summary());
+      }
     }
     return 0;
   }

@@ -7,6 +7,7 @@ package dev.bigbatch.model;
 public final class ForwardContext {
   private boolean training = true;
   private int bnGroupSize;
+  private boolean trackStatistics = true;
   private final java.util.List<GhostBatchNorm> norms = new java.util.ArrayList<>();
 
   void register(GhostBatchNorm bn) {
@@ -30,6 +31,20 @@ public final class ForwardContext {
 
   public void training(boolean training) {
     this.training = training;
+  }
+
+  /**
+   * Whether training-mode forwards feed BN running statistics (default true). Off for forwards whose
+   * batch statistics must not reach the inference statistics: the adversarial half of a ConAdv step and
+   * the stale copy that computes adversarial examples ({@code dev.bigbatch.train.ConAdv}). Normalisation
+   * itself still uses each n-slice's own batch statistics.
+   */
+  public boolean trackStatistics() {
+    return trackStatistics;
+  }
+
+  public void trackStatistics(boolean track) {
+    this.trackStatistics = track;
   }
 
   /** Examples per BN statistics group; 0 means the whole batch is one group. */

@@ -111,7 +111,9 @@ public final class GhostBatchNorm {
       }
       y = torch.cat(ys);
     }
-    accumulate(meanK, varK, k);
+    if (ctx.trackStatistics()) {
+      accumulate(meanK, varK, k);
+    }
     return y;
   }
 }

@@ -46,6 +46,7 @@ public final class Trainer {
   private long startStep;
   private long stopAfter = Long.MAX_VALUE;
   private GradientObserver gradientObserver;
+  private ConAdv conAdv; // null: the plain clean-only step
 
   public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
       Replicas replicas, List<TrainListener> listeners) {
@@ -97,6 +98,15 @@ public final class Trainer {
     return this;
   }
 
+  /**
+   * Trains on clean plus adversarial examples from one-step-stale parameters ({@link ConAdv}); the caller
+   * owns and closes {@code adversarial}. Without this call the step is exactly the clean-only one.
+   */
+  public Trainer conAdv(ConAdv adversarial) {
+    this.conAdv = adversarial;
+    return this;
+  }
+
   /** Continues from a checkpoint instead of rank 0's initial parameters. */
   public Trainer resumeFrom(Checkpoints.State state) {
     state.applyTo(config, model, optimizer);
@@ -115,6 +125,10 @@ public final class Trainer {
 
   /** Trains to the end and returns the last epoch's metrics. */
   public EpochMetrics run() {
+    if (conAdv != null && startStep != 0) {
+      throw new IllegalArgumentException("--resume cannot be combined with --conadv: checkpoints do not hold the "
+          + "stale parameters w_{t-1} of the first resumed step");
+    }
     int spe = sampler.stepsPerEpoch();
     long endEpoch = (totalSteps + spe - 1) / spe;
     Augmentation aug = config.augment() ? new Augmentation(2, true) : Augmentation.NONE;
@@ -128,10 +142,11 @@ public final class Trainer {
     Iterator<IndexBatch> plan = localPart(sampler.globalBatches(startStep / spe, (int) (startStep % spe), endEpoch));
     try (Prefetcher data = new Prefetcher(train, norm, aug, config.seed(), 4, plan)) {
       EpochStats stats = new EpochStats();
-      for (long step = startStep; step < Math.min(totalSteps, stopAfter); step++) {
+      long end = Math.min(totalSteps, stopAfter);
+      for (long step = startStep; step < end; step++) {
         double lr = schedule.lrAt(step);
         long t0 = System.nanoTime();
-        Batch batch = data.next();
+        Batch batch = conAdv == null ? data.next() : conAdv.next(data, step + 1 < end);
         long dataNanos = System.nanoTime() - t0;
         stats.dataWaitNanos += dataNanos;
         StepTimes times = new StepTimes();
@@ -203,8 +218,10 @@ public final class Trainer {
       Tensor images = Tensors.fromFloats(batch.images(), batch.count(), train.channels(), train.height(), train.width());
       Tensor labels = Tensors.fromLongs(batch.labels());
       long t0 = System.nanoTime();
-      VirtualWorkers.Result r = VirtualWorkers.forwardBackward(model, images, labels, n, localWorkers,
-          config.workersPerChunk(), config.workers(), sync);
+      VirtualWorkers.Result r = conAdv == null
+          ? VirtualWorkers.forwardBackward(model, images, labels, n, localWorkers, config.workersPerChunk(),
+              config.workers(), sync)
+          : conAdv.forwardBackward(images, labels, localWorkers, config.workers(), sync);
       long t1 = System.nanoTime();
       sync.synchronize(optimizer.params());
       double[] lossAndCorrect = {r.loss(), r.correct()};

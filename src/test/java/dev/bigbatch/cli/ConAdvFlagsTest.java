@@ -1,0 +1,50 @@
+package dev.bigbatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bigbatch.train.ConAdv;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code --conadv*} flags: defaults, and bad input as one line naming the flag, exit 2, nothing written. */
+class ConAdvFlagsTest {
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--conadv-eps 0.1 | --conadv-eps needs --conadv",
+      "--conadv-mix 0.3 | --conadv-mix needs --conadv",
+      "--conadv-steps 3 | --conadv-steps needs --conadv",
+      "--conadv-inline | --conadv-inline needs --conadv",
+      "--conadv --conadv-eps 0 | --conadv-eps must be a positive number",
+      "--conadv --conadv-eps -0.1 | --conadv-eps must be a positive number",
+      "--conadv --conadv-eps Infinity | --conadv-eps must be a positive number",
+      "--conadv --conadv-mix 1.5 | --conadv-mix must be in [0, 1]",
+      "--conadv --conadv-mix -0.1 | --conadv-mix must be in [0, 1]",
+      "--conadv --conadv-steps 0 | --conadv-steps must be >= 1",
+      "--conadv --resume absent.bin | --resume cannot be combined with --conadv",
+      "--conadv --batch auto | --conadv cannot be combined with --batch auto",
+      "--conadv --sync decentralized | --conadv is not supported with --sync decentralized",
+  })
+  void badConAdvFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
+    String[] args = ("train " + flags.trim() + " --out " + dir.resolve("out")).split("\\s+");
+    TrainCommandTest.Outcome o = TrainCommandTest.run(args);
+    assertEquals(2, o.code(), o.err());
+    assertTrue(o.err().contains(expected), o.err());
+    assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
+    assertFalse(Files.exists(dir.resolve("out").resolve("metrics.jsonl")), "nothing written for bad input");
+  }
+
+  @Test
+  void defaultsAndOff() {
+    assertNull(TrainCommand.parse().conAdvSettings(), "no --conadv: no ConAdv object, the clean-only step");
+    assertEquals(new ConAdv.Settings(0.1, 0.5, 1, true), TrainCommand.parse("--conadv").conAdvSettings());
+    assertEquals(new ConAdv.Settings(0.2, 0.25, 3, false), TrainCommand.parse("--conadv", "--conadv-eps", "0.2",
+        "--conadv-mix", "0.25", "--conadv-steps", "3", "--conadv-inline").conAdvSettings());
+  }
+}
