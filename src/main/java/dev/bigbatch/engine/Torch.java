@@ -1,6 +1,7 @@
 package dev.bigbatch.engine;
 
 import java.util.function.Supplier;
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -22,12 +23,25 @@ public final class Torch {
     }
   }
 
-  /** Sets LibTorch's intra-op thread count; {@code threads <= 0} keeps LibTorch's default. */
+  /**
+   * Sets LibTorch's intra-op thread count and OpenBLAS's (LibTorch's CPU GEMM for linear layers runs
+   * in OpenBLAS, whose own pool otherwise keeps one thread per core whatever LibTorch is told);
+   * {@code threads <= 0} keeps both defaults. Measured: an MLP step at kn = 8192 with {@code --threads 1}
+   * still used 84–92 ms CPU per 41–46 ms step (two cores) before, 58 ms per 54–56 ms after; with four
+   * processes on two shared cores the extra spinning pool made steps ~10× slower (docs/RESULTS-conadv.md).
+   */
   public static void threads(int threads) {
     init();
     if (threads > 0) {
       torch.set_num_threads(threads);
+      openblas_nolapack.blas_set_num_threads(threads);
     }
+  }
+
+  /** OpenBLAS's thread count (see {@link #threads(int)}). */
+  public static int blasThreads() {
+    init();
+    return openblas_nolapack.blas_get_num_threads();
   }
 
   public static int threads() {
