@@ -122,9 +122,12 @@ class LargeAndAsyncTest {
 
     @Test
     void ranksMayCloseAtDifferentTimes() throws Exception {
-        // Rank 0 leaves right after the barrier; ranks 1 and 2 keep talking for a while, then leave.
+        // Rank 0 leaves right after the barrier; ranks 1 and 2 keep talking for a while, then rank 2 leaves.
         // A 4 s timeout (not less): on a loaded 2-core machine (load 25) a rank's I/O or heartbeat thread
         // was starved for over 2 s, and silence between live ranks is then rightly a failure.
+        // The failing call comes last, from the last live rank: a failure aborts every rank still connected,
+        // so a rank that still expects data must not be left (that raced when rank 1 probed rank 0 while
+        // rank 2 was still waiting for rank 1's message).
         LocalWorld.run(3, LocalWorld.testOptions().withTimeout(java.time.Duration.ofSeconds(4)), comm -> {
             comm.barrier();
             if (comm.rank() == 0) {
@@ -141,9 +144,14 @@ class LargeAndAsyncTest {
             comm.send(other, out);
             comm.recv(other, in);
             assertEquals(-1, Buffers.firstMismatch(in, i -> other, 0));
-            // Talking to a rank that has left fails fast, naming it.
-            PeerFailureException e = assertThrows(PeerFailureException.class, () -> comm.send(0, out));
-            assertEquals(0, e.peerRank());
+            if (comm.rank() == 2) {
+                return null;
+            }
+            // Waiting for a rank that has left fails fast (at its goodbye, not after a timeout), naming it.
+            long t0 = System.nanoTime();
+            PeerFailureException e = assertThrows(PeerFailureException.class, () -> comm.recv(2, in));
+            assertEquals(2, e.peerRank());
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "took " + (System.nanoTime() - t0) / 1e6 + " ms");
             return null;
         });
     }

@@ -204,7 +204,12 @@ final class Connection {
         }
         switch (type) {
             case Frame.HEARTBEAT -> { }
-            case Frame.GOODBYE -> goodbyeReceived = true;
+            case Frame.GOODBYE -> {
+                goodbyeReceived = true;
+                if (!posted.isEmpty()) { // GOODBYE is the last frame: these receives can never complete
+                    throw new EOFException("closed its communicator while this rank still expected data from it");
+                }
+            }
             case Frame.ABORT -> throw new AbortReceived(tag);
             case Frame.DATA -> startIncoming(tag, length);
             default -> throw new ProtocolException("unknown frame type " + type);
