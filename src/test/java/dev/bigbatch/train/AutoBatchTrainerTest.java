@@ -9,26 +9,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bigbatch.autopilot.AutoBatchSettings;
 import dev.bigbatch.autopilot.AutoBatchTrainer;
-import dev.bigbatch.comm.CommOptions;
-import dev.bigbatch.comm.Communicator;
-import dev.bigbatch.comm.WorldSpec;
-import dev.bigbatch.comm.net.JobSecret;
-import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -177,29 +167,10 @@ class AutoBatchTrainerTest {
   void twoProcessesDecideAlike(@TempDir Path dir) throws Exception {
     TrainConfig c = config(dir);
     int processes = 2;
-    int port = DistributedEquivalenceTest.freePort();
-    JobSecret secret = JobSecret.of("autopilot-test");
-    ExecutorService pool = Executors.newFixedThreadPool(processes);
     List<Recorder> recs = List.of(new Recorder(), new Recorder());
     List<Model> models = List.of(DistributedEquivalenceTest.model(c.seed()), DistributedEquivalenceTest.model(77));
-    List<Future<EpochMetrics>> results = new ArrayList<>();
-    for (int r = 0; r < processes; r++) {
-      int rank = r;
-      results.add(pool.submit(() -> {
-        WorldSpec world = new WorldSpec(rank, processes);
-        CommOptions opts = CommOptions.defaults().withTimeout(Duration.ofSeconds(20));
-        TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
-            Duration.ofSeconds(20));
-        try (Replicas replicas = new DistributedReplicas(Communicator.connect(world, rdv, secret, opts), 1024, true, rdv)) {
-          return trainer(c, models.get(rank), replicas, List.of(recs.get(rank))).run();
-        }
-      }));
-    }
-    List<EpochMetrics> metrics = new ArrayList<>();
-    for (Future<EpochMetrics> f : results) {
-      metrics.add(f.get());
-    }
-    pool.shutdown();
+    List<EpochMetrics> metrics = ThreadRanks.run(processes, "autopilot-test", true,
+        (rank, replicas) -> trainer(c, models.get(rank), replicas, List.of(recs.get(rank))).run());
     assertEquals(2, recs.get(0).decisions.size());
     assertEquals(recs.get(0).decisions, recs.get(1).decisions);
     for (BatchDecision d : recs.get(0).decisions) {

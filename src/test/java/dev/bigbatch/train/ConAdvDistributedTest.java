@@ -1,20 +1,8 @@
 package dev.bigbatch.train;
 
-import dev.bigbatch.comm.CommOptions;
-import dev.bigbatch.comm.Communicator;
-import dev.bigbatch.comm.WorldSpec;
-import dev.bigbatch.comm.net.JobSecret;
-import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
-import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,40 +25,15 @@ class ConAdvDistributedTest {
 
     int processes = 2;
     List<Model> models = List.of(DistributedEquivalenceTest.model(c.seed()), DistributedEquivalenceTest.model(1001));
-    int port = DistributedEquivalenceTest.freePort();
-    JobSecret secret = JobSecret.of("conadv-test");
-    ExecutorService pool = Executors.newFixedThreadPool(processes);
-    List<Future<EpochMetrics>> results = new ArrayList<>();
-    for (int r = 0; r < processes; r++) {
-      int rank = r;
-      results.add(pool.submit(() -> {
-        WorldSpec world = new WorldSpec(rank, processes);
-        CommOptions opts = CommOptions.defaults().withTimeout(Duration.ofSeconds(20));
-        TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
-            Duration.ofSeconds(20));
-        Model m = models.get(rank);
-        try (Replicas replicas = new DistributedReplicas(Communicator.connect(world, rdv, secret, opts), 1024, true, rdv);
-            ConAdv adv = new ConAdv(settings, c, DistributedEquivalenceTest.TRAIN, m,
-                DistributedEquivalenceTest.model(2000 + rank))) {
-          return new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
-              DistributedEquivalenceTest.TEST, replicas, List.of()).conAdv(adv).run();
-        }
-      }));
-    }
-    for (Future<EpochMetrics> f : results) {
-      f.get();
-    }
-    pool.shutdown();
-    for (int r = 0; r < processes; r++) {
-      Model m = models.get(r);
-      for (int i = 0; i < single.params().size(); i++) {
-        DistributedEquivalenceTest.assertClose(Tensors.toFloats(single.params().get(i).value()),
-            Tensors.toFloats(m.params().get(i).value()), "rank " + r + " " + single.params().get(i).name());
+    ThreadRanks.run(processes, "conadv-test", true, (rank, replicas) -> {
+      Model m = models.get(rank);
+      try (ConAdv adv = new ConAdv(settings, c, DistributedEquivalenceTest.TRAIN, m, DistributedEquivalenceTest.model(2000 + rank))) {
+        return new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
+            DistributedEquivalenceTest.TEST, replicas, List.of()).conAdv(adv).run();
       }
-      for (int i = 0; i < single.buffers().size(); i++) {
-        DistributedEquivalenceTest.assertClose(Tensors.toFloats(single.buffers().get(i).value()),
-            Tensors.toFloats(m.buffers().get(i).value()), "rank " + r + " " + single.buffers().get(i).name());
-      }
+    });
+    for (int r = 0; r < processes; r++) {
+      DistributedEquivalenceTest.assertSameState(single, models.get(r), "rank " + r);
     }
   }
 }

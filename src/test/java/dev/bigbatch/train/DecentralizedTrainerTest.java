@@ -3,11 +3,6 @@ package dev.bigbatch.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bigbatch.comm.CommOptions;
-import dev.bigbatch.comm.Communicator;
-import dev.bigbatch.comm.WorldSpec;
-import dev.bigbatch.comm.net.JobSecret;
-import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.train.decentralized.Decentralized;
@@ -17,15 +12,10 @@ import dev.bigbatch.train.decentralized.Gossip;
 import dev.bigbatch.train.decentralized.Topology;
 import java.io.PrintStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,34 +33,12 @@ class DecentralizedTrainerTest {
   /** Runs one trainer per rank; {@code setUp} turns (rank's base replicas, model) into the decentralized job. */
   static List<EpochMetrics> runRanks(int processes, TrainConfig c, List<Model> models,
       BiFunction<DistributedReplicas, Model, Decentralized.Job> setUp) throws Exception {
-    int port = DistributedEquivalenceTest.freePort();
-    JobSecret secret = JobSecret.of("decentralized-test");
-    ExecutorService pool = Executors.newFixedThreadPool(processes);
-    try {
-      List<Future<EpochMetrics>> results = new ArrayList<>();
-      for (int r = 0; r < processes; r++) {
-        int rank = r;
-        results.add(pool.submit(() -> {
-          WorldSpec world = new WorldSpec(rank, processes);
-          CommOptions opts = CommOptions.defaults().withTimeout(Duration.ofSeconds(20));
-          TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
-              Duration.ofSeconds(20));
-          try (DistributedReplicas base = new DistributedReplicas(Communicator.connect(world, rdv, secret, opts), 1024, true, rdv)) {
-            Model m = models.get(rank);
-            Decentralized.Job job = setUp.apply(base, m);
-            return new Trainer(c, m, job.optimizer(), DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST,
-                job.replicas(), List.of()).run();
-          }
-        }));
-      }
-      List<EpochMetrics> out = new ArrayList<>();
-      for (Future<EpochMetrics> f : results) {
-        out.add(f.get());
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-    }
+    return ThreadRanks.run(processes, "decentralized-test", true, (rank, base) -> {
+      Model m = models.get(rank);
+      Decentralized.Job job = setUp.apply(base, m);
+      return new Trainer(c, m, job.optimizer(), DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST,
+          job.replicas(), List.of()).run();
+    });
   }
 
   @ParameterizedTest(name = "{0} with W = 11ᵀ/P, P={1}, k={2}")

@@ -2,11 +2,6 @@ package dev.bigbatch.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.bigbatch.comm.CommOptions;
-import dev.bigbatch.comm.Communicator;
-import dev.bigbatch.comm.WorldSpec;
-import dev.bigbatch.comm.net.JobSecret;
-import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.engine.Torch;
@@ -14,15 +9,10 @@ import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Sgd;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -59,6 +49,18 @@ class DistributedEquivalenceTest {
     return new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
   }
 
+  /** {@code actual}'s parameters and BN buffers equal {@code expected}'s (≤ 1e-5 relative, {@link #assertClose}). */
+  static void assertSameState(Model expected, Model actual, String label) {
+    for (int i = 0; i < expected.params().size(); i++) {
+      assertClose(Tensors.toFloats(expected.params().get(i).value()), Tensors.toFloats(actual.params().get(i).value()),
+          label + " " + expected.params().get(i).name());
+    }
+    for (int i = 0; i < expected.buffers().size(); i++) {
+      assertClose(Tensors.toFloats(expected.buffers().get(i).value()), Tensors.toFloats(actual.buffers().get(i).value()),
+          label + " " + expected.buffers().get(i).name());
+    }
+  }
+
   @ParameterizedTest(name = "K={0} processes, k={1} workers, overlap={2}")
   @CsvSource({"2, 4, true", "2, 4, false", "3, 3, true", "3, 6, false", "3, 6, true"})
   void replicasEqualOneProcessWithVirtualWorkers(int processes, int workers, boolean overlap, @TempDir Path dir)
@@ -71,40 +73,13 @@ class DistributedEquivalenceTest {
     for (int r = 0; r < processes; r++) {
       models.add(model(r == 0 ? c.seed() : 1000 + r)); // only rank 0's init may matter
     }
-    int port = freePort();
-    JobSecret secret = JobSecret.of("equivalence-test");
-    ExecutorService pool = Executors.newFixedThreadPool(processes);
-    List<Future<EpochMetrics>> results = new ArrayList<>();
-    for (int r = 0; r < processes; r++) {
-      int rank = r;
-      results.add(pool.submit(() -> {
-        WorldSpec world = new WorldSpec(rank, processes);
-        CommOptions opts = CommOptions.defaults().withTimeout(Duration.ofSeconds(20));
-        TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
-            Duration.ofSeconds(20));
-        try (Replicas replicas = new DistributedReplicas(Communicator.connect(world, rdv, secret, opts), 1024, overlap, rdv)) {
-          Model m = models.get(rank);
-          return new Trainer(c, m, sgd(m, c), TRAIN, TEST, replicas, List.of()).run();
-        }
-      }));
-    }
-    List<EpochMetrics> metrics = new ArrayList<>();
-    for (Future<EpochMetrics> f : results) {
-      metrics.add(f.get());
-    }
-    pool.shutdown();
+    List<EpochMetrics> metrics = ThreadRanks.run(processes, "equivalence-test", overlap, (rank, replicas) -> {
+      Model m = models.get(rank);
+      return new Trainer(c, m, sgd(m, c), TRAIN, TEST, replicas, List.of()).run();
+    });
 
     for (int r = 0; r < processes; r++) {
-      Model m = models.get(r);
-      for (int i = 0; i < single.params().size(); i++) {
-        float[] expected = Tensors.toFloats(single.params().get(i).value());
-        float[] actual = Tensors.toFloats(m.params().get(i).value());
-        assertClose(expected, actual, "rank " + r + " " + single.params().get(i).name());
-      }
-      for (int i = 0; i < single.buffers().size(); i++) {
-        assertClose(Tensors.toFloats(single.buffers().get(i).value()), Tensors.toFloats(m.buffers().get(i).value()),
-            "rank " + r + " " + single.buffers().get(i).name());
-      }
+      assertSameState(single, models.get(r), "rank " + r);
       assertEquals(singleLast.testAccuracy(), metrics.get(r).testAccuracy(), 1e-9);
       assertEquals(singleLast.trainLoss(), metrics.get(r).trainLoss(), 1e-5);
     }
