@@ -1,7 +1,6 @@
 package dev.bigbatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -33,12 +32,7 @@ class AutoBatchOptionsTest {
       "--batch auto --workers 1 | --batch auto measures at the starting --workers, which must be >= 2",
   })
   void badAutopilotFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
-    String[] args = ("train " + flags.trim() + " --out " + dir.resolve("out")).split("\\s+");
-    TrainCommandTest.Outcome o = TrainCommandTest.run(args);
-    assertEquals(2, o.code(), o.err());
-    assertTrue(o.err().contains(expected), o.err());
-    assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
-    assertFalse(Files.exists(dir.resolve("out").resolve("metrics.jsonl")), "nothing written for bad input");
+    TrainCommandTest.assertRejected(flags, expected, dir);
   }
 
   /** P = 1 through the CLI on a slice of Fashion-MNIST: a decision is logged, and the checkpoint only resumes as auto. */

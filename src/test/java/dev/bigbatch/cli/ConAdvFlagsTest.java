@@ -1,12 +1,9 @@
 package dev.bigbatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.train.ConAdv;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,12 +29,7 @@ class ConAdvFlagsTest {
       "--conadv --sync decentralized | --conadv is not supported with --sync decentralized",
   })
   void badConAdvFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
-    String[] args = ("train " + flags.trim() + " --out " + dir.resolve("out")).split("\\s+");
-    TrainCommandTest.Outcome o = TrainCommandTest.run(args);
-    assertEquals(2, o.code(), o.err());
-    assertTrue(o.err().contains(expected), o.err());
-    assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
-    assertFalse(Files.exists(dir.resolve("out").resolve("metrics.jsonl")), "nothing written for bad input");
+    TrainCommandTest.assertRejected(flags, expected, dir);
   }
 
   @Test

@@ -17,6 +17,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TrainCommandTest {
   record Outcome(int code, String err) {}
 
+  /**
+   * {@code train FLAGS --out DIR/out} is refused: exit 2, one line on stderr containing {@code expected}, and no
+   * metrics written. Returns the out directory for further checks.
+   */
+  static Path assertRejected(String flags, String expected, Path dir) {
+    Path out = dir.resolve("out");
+    Outcome o = run(("train " + flags.trim() + " --out " + out).split("\\s+"));
+    assertEquals(2, o.code(), o.err());
+    assertTrue(o.err().contains(expected), o.err());
+    assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
+    assertFalse(Files.exists(out.resolve("metrics.jsonl")), "nothing written for bad input");
+    return out;
+  }
+
   static Outcome run(String... args) {
     PrintStream oldErr = System.err;
     ByteArrayOutputStream err = new ByteArrayOutputStream();
