@@ -328,10 +328,6 @@ public final class TrainCommand implements Callable<Integer> {
       }
       return null;
     }
-    if (resume != null) {
-      throw new IllegalArgumentException("--resume cannot be combined with --conadv: checkpoints do not hold the "
-          + "stale parameters w_{t-1} of the first resumed step");
-    }
     return new ConAdv.Settings(conAdvEps == null ? 0.1 : conAdvEps, conAdvMix == null ? 0.5 : conAdvMix,
         conAdvSteps == null ? 1 : conAdvSteps, !conAdvInline);
   }

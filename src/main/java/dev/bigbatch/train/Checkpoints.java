@@ -95,6 +95,38 @@ public final class Checkpoints {
       return new State(identityOf(c), nextStep, opt.scalars(), tensors, shapes);
     }
 
+    /** The tensors saved under {@code prefix} (e.g. ConAdv's stale copy), by full name. */
+    public Map<String, float[]> tensorsWithPrefix(String prefix) {
+      Map<String, float[]> out = new LinkedHashMap<>();
+      tensors.forEach((k, v) -> {
+        if (k.startsWith(prefix)) {
+          out.put(k, v);
+        }
+      });
+      return out;
+    }
+
+    /** This state with {@code extra} tensors (names outside the model's and optimizer's) added. */
+    public State withTensors(Map<String, Tensor> extra) {
+      LinkedHashMap<String, float[]> t = new LinkedHashMap<>(tensors);
+      Map<String, long[]> sh = new LinkedHashMap<>(shapes);
+      extra.forEach((k, v) -> {
+        t.put(k, Tensors.toFloats(v));
+        sh.put(k, Tensors.shape(v));
+      });
+      return new State(identity, nextStep, optimizerScalars, t, sh, progress, scheduleState);
+    }
+
+    private static java.util.Set<String> withoutPrefix(java.util.Set<String> names, String prefix) {
+      java.util.Set<String> out = new java.util.LinkedHashSet<>();
+      for (String n : names) {
+        if (!n.startsWith(prefix)) {
+          out.add(n);
+        }
+      }
+      return out;
+    }
+
     /** This state with an adaptive schedule's state added. */
     public State withScheduleState(double[] state) {
       return new State(identity, nextStep, optimizerScalars, tensors, shapes, progress, state.clone());
@@ -111,7 +143,7 @@ public final class Checkpoints {
         }
       }
       Map<String, Tensor> targets = named(model, opt);
-      if (!targets.keySet().equals(tensors.keySet())) {
+      if (!targets.keySet().equals(withoutPrefix(tensors.keySet(), ConAdv.CHECKPOINT_PREFIX))) {
         throw new IllegalArgumentException("checkpoint holds tensors " + tensors.keySet().size()
             + " that do not match this model/optimizer's " + targets.size());
       }

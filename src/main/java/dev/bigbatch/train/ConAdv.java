@@ -1,5 +1,13 @@
 package dev.bigbatch.train;
 
+import dev.bigbatch.model.Buffer;
+
+import dev.bigbatch.model.Param;
+
+import java.util.Map;
+
+import java.util.LinkedHashMap;
+
 import dev.bigbatch.data.Batch;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.data.Prefetcher;
@@ -74,8 +82,9 @@ import org.bytedeco.pytorch.global.torch;
  * separate autograd graphs. Under P processes each perturbs its own slice (its stale copy equals every
  * other's, since parameters are replicated).
  *
- * <p>Not supported: {@code --resume} (the stale snapshot w_{t−1} is not in checkpoints, so the first
- * resumed step would use w_t and differ from the uninterrupted run; the CLI refuses the combination).
+ * <p><b>Resume.</b> A checkpoint taken after step s holds the stale copy w_s ({@link #staleState}), the
+ * parameters x̂_{s+1} is made from; {@link #restoreStale} puts it back, so the first resumed step
+ * perturbs with w_s instead of its own w_{s+1} and the run equals the uninterrupted one.
  */
 public final class ConAdv implements AutoCloseable {
   /**
@@ -121,6 +130,7 @@ public final class ConAdv implements AutoCloseable {
   private final AtomicLong perturbNanos = new AtomicLong();
   private long waitNanos;
   private Batch lookahead; // batch t+1, being perturbed by `pending`
+  private boolean staleRestored; // the stale copy came from a checkpoint: the first step perturbs with it
   private Future<Tensor> pending;
   private Tensor current; // x̂_t of the step in progress; released after its forward/backward
   private Observer observer;
@@ -169,9 +179,12 @@ public final class ConAdv implements AutoCloseable {
    */
   Batch next(Prefetcher data, boolean anotherStep) throws InterruptedException {
     Batch batch;
-    if (lookahead == null) { // the run's first step: no w_{t−1} yet, perturb with w_t
+    if (lookahead == null) { // the run's first step: w_{t−1} from the checkpoint, or none yet: perturb with w_t
       batch = data.next();
-      snapshot();
+      if (!staleRestored) {
+        snapshot();
+      }
+      staleRestored = false;
       current = perturb(batch);
     } else {
       batch = lookahead;
@@ -250,6 +263,39 @@ public final class ConAdv implements AutoCloseable {
     }
     ctx.commitStatistics();
     return new VirtualWorkers.Result(loss, correct);
+  }
+
+  /** Prefix of the stale copy's tensors in a checkpoint. */
+  static final String CHECKPOINT_PREFIX = "conadv/";
+
+  /**
+   * The stale copy's parameters and BN buffers, named for a checkpoint taken at a step boundary (the
+   * copy is only read here, so a perturbation may be running from it).
+   */
+  Map<String, Tensor> staleState() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Param p : stale.params()) {
+      out.put(CHECKPOINT_PREFIX + "param/" + p.name(), p.value());
+    }
+    for (Buffer b : stale.buffers()) {
+      out.put(CHECKPOINT_PREFIX + "buffer/" + b.name(), b.value());
+    }
+    return out;
+  }
+
+  /** Puts back the stale copy a checkpoint saved ({@link #staleState}); call before the first step. */
+  void restoreStale(Map<String, float[]> tensors) {
+    Map<String, Tensor> targets = staleState();
+    if (!targets.keySet().equals(tensors.keySet())) {
+      throw new IllegalArgumentException("checkpoint's ConAdv stale parameters do not match this model ("
+          + tensors.size() + " tensors, expected " + targets.size() + ")");
+    }
+    try (PointerScope s = Memory.scope(); NoGradGuard g = new NoGradGuard()) {
+      for (Map.Entry<String, Tensor> e : targets.entrySet()) {
+        e.getValue().copy_(Tensors.fromFloats(tensors.get(e.getKey()), Tensors.shape(e.getValue())));
+      }
+    }
+    staleRestored = true;
   }
 
   /** stale := main (parameters and BN buffers). Main thread only, while no perturbation is running. */

@@ -47,6 +47,7 @@ public final class Trainer {
   private long stopAfter = Long.MAX_VALUE;
   private GradientObserver gradientObserver;
   private ConAdv conAdv; // null: the plain clean-only step
+  private java.util.Map<String, float[]> resumedStale; // ConAdv's stale copy from the resumed checkpoint
 
   public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
       Replicas replicas, List<TrainListener> listeners) {
@@ -120,14 +121,21 @@ public final class Trainer {
       throw new IllegalArgumentException("checkpoint was written by a --schedule autowu run; resume it with --schedule autowu");
     }
     this.startStep = state.nextStep();
+    this.resumedStale = state.tensorsWithPrefix(ConAdv.CHECKPOINT_PREFIX);
     return this;
   }
 
   /** Trains to the end and returns the last epoch's metrics. */
   public EpochMetrics run() {
+    if (resumedStale != null && !resumedStale.isEmpty() && conAdv == null) {
+      throw new IllegalArgumentException("checkpoint was written by a --conadv run; resume it with --conadv");
+    }
     if (conAdv != null && startStep != 0) {
-      throw new IllegalArgumentException("--resume cannot be combined with --conadv: checkpoints do not hold the "
-          + "stale parameters w_{t-1} of the first resumed step");
+      if (resumedStale == null || resumedStale.isEmpty()) {
+        throw new IllegalArgumentException("--conadv: the checkpoint holds no ConAdv stale parameters (written "
+            + "without --conadv), so the first resumed step could not match the uninterrupted run");
+      }
+      conAdv.restoreStale(resumedStale);
     }
     int spe = sampler.stepsPerEpoch();
     long endEpoch = (totalSteps + spe - 1) / spe;
@@ -174,6 +182,9 @@ public final class Trainer {
           }
           if (replicas.rank() == 0) {
             Checkpoints.State state = Checkpoints.State.capture(config, model, optimizer, step + 1);
+            if (conAdv != null) {
+              state = state.withTensors(conAdv.staleState());
+            }
             Checkpoints.save(checkpoints.path(),
                 schedule instanceof AdaptiveSchedule adaptive ? state.withScheduleState(adaptive.state()) : state);
           }

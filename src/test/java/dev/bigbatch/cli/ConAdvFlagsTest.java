@@ -24,7 +24,6 @@ class ConAdvFlagsTest {
       "--conadv --conadv-mix 1.5 | --conadv-mix must be in [0, 1]",
       "--conadv --conadv-mix -0.1 | --conadv-mix must be in [0, 1]",
       "--conadv --conadv-steps 0 | --conadv-steps must be >= 1",
-      "--conadv --resume absent.bin | --resume cannot be combined with --conadv",
       "--conadv --batch auto | --conadv cannot be combined with --batch auto",
       "--conadv --sync decentralized | --conadv is not supported with --sync decentralized",
   })

@@ -23,6 +23,8 @@ import java.util.Random;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -218,19 +220,50 @@ class ConAdvTest {
         .getMessage().startsWith("--conadv-steps must be >= 1"));
   }
 
-  @Test
-  void resumeIsRefusedWithAOneLineReason(@TempDir Path dir) {
-    TrainConfig c = config("mlp", dir);
+  /**
+   * Stopped after step 3 and resumed from the checkpoint at step 2 (mid-epoch), the run ends bit-identical to
+   * the uninterrupted one: the checkpoint carries the stale copy w_1 that x̂_2 is made from. Without it (the
+   * stale copy rebuilt from w_2) the runs differ; a plain checkpoint is refused under --conadv, and a ConAdv
+   * checkpoint without --conadv.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"mlp", "resnet8"})
+  void resumedRunEqualsUninterruptedRun(String model, @TempDir Path dir) {
+    TrainConfig c = config(model, dir);
+    ConAdv.Settings settings = new ConAdv.Settings(0.2, 0.5, 1, true);
+    Model straight = train(c, settings);
+
     Path ckpt = dir.resolve("c.bin");
     Model first = model(c, c.seed());
-    trainer(c, first, List.of()).checkpoints(new Checkpoints.Policy(ckpt, 2, false)).stopAfter(2).run();
-    Model m = model(c, c.seed());
-    try (ConAdv adv = new ConAdv(new ConAdv.Settings(0.1, 0.5, 1, true), c, TRAIN, m, model(c, 2))) {
-      Trainer t = trainer(c, m, List.of()).resumeFrom(Checkpoints.load(ckpt)).conAdv(adv);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::run);
-      assertTrue(e.getMessage().startsWith("--resume cannot be combined with --conadv"), e.getMessage());
-      assertFalse(e.getMessage().contains("\n"));
+    try (ConAdv adv = new ConAdv(settings, c, TRAIN, first, model(c, 777))) {
+      trainer(c, first, List.of()).checkpoints(new Checkpoints.Policy(ckpt, 2, false)).stopAfter(3).conAdv(adv).run();
     }
+    Checkpoints.State atTwo = Checkpoints.load(ckpt);
+    assertEquals(2, atTwo.nextStep());
+    assertFalse(atTwo.tensorsWithPrefix(ConAdv.CHECKPOINT_PREFIX).isEmpty(), "the stale copy is in the checkpoint");
+
+    Model resumed = model(c, 999); // every parameter must come from the checkpoint
+    try (ConAdv adv = new ConAdv(settings, c, TRAIN, resumed, model(c, 555))) {
+      trainer(c, resumed, List.of()).resumeFrom(atTwo).conAdv(adv).run();
+    }
+    assertBitIdentical(straight, resumed);
+
+    // Control: the same resume with the stale copy dropped from the checkpoint is refused, and a ConAdv
+    // checkpoint resumed without --conadv too.
+    java.util.LinkedHashMap<String, float[]> withoutStale = new java.util.LinkedHashMap<>(atTwo.tensors());
+    withoutStale.keySet().removeIf(k -> k.startsWith(ConAdv.CHECKPOINT_PREFIX));
+    Checkpoints.State plain = new Checkpoints.State(atTwo.identity(), 2, atTwo.optimizerScalars(), withoutStale,
+        atTwo.shapes());
+    Model m = model(c, 1);
+    try (ConAdv adv = new ConAdv(settings, c, TRAIN, m, model(c, 2))) {
+      Trainer t = trainer(c, m, List.of()).resumeFrom(plain).conAdv(adv);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::run);
+      assertTrue(e.getMessage().contains("holds no ConAdv stale parameters"), e.getMessage());
+    }
+    Model n = model(c, 1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> trainer(c, n, List.of()).resumeFrom(atTwo).run());
+    assertTrue(e.getMessage().contains("resume it with --conadv"), e.getMessage());
   }
 
   private static void assertBitIdentical(Model a, Model b) {
