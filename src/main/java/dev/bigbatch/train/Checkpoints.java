@@ -21,8 +21,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -117,13 +119,9 @@ public final class Checkpoints {
       return new State(identity, nextStep, optimizerScalars, t, sh, progress, scheduleState);
     }
 
-    private static java.util.Set<String> withoutPrefix(java.util.Set<String> names, String prefix) {
-      java.util.Set<String> out = new java.util.LinkedHashSet<>();
-      for (String n : names) {
-        if (!n.startsWith(prefix)) {
-          out.add(n);
-        }
-      }
+    private static Set<String> withoutPrefix(Set<String> names, String prefix) {
+      Set<String> out = new LinkedHashSet<>(names);
+      out.removeIf(n -> n.startsWith(prefix));
       return out;
     }
 

@@ -16,6 +16,7 @@ import dev.bigbatch.schedule.LrSchedule;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
@@ -47,7 +48,7 @@ public final class Trainer {
   private long stopAfter = Long.MAX_VALUE;
   private GradientObserver gradientObserver;
   private ConAdv conAdv; // null: the plain clean-only step
-  private java.util.Map<String, float[]> resumedStale; // ConAdv's stale copy from the resumed checkpoint
+  private Map<String, float[]> resumedStale = Map.of(); // ConAdv's stale copy from the resumed checkpoint
 
   public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
       Replicas replicas, List<TrainListener> listeners) {
@@ -127,11 +128,11 @@ public final class Trainer {
 
   /** Trains to the end and returns the last epoch's metrics. */
   public EpochMetrics run() {
-    if (resumedStale != null && !resumedStale.isEmpty() && conAdv == null) {
+    if (!resumedStale.isEmpty() && conAdv == null) {
       throw new IllegalArgumentException("checkpoint was written by a --conadv run; resume it with --conadv");
     }
     if (conAdv != null && startStep != 0) {
-      if (resumedStale == null || resumedStale.isEmpty()) {
+      if (resumedStale.isEmpty()) {
         throw new IllegalArgumentException("--conadv: the checkpoint holds no ConAdv stale parameters (written "
             + "without --conadv), so the first resumed step could not match the uninterrupted run");
       }
