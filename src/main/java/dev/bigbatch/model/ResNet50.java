@@ -56,8 +56,7 @@ public final class ResNet50 extends RegisteredModel {
     private final GhostBatchNorm bn2;
     private final Conv2d conv3;
     private final GhostBatchNorm bn3;
-    private final Conv2d shortcutConv;
-    private final GhostBatchNorm shortcutBn;
+    private final Shortcut shortcut;
 
     Bottleneck(ParamRegistry reg, String name, int in, int mid, int stride, boolean zeroGamma, ForwardContext ctx) {
       int out = mid * 4;
@@ -67,21 +66,14 @@ public final class ResNet50 extends RegisteredModel {
       bn2 = new GhostBatchNorm(reg, name + ".bn2", mid, false, ctx);
       conv3 = new Conv2d(reg, name + ".conv3", mid, out, 1, 1, 0);
       bn3 = new GhostBatchNorm(reg, name + ".bn3", out, zeroGamma, ctx);
-      if (stride != 1 || in != out) {
-        shortcutConv = new Conv2d(reg, name + ".shortcut.conv", in, out, 1, stride, 0);
-        shortcutBn = new GhostBatchNorm(reg, name + ".shortcut.bn", out, false, ctx);
-      } else {
-        shortcutConv = null;
-        shortcutBn = null;
-      }
+      shortcut = new Shortcut(reg, name, in, out, stride, ctx);
     }
 
     Tensor forward(Tensor x) {
       Tensor h = torch.relu(bn1.forward(conv1.forward(x)));
       h = torch.relu(bn2.forward(conv2.forward(h)));
       h = bn3.forward(conv3.forward(h));
-      Tensor shortcut = shortcutConv == null ? x : shortcutBn.forward(shortcutConv.forward(x));
-      return torch.relu(h.add_(shortcut));
+      return shortcut.addReLU(h, x);
     }
   }
 }

@@ -63,28 +63,20 @@ public final class ResNetCifar extends RegisteredModel {
     private final GhostBatchNorm bn1;
     private final Conv2d conv2;
     private final GhostBatchNorm bn2;
-    private final Conv2d shortcutConv;
-    private final GhostBatchNorm shortcutBn;
+    private final Shortcut shortcut;
 
     BasicBlock(ParamRegistry reg, String name, int in, int out, int stride, boolean zeroGamma, ForwardContext ctx) {
       conv1 = new Conv2d(reg, name + ".conv1", in, out, 3, stride, 1);
       bn1 = new GhostBatchNorm(reg, name + ".bn1", out, false, ctx);
       conv2 = new Conv2d(reg, name + ".conv2", out, out, 3, 1, 1);
       bn2 = new GhostBatchNorm(reg, name + ".bn2", out, zeroGamma, ctx);
-      if (stride != 1 || in != out) {
-        shortcutConv = new Conv2d(reg, name + ".shortcut.conv", in, out, 1, stride, 0);
-        shortcutBn = new GhostBatchNorm(reg, name + ".shortcut.bn", out, false, ctx);
-      } else {
-        shortcutConv = null;
-        shortcutBn = null;
-      }
+      shortcut = new Shortcut(reg, name, in, out, stride, ctx);
     }
 
     Tensor forward(Tensor x) {
       Tensor h = torch.relu(bn1.forward(conv1.forward(x)));
       h = bn2.forward(conv2.forward(h));
-      Tensor shortcut = shortcutConv == null ? x : shortcutBn.forward(shortcutConv.forward(x));
-      return torch.relu(h.add_(shortcut));
+      return shortcut.addReLU(h, x);
     }
   }
 }
