@@ -29,7 +29,7 @@ import org.bytedeco.pytorch.Tensor;
  * global rate and no weight decay: λ_l = 1, β = 0, so v = m·(η_{t+1}/η_t)·v + η_{t+1}·g. With it off,
  * every parameter is adapted and decayed.
  */
-public final class Lars implements Optimizer {
+public final class Lars extends MomentumOptimizer {
   /**
    * @param momentum m in [0, 1) (0.9 in the paper)
    * @param weightDecay β ≥ 0; it enters both the update and the local learning rate's denominator
@@ -59,11 +59,10 @@ public final class Lars implements Optimizer {
     }
   }
 
-  private final MomentumState momentum;
   private final Options opts;
 
   public Lars(List<Param> params, Options opts) {
-    this.momentum = new MomentumState("LARS", params);
+    super("LARS", params);
     this.opts = opts;
   }
 
@@ -104,25 +103,5 @@ public final class Lars implements Optimizer {
 
   private boolean isAdapted(Param p) {
     return p.group() == ParamGroup.WEIGHT || !opts.excludeBiasAndNorm();
-  }
-
-  @Override
-  public List<StateTensor> state() {
-    return momentum.state();
-  }
-
-  @Override
-  public double[] scalars() {
-    return momentum.scalars();
-  }
-
-  @Override
-  public void restoreScalars(double[] values) {
-    momentum.restoreScalars(values);
-  }
-
-  @Override
-  public List<Param> params() {
-    return momentum.params();
   }
 }

@@ -23,7 +23,7 @@ import org.bytedeco.pytorch.Tensor;
  * two differ whenever η changes. On the first step v = 0, so the ratio is irrelevant. Weight decay is
  * λ·w in the update, never scaled with the loss or the batch (Goyal remark 1).
  */
-public final class Sgd implements Optimizer {
+public final class Sgd extends MomentumOptimizer {
   /** @param momentum m in [0, 1); 0.9 in Goyal. @param weightDecay λ; 1e-4 in Goyal. */
   public record Options(double momentum, double weightDecay, boolean nesterov, boolean decayBiasAndNorm,
       boolean momentumCorrection) {
@@ -42,11 +42,10 @@ public final class Sgd implements Optimizer {
     }
   }
 
-  private final MomentumState momentum;
   private final Options opts;
 
   public Sgd(List<Param> params, Options opts) {
-    this.momentum = new MomentumState("SGD", params);
+    super("SGD", params);
     this.opts = opts;
   }
 
@@ -82,25 +81,5 @@ public final class Sgd implements Optimizer {
 
   private double decayFor(Param p) {
     return (p.group() == ParamGroup.WEIGHT || opts.decayBiasAndNorm()) ? opts.weightDecay() : 0.0;
-  }
-
-  @Override
-  public List<StateTensor> state() {
-    return momentum.state();
-  }
-
-  @Override
-  public double[] scalars() {
-    return momentum.scalars();
-  }
-
-  @Override
-  public void restoreScalars(double[] values) {
-    momentum.restoreScalars(values);
-  }
-
-  @Override
-  public List<Param> params() {
-    return momentum.params();
   }
 }
