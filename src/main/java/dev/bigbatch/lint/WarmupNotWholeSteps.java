@@ -4,7 +4,6 @@ import dev.bigbatch.train.Recipe;
 import dev.bigbatch.train.TrainConfig;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * A warmup in epochs that is not a whole number of iterations. What is checked: m·S (effective warmup
@@ -20,21 +19,18 @@ public record WarmupNotWholeSteps() implements Rule {
 
   @Override
   public Optional<Warning> check(LintContext context) {
-    TrainConfig c = context.config();
-    OptionalInt spe = context.stepsPerEpoch();
-    double epochs = Warmups.effectiveEpochs(c);
-    if (spe.isEmpty() || epochs == 0) {
-      return Optional.empty();
-    }
-    double iterations = epochs * spe.getAsInt();
-    if (iterations < 1 || Math.abs(iterations - Math.rint(iterations)) <= 1e-6) {
-      return Optional.empty();
-    }
-    long rounded = Recipe.warmupSteps(c, spe.getAsInt());
-    double actualEpochs = rounded / (double) spe.getAsInt();
-    return Optional.of(new Warning(id(), String.format(Locale.ROOT,
+    return Warmups.span(context)
+        .filter(w -> w.iterations() >= 1 && Math.abs(w.iterations() - Math.rint(w.iterations())) > 1e-6)
+        .map(this::warning);
+  }
+
+  private Warning warning(Warmups.Span w) {
+    TrainConfig c = w.config();
+    long rounded = Recipe.warmupSteps(c, w.stepsPerEpoch());
+    double actualEpochs = rounded / (double) w.stepsPerEpoch();
+    return new Warning(id(), String.format(Locale.ROOT,
         "warmup of %.4g epochs is %.4g iterations at %d steps/epoch (kn=%d); the trainer runs %d, i.e. %.4g epochs",
-        epochs, iterations, spe.getAsInt(), c.globalBatch(), rounded, actualEpochs),
-        String.format(Locale.ROOT, "write the warmup you get: --warmup-epochs %.6g", Warmups.baseEpochsFor(c, actualEpochs))));
+        w.epochs(), w.iterations(), w.stepsPerEpoch(), c.globalBatch(), rounded, actualEpochs),
+        String.format(Locale.ROOT, "write the warmup you get: --warmup-epochs %.6g", Warmups.baseEpochsFor(c, actualEpochs)));
   }
 }

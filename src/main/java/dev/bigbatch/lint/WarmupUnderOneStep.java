@@ -4,7 +4,6 @@ import dev.bigbatch.train.Recipe;
 import dev.bigbatch.train.TrainConfig;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * A warmup given in epochs that is shorter than one iteration at this global batch. What is checked:
@@ -21,21 +20,17 @@ public record WarmupUnderOneStep() implements Rule {
 
   @Override
   public Optional<Warning> check(LintContext context) {
-    TrainConfig c = context.config();
-    OptionalInt spe = context.stepsPerEpoch();
-    double epochs = Warmups.effectiveEpochs(c);
-    if (spe.isEmpty() || epochs == 0) {
-      return Optional.empty();
-    }
-    double iterations = epochs * spe.getAsInt();
-    if (iterations >= 1) {
-      return Optional.empty();
-    }
-    long rounded = Recipe.warmupSteps(c, spe.getAsInt());
-    return Optional.of(new Warning(id(), String.format(Locale.ROOT,
+    return Warmups.span(context).filter(w -> w.iterations() < 1).map(this::warning);
+  }
+
+  private Warning warning(Warmups.Span w) {
+    TrainConfig c = w.config();
+    int spe = w.stepsPerEpoch();
+    long rounded = Recipe.warmupSteps(c, spe);
+    return new Warning(id(), String.format(Locale.ROOT,
         "warmup of %.4g epochs is %.3g iterations at %d steps/epoch (kn=%d); it rounds to %d step%s, so there is no ramp",
-        epochs, iterations, spe.getAsInt(), c.globalBatch(), rounded, rounded == 1 ? "" : "s"),
+        w.epochs(), w.iterations(), spe, c.globalBatch(), rounded, rounded == 1 ? "" : "s"),
         String.format(Locale.ROOT, "lengthen --warmup-epochs to at least %.4g (10 iterations), or use --warmup legw",
-            Warmups.baseEpochsFor(c, 10.0 / spe.getAsInt())) + Warmups.mustFit(c, 10.0 / spe.getAsInt())));
+            Warmups.baseEpochsFor(c, 10.0 / spe)) + Warmups.mustFit(c, 10.0 / spe));
   }
 }

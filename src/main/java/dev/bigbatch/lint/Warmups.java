@@ -2,6 +2,8 @@ package dev.bigbatch.lint;
 
 import dev.bigbatch.schedule.Legw;
 import dev.bigbatch.train.TrainConfig;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /** Warmup arithmetic shared by the warmup rules. */
 final class Warmups {
@@ -20,6 +22,23 @@ final class Warmups {
       case CONSTANT, GRADUAL -> c.warmupEpochs();
       case LEGW -> Legw.warmupEpochs(c.warmupEpochs(), c.globalBatch(), c.baseBatch());
     };
+  }
+
+  /**
+   * A fixed warmup as the trainer will run it: {@code epochs} effective warmup epochs m (see
+   * {@link #effectiveEpochs}) and {@code iterations} = m·S at S steps per epoch, before rounding.
+   */
+  record Span(TrainConfig config, int stepsPerEpoch, double epochs, double iterations) {}
+
+  /** The run's warmup span; empty without a fixed warmup or when the steps per epoch are not known. */
+  static Optional<Span> span(LintContext context) {
+    TrainConfig c = context.config();
+    OptionalInt spe = context.stepsPerEpoch();
+    double epochs = effectiveEpochs(c);
+    if (spe.isEmpty() || epochs == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(new Span(c, spe.getAsInt(), epochs, epochs * spe.getAsInt()));
   }
 
   /** The schedule finds its own warmup ({@code --schedule autowu}): the warmup rules do not apply. */
