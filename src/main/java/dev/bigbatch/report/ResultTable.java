@@ -26,9 +26,23 @@ public record ResultTable(Experiments.Plan plan, int lastEpochs, List<Line> line
         return "diverged/failed";
       }
       String failed = errors.stream().anyMatch(e -> e.isNaN()) ? " (some seeds failed)" : "";
-      return errors.size() - errors.stream().filter(e -> e.isNaN()).count() > 1
+      String aggregate = errors.size() - errors.stream().filter(e -> e.isNaN()).count() > 1
           ? String.format(Locale.ROOT, "%.2f ± %.2f%s", mean, std, failed)
           : String.format(Locale.ROOT, "%.2f%s", mean, failed);
+      return errors.size() > 1 ? aggregate + " " + perSeed() : aggregate;
+    }
+
+    /**
+     * The seeds' errors in seed order, e.g. "[38.87, 89.93, 41.02]" ("div" for a seed that diverged or
+     * failed): with few seeds and outcomes that split into "trains" and "collapses", mean ± std alone hides
+     * what happened.
+     */
+    public String perSeed() {
+      StringBuilder s = new StringBuilder("[");
+      for (double e : errors) {
+        s.append(s.length() == 1 ? "" : ", ").append(Double.isNaN(e) ? "div" : String.format(Locale.ROOT, "%.2f", e));
+      }
+      return s.append(']').toString();
     }
   }
 
@@ -103,7 +117,7 @@ public record ResultTable(Experiments.Plan plan, int lastEpochs, List<Line> line
   /** Writes table.md (with a title and the error rule) and table.csv into {@code dir}. */
   public void write(Path dir) {
     String md = "## " + plan.title() + "\n\nTest error = median of the last " + lastEpochs
-        + " epoch(s)' test errors per run; mean ± std over seeds.\n\n" + markdown();
+        + " epoch(s)' test errors per run; mean ± std over seeds, then each seed's error in brackets.\n\n" + markdown();
     AtomicFiles.writeString(dir.resolve("table.md"), md);
     AtomicFiles.writeString(dir.resolve("table.csv"), csv());
   }

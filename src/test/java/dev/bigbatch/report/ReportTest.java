@@ -84,7 +84,7 @@ class ReportTest {
     assertEquals("NaN", kn16k.get(9), "a diverged row has no error");
     String md = Files.readString(dir.resolve("table.md"));
     assertTrue(md.contains("| kn=64 | 64 | 2 × 32 |"), md);
-    assertTrue(md.contains("11.50 ± 0.71"), md);
+    assertTrue(md.contains("| 11.50 ± 0.71 [11.00, 12.00] |"), md);
     assertTrue(md.contains("diverged/failed"), md);
     assertTrue(md.contains("median of the last 3 epoch(s)"), md);
   }
