@@ -35,17 +35,13 @@ class StepPlanTest {
   private static final AutoBatchSettings NO_GROW = new AutoBatchSettings(0, 64, 5, 0.9, false);
 
   private static TrainConfig config(Path out, double epochs) {
-    TrainConfig.Builder b = TrainConfig.builder();
+    TrainConfig.Builder b = TinyTrainer.config(out);
     b.model = "mlp";
     b.width = 1;
     b.perWorkerBatch = 4;
     b.workers = 2;
-    b.workersPerChunk = 2;
-    b.epochs = epochs;
-    b.warmupEpochs = 0.5;
     b.baseBatch = 8;
-    b.augment = false;
-    b.out = out;
+    b.epochs = epochs;
     return b.build();
   }
 
