@@ -152,7 +152,6 @@ public final class Trainer {
     GradientSync sync = replicas.gradientSync(model);
     model.context().training(true);
     EpochMetrics last = null;
-    long end = Math.min(plan.totalSteps(), stopAfter); // exact for a fixed k, the only k ConAdv runs with
     try (Feed data = new Feed()) {
       EpochStats stats = new EpochStats();
       for (long step = startStep; step < stopAfter; step++) {
@@ -162,7 +161,9 @@ public final class Trainer {
         }
         Prefetcher reader = data.at(s);
         long t0 = System.nanoTime();
-        Batch batch = conAdv == null ? reader.next() : conAdv.next(reader, step + 1 < end);
+        // ConAdv snapshots w_t for step t + 1 even at a stopAfter stop: a checkpoint there must hold it.
+        // plan.totalSteps() is exact for a fixed k, the only k ConAdv runs with.
+        Batch batch = conAdv == null ? reader.next() : conAdv.next(reader, step + 1 < plan.totalSteps());
         long dataNanos = System.nanoTime() - t0;
         stats.dataWaitNanos += dataNanos;
         StepTimes times = new StepTimes();

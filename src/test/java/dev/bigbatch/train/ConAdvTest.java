@@ -266,6 +266,24 @@ class ConAdvTest {
     assertTrue(e.getMessage().contains("resume it with --conadv"), e.getMessage());
   }
 
+  /** A run stopped right at its checkpoint (a preemption drill) resumes exactly too: the stale copy it saved is w_t. */
+  @Test
+  void runStoppedAtItsCheckpointResumesExactly(@TempDir Path dir) {
+    TrainConfig c = config("mlp", dir);
+    ConAdv.Settings settings = new ConAdv.Settings(0.2, 0.5, 1, false);
+    Model straight = train(c, settings);
+    Path ckpt = dir.resolve("stop.bin");
+    Model first = model(c, c.seed());
+    try (ConAdv adv = new ConAdv(settings, c, TRAIN, first, model(c, 777))) {
+      trainer(c, first, List.of()).checkpoints(new Checkpoints.Policy(ckpt, 3, false)).stopAfter(3).conAdv(adv).run();
+    }
+    Model resumed = model(c, 999);
+    try (ConAdv adv = new ConAdv(settings, c, TRAIN, resumed, model(c, 555))) {
+      trainer(c, resumed, List.of()).resumeFrom(Checkpoints.load(ckpt)).conAdv(adv).run();
+    }
+    assertBitIdentical(straight, resumed);
+  }
+
   private static void assertBitIdentical(Model a, Model b) {
     for (int i = 0; i < a.params().size(); i++) {
       assertArrayEquals(Tensors.toFloats(a.params().get(i).value()), Tensors.toFloats(b.params().get(i).value()),
