@@ -1,7 +1,7 @@
 package dev.bigbatch.cli;
 
 import dev.bigbatch.autopilot.AutoBatchSettings;
-import dev.bigbatch.autopilot.AutoBatchTrainer;
+import dev.bigbatch.autopilot.AutoBatchPlan;
 import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
@@ -22,6 +22,8 @@ import dev.bigbatch.train.Replicas;
 import dev.bigbatch.train.TrainListener;
 import dev.bigbatch.train.MetricsJsonl;
 import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.train.FixedBatchPlan;
+import dev.bigbatch.train.StepPlan;
 import dev.bigbatch.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -422,8 +424,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
     ConAdv.Settings adversarial = conAdvSettings();
     if (adversarial != null && auto != null) {
-      throw new IllegalArgumentException("--conadv cannot be combined with --batch auto: the batch-size autopilot "
-          + "runs its own step loop");
+      throw new IllegalArgumentException("--conadv cannot be combined with --batch auto: ConAdv reads the next step's "
+          + "batch one step early, before the autopilot may change its size");
     }
     if (adversarial != null && decentral != null) {
       throw new IllegalArgumentException("--conadv is not supported with --sync decentralized yet (the combination "
@@ -463,16 +465,9 @@ public final class TrainCommand implements Callable<Integer> {
       if (replicas.rank() == 0) {
         RecipeLint.atTrainStart(config, data.train().size(), resumed, auto != null, System.out);
       }
-      if (auto != null) {
-        AutoBatchTrainer pilot = new AutoBatchTrainer(config, auto, model, opt, data.train(), data.test(), replicas, listeners)
-            .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
-        if (resumed != null) {
-          pilot.resumeFrom(resumed);
-        }
-        pilot.run();
-        return 0;
-      }
-      Trainer trainer = new Trainer(config, model, opt, data.train(), data.test(), replicas, listeners)
+      StepPlan plan = auto == null ? new FixedBatchPlan(config, data.train().size())
+          : new AutoBatchPlan(config, auto, data.train().size(), replicas.size());
+      Trainer trainer = new Trainer(config, plan, model, opt, data.train(), data.test(), replicas, listeners)
           .checkpoints(decentral == null ? new Checkpoints.Policy(checkpointFile(), checkpointEvery, true) : Checkpoints.Policy.NONE);
       if (resumed != null) {
         trainer.resumeFrom(resumed);

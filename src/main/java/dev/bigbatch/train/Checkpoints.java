@@ -47,11 +47,11 @@ public final class Checkpoints {
   public record Policy(Path path, long everySteps, boolean everyEpoch) {
     public static final Policy NONE = new Policy(null, 0, false);
 
-    boolean due(long nextStep, boolean epochEnd, long totalSteps) {
+    boolean due(long nextStep, boolean epochEnd, boolean lastStep) {
       if (path == null) {
         return false;
       }
-      return (everySteps > 0 && nextStep % everySteps == 0) || (everyEpoch && epochEnd) || nextStep == totalSteps;
+      return (everySteps > 0 && nextStep % everySteps == 0) || (everyEpoch && epochEnd) || lastStep;
     }
   }
 

@@ -2,7 +2,6 @@ package dev.bigbatch.train;
 
 import dev.bigbatch.data.Augmentation;
 import dev.bigbatch.data.Batch;
-import dev.bigbatch.data.DistributedSampler;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.data.IndexBatch;
 import dev.bigbatch.data.Normalization;
@@ -11,7 +10,6 @@ import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
-import dev.bigbatch.schedule.AdaptiveSchedule;
 import dev.bigbatch.schedule.LrSchedule;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -23,15 +21,18 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Synchronous data-parallel SGD over k workers of n examples each, spread over the processes of
  * {@link Replicas} (each holds k/P workers; one process holds all k as virtual workers). Per step:
- * learning rate for this step, forward/backward of the local workers ({@link VirtualWorkers}, loss
- * normalised by k·n), gradient sum over replicas, optimizer step. BN statistics are per n-slice;
- * running statistics are averaged over replicas before evaluation and checkpoints.
+ * the step from the {@link StepPlan} (k, data position, learning rate), forward/backward of the local
+ * workers ({@link VirtualWorkers}, loss normalised by k·n), gradient sum over replicas, the plan's
+ * {@link StepPlan#beforeUpdate} hook, optimizer step. BN statistics are per n-slice; running statistics
+ * are averaged over replicas before evaluation and checkpoints. The plan is a {@link FixedBatchPlan}
+ * unless one is given ({@code autopilot.AutoBatchPlan} for {@code --batch auto}).
  */
 public final class Trainer {
   /** How often (steps) replicas compare parameter checksums. */
   public static final int CHECK_EVERY_STEPS = 50;
 
   private final TrainConfig config;
+  private final StepPlan plan;
   private final Model model;
   private final Optimizer optimizer;
   private final ImageDataset train;
@@ -39,10 +40,6 @@ public final class Trainer {
   private final Normalization norm;
   private final Replicas replicas;
   private final List<TrainListener> listeners;
-  private final DistributedSampler sampler;
-  private final LrSchedule schedule;
-  private final long totalSteps;
-  private final int localWorkers;
   private Checkpoints.Policy checkpoints = Checkpoints.Policy.NONE;
   private long startStep;
   private long stopAfter = Long.MAX_VALUE;
@@ -50,13 +47,21 @@ public final class Trainer {
   private ConAdv conAdv; // null: the plain clean-only step
   private Map<String, float[]> resumedStale = Map.of(); // ConAdv's stale copy from the resumed checkpoint
 
+  /** A fixed-batch run ({@link FixedBatchPlan}). */
   public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
       Replicas replicas, List<TrainListener> listeners) {
+    this(config, new FixedBatchPlan(config, train.size()), model, optimizer, train, test, replicas, listeners);
+  }
+
+  /** A run whose steps {@code plan} lays out; the plan must be built for {@code train} and {@code replicas}. */
+  public Trainer(TrainConfig config, StepPlan plan, Model model, Optimizer optimizer, ImageDataset train,
+      ImageDataset test, Replicas replicas, List<TrainListener> listeners) {
     if (config.workers() % replicas.size() != 0) {
       throw new IllegalArgumentException("--workers " + config.workers() + " is not a multiple of the "
           + replicas.size() + " processes");
     }
     this.config = config;
+    this.plan = plan;
     this.model = model;
     this.optimizer = optimizer;
     this.train = train;
@@ -64,22 +69,27 @@ public final class Trainer {
     this.evaluator = new Evaluator(test, norm);
     this.replicas = replicas;
     this.listeners = List.copyOf(listeners);
-    this.localWorkers = config.workers() / replicas.size();
-    this.sampler = new DistributedSampler(train.size(), config.workers(), config.perWorkerBatch(), config.seed());
-    this.schedule = Recipe.schedule(config, sampler.stepsPerEpoch());
-    this.totalSteps = Recipe.totalSteps(config, sampler.stepsPerEpoch());
   }
 
+  public StepPlan plan() {
+    return plan;
+  }
+
+  /** The step → lr schedule of a fixed-batch run. */
   public LrSchedule schedule() {
-    return schedule;
+    if (!(plan instanceof FixedBatchPlan fixed)) {
+      throw new IllegalStateException("the learning rate of a " + plan.getClass().getSimpleName()
+          + " is not a function of the step alone");
+    }
+    return fixed.schedule();
   }
 
   public int stepsPerEpoch() {
-    return sampler.stepsPerEpoch();
+    return plan.stepsPerEpoch();
   }
 
   public long totalSteps() {
-    return totalSteps;
+    return plan.totalSteps();
   }
 
   /** Saves checkpoints as the policy says (rank 0 writes; all ranks average BN buffers first). */
@@ -102,9 +112,14 @@ public final class Trainer {
 
   /**
    * Trains on clean plus adversarial examples from one-step-stale parameters ({@link ConAdv}); the caller
-   * owns and closes {@code adversarial}. Without this call the step is exactly the clean-only one.
+   * owns and closes {@code adversarial}. Without this call the step is exactly the clean-only one. Refused
+   * with a plan whose k may change: ConAdv takes the next step's batch one step early, at the old k.
    */
   public Trainer conAdv(ConAdv adversarial) {
+    if (adversarial != null && plan.variableBatch()) {
+      throw new IllegalArgumentException("--conadv cannot be combined with a batch size that changes during the run"
+          + " (--batch auto): ConAdv reads the next step's batch one step early");
+    }
     this.conAdv = adversarial;
     return this;
   }
@@ -112,15 +127,7 @@ public final class Trainer {
   /** Continues from a checkpoint instead of rank 0's initial parameters. */
   public Trainer resumeFrom(Checkpoints.State state) {
     state.applyTo(config, model, optimizer);
-    if (schedule instanceof AdaptiveSchedule adaptive) {
-      if (state.scheduleState().length == 0) {
-        throw new IllegalArgumentException("checkpoint has no adaptive schedule state: it was not written by a "
-            + "--schedule autowu run; resume with the schedule it was written with");
-      }
-      adaptive.restore(state.scheduleState());
-    } else if (state.scheduleState().length > 0) {
-      throw new IllegalArgumentException("checkpoint was written by a --schedule autowu run; resume it with --schedule autowu");
-    }
+    plan.restore(state);
     this.startStep = state.nextStep();
     this.resumedStale = state.tensorsWithPrefix(ConAdv.CHECKPOINT_PREFIX);
     return this;
@@ -138,56 +145,54 @@ public final class Trainer {
       }
       conAdv.restoreStale(resumedStale);
     }
-    int spe = sampler.stepsPerEpoch();
-    long endEpoch = (totalSteps + spe - 1) / spe;
-    Augmentation aug = config.augment() ? new Augmentation(2, true) : Augmentation.NONE;
-    listeners.forEach(l -> l.onStart(config, model.describe(), spe, totalSteps));
+    listeners.forEach(l -> l.onStart(config, model.describe(), plan.stepsPerEpoch(), plan.totalSteps()));
     if (startStep == 0) {
       replicas.broadcastFromRankZero(model);
     }
     GradientSync sync = replicas.gradientSync(model);
     model.context().training(true);
     EpochMetrics last = null;
-    Iterator<IndexBatch> plan = localPart(sampler.globalBatches(startStep / spe, (int) (startStep % spe), endEpoch));
-    try (Prefetcher data = new Prefetcher(train, norm, aug, config.seed(), 4, plan)) {
+    try (Feed data = new Feed()) {
       EpochStats stats = new EpochStats();
-      long end = Math.min(totalSteps, stopAfter);
-      for (long step = startStep; step < end; step++) {
-        double lr = schedule.lrAt(step);
+      for (long step = startStep; step < stopAfter; step++) {
+        StepPlan.Step s = plan.next(step);
+        if (s == null) {
+          break;
+        }
+        Prefetcher reader = data.at(s);
         long t0 = System.nanoTime();
-        Batch batch = conAdv == null ? data.next() : conAdv.next(data, step + 1 < end);
+        // ConAdv snapshots w_t for step t + 1 even at a stopAfter stop: a checkpoint there must hold it.
+        // plan.totalSteps() is exact for a fixed k, the only k ConAdv runs with.
+        Batch batch = conAdv == null ? reader.next() : conAdv.next(reader, step + 1 < plan.totalSteps());
         long dataNanos = System.nanoTime() - t0;
         stats.dataWaitNanos += dataNanos;
         StepTimes times = new StepTimes();
-        double loss = trainStep(batch, step, lr, sync, stats, times);
-        data.recycle(batch); // its floats were copied into a tensor; the buffer can take a later batch
+        double loss = trainStep(batch, s, sync, stats, times);
+        reader.recycle(batch); // its floats were copied into a tensor; the buffer can take a later batch
         double seconds = (System.nanoTime() - t0) / 1e9;
         stats.add((long) batch.count() * replicas.size(), seconds);
-        StepMetrics sm = new StepMetrics(step, batch.epoch(), batch.stepInEpoch(), spe, loss, lr,
-            (long) config.globalBatch(), seconds, dataNanos / 1e9, times.computeNanos / 1e9, times.commNanos / 1e9);
+        StepMetrics sm = new StepMetrics(step, s.epoch(), s.stepInEpoch(), s.stepsPerEpoch(), loss, s.lr(),
+            (long) s.workers() * config.perWorkerBatch(), seconds, dataNanos / 1e9, times.computeNanos / 1e9,
+            times.commNanos / 1e9);
         listeners.forEach(l -> l.onStep(sm));
-        if (schedule instanceof AdaptiveSchedule adaptive) { // the global-mean loss: same decision on every replica
-          adaptive.observe(step, loss).ifPresent(s -> listeners.forEach(l -> l.onScheduleSwitch(s)));
-        }
-        boolean epochEnd = batch.stepInEpoch() == spe - 1 || step == totalSteps - 1;
-        if ((step + 1) % CHECK_EVERY_STEPS == 0 || step == totalSteps - 1) {
+        StepPlan.Boundary b = plan.afterStep(s, loss, listeners);
+        if ((step + 1) % CHECK_EVERY_STEPS == 0 || b.lastStep()) {
           replicas.checkIdentical(model, step);
         }
-        if (epochEnd) {
-          last = endEpoch(batch.epoch(), stats);
+        if (b.epochEnd()) {
+          last = endEpoch(s.epoch(), stats);
           stats = new EpochStats();
         }
-        if (checkpoints.due(step + 1, epochEnd, totalSteps)) {
-          if (!epochEnd) {
+        if (checkpoints.due(step + 1, b.epochEnd(), b.lastStep())) {
+          if (!b.epochEnd()) {
             replicas.averageBuffers(model);
           }
           if (replicas.rank() == 0) {
-            Checkpoints.State state = Checkpoints.State.capture(config, model, optimizer, step + 1);
+            Checkpoints.State state = plan.checkpoint(Checkpoints.State.capture(config, model, optimizer, step + 1));
             if (conAdv != null) {
               state = state.withTensors(conAdv.staleState());
             }
-            Checkpoints.save(checkpoints.path(),
-                schedule instanceof AdaptiveSchedule adaptive ? state.withScheduleState(adaptive.state()) : state);
+            Checkpoints.save(checkpoints.path(), state);
           }
         }
       }
@@ -204,9 +209,36 @@ public final class Trainer {
     return result;
   }
 
-  /** Restricts the global plan to this replica's workers: a contiguous slice of each global batch. */
-  private Iterator<IndexBatch> localPart(Iterator<IndexBatch> global) {
-    int slice = localWorkers * config.perWorkerBatch();
+  /**
+   * The background reader of this replica's batches at the current k; restarted at the current position when a
+   * step's k differs from the one it reads at (it reads ahead).
+   */
+  private final class Feed implements AutoCloseable {
+    private final Augmentation aug = config.augment() ? new Augmentation(2, true) : Augmentation.NONE;
+    private Prefetcher reader;
+    private int workers;
+
+    Prefetcher at(StepPlan.Step s) {
+      if (reader == null || s.workers() != workers) {
+        close();
+        reader = new Prefetcher(train, norm, aug, config.seed(), 4, localPart(plan.batches(), s.workers()));
+        workers = s.workers();
+      }
+      return reader;
+    }
+
+    @Override
+    public void close() {
+      if (reader != null) {
+        reader.close();
+        reader = null;
+      }
+    }
+  }
+
+  /** Restricts global batches of k workers to this replica's k/P: a contiguous slice of each. */
+  private Iterator<IndexBatch> localPart(Iterator<IndexBatch> global, int workers) {
+    int slice = workers / replicas.size() * config.perWorkerBatch();
     int from = replicas.rank() * slice;
     return new Iterator<>() {
       @Override
@@ -223,8 +255,11 @@ public final class Trainer {
   }
 
   /** One synchronous SGD step; returns the mean loss over the global batch. */
-  private double trainStep(Batch batch, long step, double lr, GradientSync sync, EpochStats stats, StepTimes times) {
+  private double trainStep(Batch batch, StepPlan.Step s, GradientSync sync, EpochStats stats, StepTimes times) {
     int n = config.perWorkerBatch();
+    int localWorkers = s.workers() / replicas.size();
+    long step = s.step();
+    double lr = s.lr();
     try (PointerScope scope = Memory.scope()) {
       Optimizer.zeroGrad(optimizer.params());
       Tensor images = Tensors.fromFloats(batch.images(), batch.count(), train.channels(), train.height(), train.width());
@@ -232,8 +267,8 @@ public final class Trainer {
       long t0 = System.nanoTime();
       VirtualWorkers.Result r = conAdv == null
           ? VirtualWorkers.forwardBackward(model, images, labels, n, localWorkers, config.workersPerChunk(),
-              config.workers(), sync)
-          : conAdv.forwardBackward(images, labels, localWorkers, config.workers(), sync);
+              s.workers(), sync)
+          : conAdv.forwardBackward(images, labels, localWorkers, s.workers(), sync);
       long t1 = System.nanoTime();
       sync.synchronize(optimizer.params());
       double[] lossAndCorrect = {r.loss(), r.correct()};
@@ -247,9 +282,10 @@ public final class Trainer {
       if (!Double.isFinite(loss)) {
         throw new DivergedException(step, loss, lr);
       }
+      plan.beforeUpdate(s, model, images, labels, replicas);
       optimizer.step(lr);
       stats.correct += (long) lossAndCorrect[1];
-      stats.lossSum += loss * config.globalBatch();
+      stats.lossSum += loss * ((long) s.workers() * n);
       return loss;
     }
   }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bigbatch.autopilot.AutoBatchSettings;
-import dev.bigbatch.autopilot.AutoBatchTrainer;
+import dev.bigbatch.autopilot.AutoBatchPlan;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
@@ -59,9 +59,9 @@ class AutoBatchTrainerTest {
     }
   }
 
-  private static AutoBatchTrainer trainer(TrainConfig c, Model m, Replicas replicas, List<TrainListener> listeners) {
-    return new AutoBatchTrainer(c, GROW, m, DistributedEquivalenceTest.sgd(m, c), TRAIN,
-        DistributedEquivalenceTest.TEST, replicas, listeners);
+  private static Trainer trainer(TrainConfig c, Model m, Replicas replicas, List<TrainListener> listeners) {
+    return new Trainer(c, new AutoBatchPlan(c, GROW, TRAIN.size(), replicas.size()), m,
+        DistributedEquivalenceTest.sgd(m, c), TRAIN, DistributedEquivalenceTest.TEST, replicas, listeners);
   }
 
   @Test

@@ -233,20 +233,10 @@ class ConAdvTest {
     ConAdv.Settings settings = new ConAdv.Settings(0.2, 0.5, 1, true);
     Model straight = train(c, settings);
 
-    Path ckpt = dir.resolve("c.bin");
-    Model first = model(c, c.seed());
-    try (ConAdv adv = new ConAdv(settings, c, TRAIN, first, model(c, 777))) {
-      trainer(c, first, List.of()).checkpoints(new Checkpoints.Policy(ckpt, 2, false)).stopAfter(3).conAdv(adv).run();
-    }
-    Checkpoints.State atTwo = Checkpoints.load(ckpt);
+    Checkpoints.State atTwo = stoppedRun(c, settings, dir.resolve("c.bin"), 2, 3);
     assertEquals(2, atTwo.nextStep());
     assertFalse(atTwo.tensorsWithPrefix(ConAdv.CHECKPOINT_PREFIX).isEmpty(), "the stale copy is in the checkpoint");
-
-    Model resumed = model(c, 999); // every parameter must come from the checkpoint
-    try (ConAdv adv = new ConAdv(settings, c, TRAIN, resumed, model(c, 555))) {
-      trainer(c, resumed, List.of()).resumeFrom(atTwo).conAdv(adv).run();
-    }
-    assertBitIdentical(straight, resumed);
+    assertBitIdentical(straight, resumedRun(c, settings, atTwo));
 
     // Control: the same resume with the stale copy dropped from the checkpoint is refused, and a ConAdv
     // checkpoint resumed without --conadv too.
@@ -264,6 +254,37 @@ class ConAdvTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> trainer(c, n, List.of()).resumeFrom(atTwo).run());
     assertTrue(e.getMessage().contains("resume it with --conadv"), e.getMessage());
+  }
+
+  /** A run stopped right at its checkpoint (a preemption drill) resumes exactly too: the stale copy it saved is w_t. */
+  @Test
+  void runStoppedAtItsCheckpointResumesExactly(@TempDir Path dir) {
+    TrainConfig c = config("mlp", dir);
+    ConAdv.Settings settings = new ConAdv.Settings(0.2, 0.5, 1, false);
+    Model straight = train(c, settings);
+    Checkpoints.State atThree = stoppedRun(c, settings, dir.resolve("stop.bin"), 3, 3);
+    assertEquals(3, atThree.nextStep());
+    assertBitIdentical(straight, resumedRun(c, settings, atThree));
+  }
+
+  /** A ConAdv run checkpointing every {@code every} steps, stopped (as if preempted) after {@code stopAfter}. */
+  private static Checkpoints.State stoppedRun(TrainConfig c, ConAdv.Settings settings, Path ckpt, long every,
+      long stopAfter) {
+    Model first = model(c, c.seed());
+    try (ConAdv adv = new ConAdv(settings, c, TRAIN, first, model(c, 777))) {
+      trainer(c, first, List.of()).checkpoints(new Checkpoints.Policy(ckpt, every, false)).stopAfter(stopAfter)
+          .conAdv(adv).run();
+    }
+    return Checkpoints.load(ckpt);
+  }
+
+  /** The model after resuming {@code state} to the end; every parameter and the stale copy come from the state. */
+  private static Model resumedRun(TrainConfig c, ConAdv.Settings settings, Checkpoints.State state) {
+    Model resumed = model(c, 999);
+    try (ConAdv adv = new ConAdv(settings, c, TRAIN, resumed, model(c, 555))) {
+      trainer(c, resumed, List.of()).resumeFrom(state).conAdv(adv).run();
+    }
+    return resumed;
   }
 
   private static void assertBitIdentical(Model a, Model b) {

@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.diag.NoiseScaleProbe;
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Buffer;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.model.Models;
 import dev.bigbatch.model.Param;
-import dev.bigbatch.optim.Sgd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,22 +21,11 @@ class GradientObserverTest {
   private static float[] train(Path out, NoiseScaleProbe probe) {
     ImageDataset train = TinyData.make(128, 1, 8, 4, 1);
     ImageDataset test = TinyData.make(32, 1, 8, 4, 2);
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "resnet8";
-    b.width = 4;
-    b.perWorkerBatch = 8;
-    b.workers = 4;
-    b.workersPerChunk = 2;
+    TrainConfig.Builder b = TinyTrainer.config(out);
     b.epochs = 1.5;
-    b.warmupEpochs = 0.5;
-    b.baseBatch = 32;
-    b.augment = false;
-    b.out = out;
     TrainConfig c = b.build();
-    Torch.seed(c.seed());
-    Model m = Models.create(c.model(), new Models.InputSpec(1, 8, 8, 4), c.width(), c.zeroGamma());
-    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
-    Trainer t = new Trainer(c, m, sgd, train, test, Replicas.single(), List.of());
+    Model m = TinyTrainer.model(c, train);
+    Trainer t = TinyTrainer.trainer(c, m, train, test, List.of());
     if (probe != null) {
       t.gradientObserver(probe);
     }

@@ -8,9 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.engine.Torch;
-import dev.bigbatch.model.Model;
-import dev.bigbatch.model.Models;
-import dev.bigbatch.optim.Sgd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,27 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TrainerTest {
-  private static Trainer trainer(TrainConfig c, ImageDataset train, ImageDataset test, List<TrainListener> ls) {
-    Torch.seed(c.seed());
-    Model m = Models.create(c.model(), new Models.InputSpec(train.channels(), train.height(), train.width(),
-        train.numClasses()), c.width(), c.zeroGamma());
-    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
-    return new Trainer(c, m, sgd, train, test, Replicas.single(), ls);
-  }
-
   private static TrainConfig.Builder tiny(Path out) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "resnet8";
-    b.width = 4;
-    b.perWorkerBatch = 8;
-    b.workers = 4;
-    b.workersPerChunk = 2;
-    b.epochs = 3;
-    b.warmupEpochs = 0.5;
+    TrainConfig.Builder b = TinyTrainer.config(out);
     b.baseLr = 0.1;
-    b.baseBatch = 32;
-    b.augment = false;
-    b.out = out;
     return b;
   }
 
@@ -50,7 +29,7 @@ class TrainerTest {
     ImageDataset test = TinyData.make(64, 1, 8, 4, 2);
     TrainConfig c = tiny(dir).build();
     MetricsJsonl metrics = new MetricsJsonl(dir, 1);
-    Trainer t = trainer(c, train, test, List.of(metrics));
+    Trainer t = TinyTrainer.trainer(c, train, test, List.of(metrics));
     EpochMetrics last = t.run();
     assertTrue(last.testAccuracy() > 0.9, "tiny problem should be learnt, got " + last.testAccuracy());
 
@@ -80,7 +59,8 @@ class TrainerTest {
     b.warmup = TrainConfig.WarmupKind.NONE;
     b.decay = TrainConfig.DecayKind.NONE;
     MetricsJsonl metrics = new MetricsJsonl(dir, 1);
-    DivergedException e = assertThrows(DivergedException.class, () -> trainer(b.build(), train, train, List.of(metrics)).run());
+    DivergedException e = assertThrows(DivergedException.class,
+        () -> TinyTrainer.trainer(b.build(), train, train, List.of(metrics)).run());
     assertTrue(e.getMessage().matches("loss is (NaN|infinite) at step \\d+ .*lower --lr or lengthen --warmup-epochs"), e.getMessage());
     ObjectMapper json = new ObjectMapper();
     for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
@@ -117,7 +97,7 @@ class TrainerTest {
     int threads = Torch.threads();
     Torch.threads(1); // tiny ops: thread hand-offs would dominate, and the test is about memory
     try {
-      trainer(b.build(), train, test, List.of(probe)).run();
+      TinyTrainer.trainer(b.build(), train, test, List.of(probe)).run();
     } finally {
       Torch.threads(threads);
     }

@@ -1,0 +1,172 @@
+package dev.bigbatch.autopilot;
+
+import dev.bigbatch.data.EpochCursor;
+import dev.bigbatch.data.IndexBatch;
+import dev.bigbatch.diag.NoiseScale;
+import dev.bigbatch.diag.NoiseScaleProbe;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.schedule.ProgressSchedule;
+import dev.bigbatch.train.BatchDecision;
+import dev.bigbatch.train.Checkpoints;
+import dev.bigbatch.train.Replicas;
+import dev.bigbatch.train.StepPlan;
+import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.train.TrainListener;
+import dev.bigbatch.train.Trainer;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The {@link StepPlan} of {@code --batch auto}: {@link Trainer}'s steps with a number of workers k that the
+ * {@link BatchAutopilot} may change between steps; n (per-worker batch, hence BN statistics) never changes.
+ *
+ * <p>Per step: the step's start position p in the data ({@link EpochCursor}) and lr = schedule(p, k·n)
+ * ({@link AutoRecipe}: warmup and decay on the epoch axis, scaling rule at the current k·n); the trainer's
+ * forward/backward of the local k/P workers and gradient sum; inside a measurement window, the two squared
+ * norms for the autopilot ({@link #beforeUpdate}); the optimizer step. Training ends when the next step would
+ * start at progress ≥ {@code --epochs}; an epoch ends (evaluation, BN averaging, checkpoint) when the next
+ * step no longer fits in it.
+ *
+ * <p><b>|G_small|² and |G_big|².</b> |G_big|² is the squared norm of the global-mean gradient after the
+ * allreduce (identical on every process). |G_small|² is one worker's n-example gradient: in a real
+ * one-worker-per-process job it is the local gradient before the allreduce, free; here each process
+ * holds k/P virtual workers whose gradients are summed in place during backward (and the bucketed
+ * allreduce overwrites them), so each process takes it with one extra n-example forward/backward on its
+ * first worker's slice ({@link NoiseScaleProbe#squaredNorms}) — only inside windows — and the P values are
+ * averaged over the replicas (P independent samples, same expectation). Every process therefore feeds
+ * the same numbers to its autopilot and makes the same decision without further communication.
+ *
+ * <p><b>Changing k.</b> A decision after step s applies from step s + 1: the trainer restarts its reader
+ * (which reads ahead at the old k) at the current data position with the new k. Checkpoints carry the
+ * position (epoch, offset, step in epoch) and the autopilot's state, so a resumed run makes the same
+ * decisions at the same steps as an uninterrupted one.
+ */
+public final class AutoBatchPlan implements StepPlan {
+  private final TrainConfig config;
+  private final EpochCursor cursor;
+  private final ProgressSchedule schedule;
+  private final BatchAutopilot autopilot;
+  private EpochCursor.Position pos = EpochCursor.Position.START; // where the next step starts (before start())
+  private EpochCursor.Position at; // where the step next() last returned really starts
+  private double progress; // its progress in epochs
+  private BatchAutopilot.Outcome outcome; // the decision of that step's window, if it closed one
+
+  /**
+   * @param datasetSize N, the training examples
+   * @param processes P; k stays a multiple of it
+   */
+  public AutoBatchPlan(TrainConfig config, AutoBatchSettings settings, int datasetSize, int processes) {
+    this.config = config;
+    this.cursor = new EpochCursor(datasetSize, config.seed());
+    this.schedule = AutoRecipe.schedule(config);
+    this.autopilot = new BatchAutopilot(settings, config.perWorkerBatch(), processes, datasetSize, config.workers());
+  }
+
+  public BatchAutopilot autopilot() {
+    return autopilot;
+  }
+
+  public ProgressSchedule schedule() {
+    return schedule;
+  }
+
+  private int globalBatch() {
+    return autopilot.workers() * config.perWorkerBatch();
+  }
+
+  @Override
+  public int stepsPerEpoch() {
+    return cursor.datasetSize() / globalBatch();
+  }
+
+  @Override
+  public long totalSteps() {
+    return Math.round(config.epochs() * stepsPerEpoch());
+  }
+
+  @Override
+  public boolean variableBatch() {
+    return true;
+  }
+
+  /** Continues from a checkpoint written by an {@code --batch auto} run with the same settings. */
+  @Override
+  public void restore(Checkpoints.State state) {
+    Map<String, String> p = state.progress();
+    if (!p.containsKey("position.epoch")) {
+      throw new IllegalArgumentException("checkpoint was not written by a --batch auto run (no data position in it);"
+          + " resume it without --batch auto");
+    }
+    pos = new EpochCursor.Position(Long.parseLong(p.get("position.epoch")),
+        Integer.parseInt(p.get("position.offset")), Integer.parseInt(p.get("position.stepInEpoch")));
+    Map<String, String> pilot = new LinkedHashMap<>();
+    p.forEach((k, v) -> {
+      if (k.startsWith("autopilot.")) {
+        pilot.put(k.substring("autopilot.".length()), v);
+      }
+    });
+    autopilot.restore(pilot);
+  }
+
+  @Override
+  public Step next(long step) {
+    int kn = globalBatch();
+    at = cursor.start(pos, kn);
+    progress = cursor.progressEpochs(at);
+    if (!(progress < config.epochs())) {
+      return null;
+    }
+    autopilot.beforeStep(at);
+    outcome = null;
+    return new Step(step, autopilot.workers(), schedule.lrAt(progress, kn), at.epoch(), at.stepInEpoch(),
+        cursor.datasetSize() / kn);
+  }
+
+  @Override
+  public Iterator<IndexBatch> batches() {
+    return cursor.plan(at, globalBatch(), config.epochs());
+  }
+
+  /** Inside a window: the two squared norms (see the class comment) into the autopilot, which may decide. */
+  @Override
+  public void beforeUpdate(Step s, Model model, Tensor images, Tensor labels, Replicas replicas) {
+    if (autopilot.measuring()) {
+      double[] norms = NoiseScaleProbe.squaredNorms(model, images, labels, config.perWorkerBatch());
+      double[] small = {norms[0]};
+      replicas.sum(small);
+      outcome = autopilot.afterStep(small[0] / replicas.size(), norms[1]);
+    }
+  }
+
+  @Override
+  public Boundary afterStep(Step s, double loss, List<TrainListener> listeners) {
+    int kn = s.workers() * config.perWorkerBatch();
+    pos = cursor.after(pos, kn);
+    if (outcome != null) {
+      int newKn = outcome.newWorkers() * config.perWorkerBatch();
+      double nextProgress = cursor.progressEpochs(cursor.start(pos, newKn));
+      NoiseScale.Estimate e = outcome.estimate();
+      BatchDecision d = new BatchDecision(s.step(), at.epoch(), progress, (int) e.steps(), outcome.smallBatch(),
+          outcome.bigBatch(), e.gradNormSq(), e.traceSigma(), e.bSimple(), outcome.oldWorkers() * config.perWorkerBatch(),
+          newKn, s.lr(), schedule.lrAt(nextProgress, newKn), outcome.reason());
+      listeners.forEach(l -> l.onBatchDecision(d));
+      outcome = null;
+    }
+    int nextKn = globalBatch();
+    boolean lastStep = !(cursor.progressEpochs(cursor.start(pos, nextKn)) < config.epochs());
+    return new Boundary(cursor.epochEndsBefore(pos, nextKn) || lastStep, lastStep);
+  }
+
+  @Override
+  public Checkpoints.State checkpoint(Checkpoints.State state) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("position.epoch", Long.toString(pos.epoch()));
+    m.put("position.offset", Integer.toString(pos.offset()));
+    m.put("position.stepInEpoch", Integer.toString(pos.stepInEpoch()));
+    autopilot.state().forEach((k, v) -> m.put("autopilot." + k, v));
+    return state.withProgress(m);
+  }
+}

@@ -1,0 +1,193 @@
+package dev.bigbatch.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bigbatch.autopilot.AutoBatchPlan;
+import dev.bigbatch.autopilot.AutoBatchSettings;
+import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.data.IndexBatch;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.model.Models;
+import dev.bigbatch.optim.Sgd;
+import dev.bigbatch.schedule.LrSchedule;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The two step plans, without training: which step runs where in the data, when epochs and the run end, and
+ * that a plan restored from its checkpoint continues where the original would. N = 100 examples at k·n = 2·4 = 8
+ * gives S = ⌊100/8⌋ = 12 steps per epoch (4 examples dropped per epoch).
+ */
+class StepPlanTest {
+  private static final int N = 100;
+  private static final AutoBatchSettings NO_GROW = new AutoBatchSettings(0, 64, 5, 0.9, false);
+
+  private static TrainConfig config(Path out, double epochs) {
+    TrainConfig.Builder b = TinyTrainer.config(out);
+    b.model = "mlp";
+    b.width = 1;
+    b.perWorkerBatch = 4;
+    b.workers = 2;
+    b.baseBatch = 8;
+    b.epochs = epochs;
+    return b.build();
+  }
+
+  /** One walk through a plan: the steps, their boundaries, and each step's first global batch. */
+  private record Walk(List<StepPlan.Step> steps, List<StepPlan.Boundary> boundaries, List<int[]> batches) {}
+
+  private static Walk walk(StepPlan plan, long from) {
+    List<StepPlan.Step> steps = new ArrayList<>();
+    List<StepPlan.Boundary> boundaries = new ArrayList<>();
+    List<int[]> batches = new ArrayList<>();
+    Iterator<IndexBatch> data = null;
+    for (long s = from; ; s++) {
+      StepPlan.Step step = plan.next(s);
+      if (step == null) {
+        return new Walk(steps, boundaries, batches);
+      }
+      if (data == null) {
+        data = plan.batches();
+      }
+      IndexBatch b = data.next();
+      assertEquals(step.epoch(), b.epoch(), "step " + s);
+      assertEquals(step.stepInEpoch(), b.stepInEpoch(), "step " + s);
+      steps.add(step);
+      batches.add(b.indices());
+      boundaries.add(plan.afterStep(step, 1.0, List.of()));
+    }
+  }
+
+  private static Checkpoints.State emptyState(long nextStep) {
+    return new Checkpoints.State(Map.of(), nextStep, new double[0], new LinkedHashMap<>(), Map.of());
+  }
+
+  @Test
+  void fixedPlanStepsThroughWholeBatchesEpochByEpoch(@TempDir Path dir) {
+    TrainConfig c = config(dir, 1.5); // T = round(1.5 · 12) = 18 steps
+    Walk w = walk(new FixedBatchPlan(c, N), 0);
+    assertEquals(18, w.steps().size());
+    for (int s = 0; s < 18; s++) {
+      StepPlan.Step step = w.steps().get(s);
+      assertEquals(s, step.step());
+      assertEquals(2, step.workers());
+      assertEquals(s / 12, step.epoch());
+      assertEquals(s % 12, step.stepInEpoch());
+      assertEquals(12, step.stepsPerEpoch());
+      assertEquals(8, w.batches().get(s).length);
+      assertEquals(s == 11 || s == 17, w.boundaries().get(s).epochEnd(), "step " + s);
+      assertEquals(s == 17, w.boundaries().get(s).lastStep(), "step " + s);
+    }
+    // Epoch 0's 12 batches are 96 distinct examples of [0, N).
+    Set<Integer> seen = new HashSet<>();
+    for (int s = 0; s < 12; s++) {
+      for (int i : w.batches().get(s)) {
+        assertTrue(i >= 0 && i < N && seen.add(i), "example " + i + " at step " + s);
+      }
+    }
+    LrSchedule recipe = Recipe.schedule(c, 12); // lr is the recipe's function of the step
+    for (StepPlan.Step step : w.steps()) {
+      assertEquals(recipe.lrAt(step.step()), step.lr(), 0, "step " + step.step());
+    }
+  }
+
+  @Test
+  void fixedPlanRestartedMidRunContinuesTheSameSteps(@TempDir Path dir) {
+    TrainConfig c = config(dir, 1.5);
+    Walk straight = walk(new FixedBatchPlan(c, N), 0);
+    FixedBatchPlan resumed = new FixedBatchPlan(c, N);
+    resumed.restore(new FixedBatchPlan(c, N).checkpoint(emptyState(13)));
+    Walk rest = walk(resumed, 13);
+    assertEquals(straight.steps().subList(13, 18), rest.steps());
+    assertEquals(straight.boundaries().subList(13, 18), rest.boundaries());
+    for (int i = 0; i < 5; i++) {
+      assertArrayEquals(straight.batches().get(13 + i), rest.batches().get(i), "step " + (13 + i));
+    }
+  }
+
+  /** Without a decision k stays put, and the autopilot's plan then visits exactly the fixed plan's batches. */
+  @Test
+  void autoPlanAtAConstantBatchMatchesTheFixedPlan(@TempDir Path dir) {
+    TrainConfig c = config(dir, 2);
+    Walk fixed = walk(new FixedBatchPlan(c, N), 0);
+    AutoBatchPlan autoPlan = new AutoBatchPlan(c, NO_GROW, N, 1);
+    assertEquals(12, autoPlan.stepsPerEpoch());
+    assertEquals(24, autoPlan.totalSteps());
+    Walk auto = walk(autoPlan, 0);
+    assertEquals(24, fixed.steps().size());
+    assertEquals(fixed.boundaries(), auto.boundaries());
+    for (int s = 0; s < 24; s++) {
+      StepPlan.Step f = fixed.steps().get(s);
+      StepPlan.Step a = auto.steps().get(s);
+      assertEquals(List.of(f.step(), f.workers(), f.epoch(), f.stepInEpoch(), f.stepsPerEpoch()),
+          List.of(a.step(), a.workers(), a.epoch(), a.stepInEpoch(), a.stepsPerEpoch()));
+      assertArrayEquals(fixed.batches().get(s), auto.batches().get(s), "step " + s);
+      // lr on the progress axis: epoch + 8·stepInEpoch / N
+      double progress = f.epoch() + 8.0 * f.stepInEpoch() / N;
+      assertEquals(autoPlan.schedule().lrAt(progress, 8), a.lr(), 0, "step " + s);
+    }
+  }
+
+  @Test
+  void autoPlanResumesFromItsCheckpointAndRefusesAFixedOne(@TempDir Path dir) {
+    TrainConfig c = config(dir, 2);
+    Walk straight = walk(new AutoBatchPlan(c, NO_GROW, N, 1), 0);
+    AutoBatchPlan partial = new AutoBatchPlan(c, NO_GROW, N, 1);
+    for (long s = 0; s < 15; s++) {
+      partial.afterStep(partial.next(s), 1.0, List.of());
+    }
+    Checkpoints.State state = partial.checkpoint(emptyState(15));
+    assertEquals("1", state.progress().get("position.epoch"));
+    assertEquals("24", state.progress().get("position.offset")); // 3 steps of 8 into epoch 1
+    AutoBatchPlan resumed = new AutoBatchPlan(c, NO_GROW, N, 1);
+    resumed.restore(state);
+    Walk rest = walk(resumed, 15);
+    assertEquals(straight.steps().subList(15, 24), rest.steps());
+    for (int i = 0; i < 9; i++) {
+      assertArrayEquals(straight.batches().get(15 + i), rest.batches().get(i), "step " + (15 + i));
+    }
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new AutoBatchPlan(c, NO_GROW, N, 1).restore(emptyState(15)));
+    assertTrue(e.getMessage().contains("not written by a --batch auto run"), e.getMessage());
+  }
+
+  @Test
+  void planEndsTheRun(@TempDir Path dir) {
+    TrainConfig c = config(dir, 1);
+    assertNull(new FixedBatchPlan(c, N).next(12));
+    AutoBatchPlan auto = new AutoBatchPlan(c, NO_GROW, N, 1);
+    assertEquals(12, walk(auto, 0).steps().size());
+  }
+
+  /** ConAdv takes the next batch one step early, at the old k: refused with a plan whose k may change. */
+  @Test
+  void trainerRefusesConAdvWithAVariableBatch(@TempDir Path dir) {
+    TrainConfig c = config(dir, 1);
+    ImageDataset train = TinyData.make(N, 1, 8, 4, 5);
+    ImageDataset test = TinyData.make(16, 1, 8, 4, 6);
+    Models.InputSpec in = new Models.InputSpec(1, 8, 8, 4);
+    Model main = Models.create("mlp", in, 1, false);
+    Sgd sgd = new Sgd(main.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+    Trainer t = new Trainer(c, new AutoBatchPlan(c, NO_GROW, N, 1), main, sgd, train, test,
+        Replicas.single(), List.of());
+    try (ConAdv adv = new ConAdv(new ConAdv.Settings(0.1, 0.5, 1, false), c, train, main,
+        Models.create("mlp", in, 1, false))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.conAdv(adv));
+      assertTrue(e.getMessage().startsWith("--conadv cannot be combined"), e.getMessage());
+    }
+    assertThrows(IllegalStateException.class, t::schedule, "no step -> lr function under the autopilot");
+  }
+}
