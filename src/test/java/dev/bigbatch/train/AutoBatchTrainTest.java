@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** --batch auto end to end on tiny data: decisions logged, batches as decided, resume == uninterrupted, P = 2. */
-class AutoBatchTrainerTest {
+class AutoBatchTrainTest {
   /** 384 examples: 48 steps per epoch at the first kn = 8, still 6 at the largest allowed kn = 64. */
   private static final ImageDataset TRAIN = TinyData.make(384, 1, 8, 4, 31);
   private static final AutoBatchSettings GROW = new AutoBatchSettings(0, 64, 6, 0.8, true); // windows fit an epoch
