@@ -82,7 +82,7 @@ public final class Trainer {
     return totalSteps;
   }
 
-  /** Saves checkpoints as the policy says (rank 0 writes; all ranks average BN buffers first). */
+  /** Saves checkpoints as the policy says, through {@link Replicas#saveCheckpoint} (synchronous: rank 0 writes). */
   public Trainer checkpoints(Checkpoints.Policy policy) {
     this.checkpoints = policy;
     return this;
@@ -178,17 +178,8 @@ public final class Trainer {
           stats = new EpochStats();
         }
         if (checkpoints.due(step + 1, epochEnd, totalSteps)) {
-          if (!epochEnd) {
-            replicas.averageBuffers(model);
-          }
-          if (replicas.rank() == 0) {
-            Checkpoints.State state = Checkpoints.State.capture(config, model, optimizer, step + 1);
-            if (conAdv != null) {
-              state = state.withTensors(conAdv.staleState());
-            }
-            Checkpoints.save(checkpoints.path(),
-                schedule instanceof AdaptiveSchedule adaptive ? state.withScheduleState(adaptive.state()) : state);
-          }
+          long nextStep = step + 1;
+          replicas.saveCheckpoint(checkpoints.path(), model, epochEnd, () -> checkpointState(nextStep));
         }
       }
     } catch (InterruptedException e) {
@@ -202,6 +193,15 @@ public final class Trainer {
     EpochMetrics result = last;
     listeners.forEach(l -> l.onEnd(result, null));
     return result;
+  }
+
+  /** Everything a resume at {@code nextStep} needs from this replica. */
+  private Checkpoints.State checkpointState(long nextStep) {
+    Checkpoints.State state = Checkpoints.State.capture(config, model, optimizer, nextStep);
+    if (conAdv != null) {
+      state = state.withTensors(conAdv.staleState());
+    }
+    return schedule instanceof AdaptiveSchedule adaptive ? state.withScheduleState(adaptive.state()) : state;
   }
 
   /** Restricts the global plan to this replica's workers: a contiguous slice of each global batch. */
