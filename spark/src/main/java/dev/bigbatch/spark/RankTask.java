@@ -11,6 +11,7 @@ import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.EpochMetrics;
 import dev.bigbatch.train.StepMetrics;
 import dev.bigbatch.train.TrainListener;
+import dev.bigbatch.train.decentralized.RankCheckpoints;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,11 +66,14 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     WorldSpec world = new WorldSpec(ctx.partitionId(), ctx.getTaskInfos().length);
     TrainCommand cmd = TrainCommand.parse(trainArgs);
     // Every attempt continues from the run's last checkpoint if there is one; all ranks must agree on it.
-    if (Files.exists(cmd.checkpointFile())) {
+    // A --sync decentralized run has one file per rank: each rank looks at its own.
+    boolean perRank = cmd.decentralized() != null;
+    if (Files.exists(perRank ? RankCheckpoints.fileOf(cmd.checkpointFile(), world.rank()) : cmd.checkpointFile())) {
       cmd.resumeFrom(cmd.checkpointFile());
     }
     Path resume = cmd.resumePath();
-    long startStep = resume == null ? 0 : Checkpoints.load(resume).nextStep();
+    long startStep = resume == null ? 0
+        : Checkpoints.load(perRank ? RankCheckpoints.fileOf(resume, world.rank()) : resume).nextStep();
     String agreement = resume == null ? "fresh start" : "resume from " + resume.toAbsolutePath() + " at step " + startStep;
     String host = listenHost != null ? listenHost : hostOf(ctx.getTaskInfos()[world.rank()].address());
 
