@@ -71,7 +71,7 @@ public final class RankCheckpoints {
     progress.put(GOSSIP_ROUNDS, Long.toString(gossip.rounds()));
     progress.put(GOSSIP_PAYLOAD_BYTES, Long.toString(gossip.payloadBytes()));
     Checkpoints.save(fileOf(base, rank), new Checkpoints.State(identity, state.nextStep(), state.optimizerScalars(),
-        state.tensors(), state.shapes(), Map.copyOf(progress), state.scheduleState()));
+        state.tensors(), state.shapes(), progress, state.scheduleState())); // insertion order: equal states, equal bytes
   }
 
   private static Map<String, String> identity(Decentralized.Settings s, int replicas, int rank) {
