@@ -239,15 +239,16 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   @Option(names = "--checkpoint", paramLabel = "FILE", description = "Checkpoint file (default: OUT/checkpoint.bin). "
-      + "With --sync decentralized every rank r writes its own FILE-rank<r> (e.g. checkpoint-rank0.bin).")
+      + "With --sync decentralized every rank r writes its own FILE-rank<r> (e.g. checkpoint-rank0.bin) and keeps its "
+      + "previous save as FILE-rank<r>.prev.")
   Path checkpoint;
 
   @Option(names = "--checkpoint-every", description = "Also checkpoint every N steps (0 = only at epoch ends) (default ${DEFAULT-VALUE}).", defaultValue = "0")
   long checkpointEvery;
 
   @Option(names = "--resume", paramLabel = "FILE", description = "Continue from this checkpoint (same settings, same worker count). "
-      + "With --sync decentralized give the --checkpoint path: every rank reads its own FILE-rank<r>; the same process "
-      + "count, --topology and --decent-method, and files from one save, are required.")
+      + "With --sync decentralized give the --checkpoint path: every rank reads its own FILE-rank<r> (or, after a stop "
+      + "during a save, all fall back to the previous save); the same process count, --topology and --decent-method are required.")
   Path resume;
 
   @Option(names = "--bucket-mb", description = "Gradient bucket size for allreduce in MB (default: auto = "
@@ -448,7 +449,7 @@ public final class TrainCommand implements Callable<Integer> {
         Decentralized.Job job = Decentralized.setUp(decentral, config, model, joined, config.out(), System.out, resume != null);
         replicas = job.replicas();
         opt = job.optimizer();
-        resumed = resume == null ? null : job.resume(resume, config, model);
+        resumed = resume == null ? null : job.resume(resume, config, model, System.out);
       }
       List<TrainListener> listeners = new ArrayList<>();
       if (replicas.size() > 1) {

@@ -72,7 +72,7 @@ class DecentralizedResumeTest {
         t.checkpoints(new Checkpoints.Policy(plan.checkpoint(), plan.every(), false));
       }
       if (plan.resume() != null) {
-        t.resumeFrom(job.resume(plan.resume(), c, m));
+        t.resumeFrom(job.resume(plan.resume(), c, m, DecentralizedTrainerTest.QUIET));
       }
       t.run();
       return RankState.of(m, job.optimizer(), job.replicas().gossip().rounds());
@@ -86,7 +86,7 @@ class DecentralizedResumeTest {
       Model m = models.get(rank);
       Decentralized.Job job = Decentralized.setUp(s, c, m, replicas, c.out(), DecentralizedTrainerTest.QUIET, true);
       try {
-        job.resume(base, c, m);
+        job.resume(base, c, m, DecentralizedTrainerTest.QUIET);
         return null;
       } catch (IllegalArgumentException e) {
         return e.getMessage();
@@ -194,11 +194,44 @@ class DecentralizedResumeTest {
   }
 
   @Test
-  void filesFromDifferentSavesAreRefused(@TempDir Path dir) throws Exception {
-    Path base = copyOfSix(dir);
+  void filesWithNoSaveInCommonAreRefused(@TempDir Path dir) throws Exception {
+    Path base = copyOfSix(dir); // the last saves only: no previous files to fall back to
     Files.copy(RankCheckpoints.fileOf(atThree, 2), RankCheckpoints.fileOf(base, 2), StandardCopyOption.REPLACE_EXISTING);
-    assertAllRefused(resumeErrors(P, config, RING_LAM, base), "different saves", "ckpt-rank0.bin at step 6",
+    assertAllRefused(resumeErrors(P, config, RING_LAM, base), "no save in common", "ckpt-rank0.bin at step 6",
         "ckpt-rank2.bin at step 3");
+  }
+
+  @Test
+  void eachSaveKeepsThePreviousOne() {
+    for (int r = 0; r < P; r++) {
+      Path last = RankCheckpoints.fileOf(atSix, r);
+      assertEquals(6, Checkpoints.load(last).nextStep());
+      assertEquals(3, Checkpoints.load(last.resolveSibling("ckpt-rank" + r + ".prev.bin")).nextStep());
+    }
+  }
+
+  /**
+   * A job stopped while saving step 6: ranks 0 and 1 wrote it (their previous file holds step 3), rank 2 did
+   * not (its last file is step 3). Every rank must resume from step 3, exactly, and make it its last save.
+   */
+  @Test
+  void aSaveStoppedPartWayResumesEveryRankFromThePreviousSave(@TempDir Path dir) throws Exception {
+    Path base = dir.resolve("ckpt.bin");
+    for (int r = 0; r < 2; r++) {
+      Files.copy(RankCheckpoints.fileOf(atSix, r), RankCheckpoints.fileOf(base, r));
+      Path prev = RankCheckpoints.fileOf(atSix, r).resolveSibling("ckpt-rank" + r + ".prev.bin");
+      Files.copy(prev, base.resolveSibling(prev.getFileName()));
+    }
+    Files.copy(RankCheckpoints.fileOf(atThree, 2), RankCheckpoints.fileOf(base, 2));
+    long stop = 7; // mid-epoch (8 steps per epoch): the ranks' BN statistics differ
+    List<RankState> straight = run(P, config, RING_LAM, new Plan(null, 0, stop, null));
+    List<RankState> resumed = run(P, config, RING_LAM, new Plan(null, 0, stop, base));
+    for (int r = 0; r < P; r++) {
+      assertBitEqual(straight.get(r).params(), resumed.get(r).params(), "rank " + r + " parameters");
+      assertBitEqual(straight.get(r).buffers(), resumed.get(r).buffers(), "rank " + r + " BN buffers");
+      assertBitEqual(straight.get(r).momenta(), resumed.get(r).momenta(), "rank " + r + " momenta");
+      assertEquals(3, Checkpoints.load(RankCheckpoints.fileOf(base, r)).nextStep(), "rank " + r + "'s last save is step 3 again");
+    }
   }
 
   @Test
@@ -220,7 +253,7 @@ class DecentralizedResumeTest {
     List<String> errors = ThreadRanks.run(2, "decentralized-refuse-size", true, (rank, replicas) -> {
       Model m = models.get(rank);
       Decentralized.Job job = Decentralized.setUp(RING_LAM, six, m, replicas, six.out(), DecentralizedTrainerTest.QUIET, true);
-      return assertThrows(IllegalArgumentException.class, () -> job.resume(atSix, six, m)).getMessage();
+      return assertThrows(IllegalArgumentException.class, () -> job.resume(atSix, six, m, DecentralizedTrainerTest.QUIET)).getMessage();
     });
     assertEquals(errors.get(0), errors.get(1));
     assertTrue(errors.get(0).contains("replicas=3") && errors.get(0).contains("this run has replicas=2"), errors.get(0));

@@ -36,10 +36,11 @@ public final class Decentralized {
     /**
      * Collective: every rank loads its own checkpoint file for {@code base} ({@link RankCheckpoints}) into
      * {@code model} and this job's optimizer and returns it for {@link dev.bigbatch.train.Trainer#resumeFrom};
-     * a missing, mismatched or out-of-step file on any rank fails every rank with the same message.
+     * missing or mismatched files, or no save common to all ranks, fail every rank with the same message.
+     * Rank 0 tells {@code console} when the ranks fall back to the previous save.
      */
-    public Checkpoints.State resume(Path base, TrainConfig c, Model model) {
-      return RankCheckpoints.resume(base, c, model, optimizer, replicas);
+    public Checkpoints.State resume(Path base, TrainConfig c, Model model, PrintStream console) {
+      return RankCheckpoints.resume(base, c, model, optimizer, replicas, replicas.rank() == 0 ? console::println : x -> {});
     }
   }
 

@@ -5,15 +5,20 @@ import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.TrainConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.DoubleBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 
 /**
  * Checkpoints of a {@code --sync decentralized} run: one file per rank, {@code FILE-rank<r>.<ext>} next to
@@ -33,12 +38,17 @@ import java.util.regex.Pattern;
  * Nothing else is state: a gossip round's send and receive buffers are overwritten every step, the mixing
  * weights are a function of the topology, and the data order of the step and the seed.
  *
+ * <p><b>A save is a set of P files, and a job can stop in the middle of writing it.</b> Each file is written
+ * atomically, but not the set, so each rank keeps its previous save too ({@code FILE-rank<r>.prev.<ext>}:
+ * the last file is renamed to it before the new one is written). Ranks cannot be more than one save apart:
+ * to finish the step after save s a rank needs every rank in that step's loss allreduce, which each enters
+ * only after writing save s. So after any stop every rank holds the newest complete save as its last or
+ * its previous file, and resuming picks the newest save that every rank holds.
+ *
  * <p>Resuming ({@link #resume}) is collective, so that a problem on one rank stops every rank with the
- * same one-line message instead of leaving the others waiting on a collective: every rank reads its own
- * file and checks it, then the ranks allgather (step, problem); any problem, or files from different
- * steps (a job stopped between two ranks' writes of one save), fails every rank. Each file is written
- * atomically but the set is not: after a crash in the middle of a save the ranks' files can differ by one
- * save and cannot be resumed; the check says so rather than resuming a mixture.
+ * same one-line message instead of leaving the others waiting on a collective: every rank reads and checks
+ * its own files, then the ranks allgather (usable steps, first problem) and take the newest common step;
+ * none (a rank without usable files, or files copied together from different saves or runs) fails every rank.
  */
 public final class RankCheckpoints {
   static final String SYNC = "sync";
@@ -63,14 +73,25 @@ public final class RankCheckpoints {
     return base.resolveSibling(rankName);
   }
 
-  /** Writes this replica's {@code state} to its own file for {@code base}. */
+  /** The previous save's file next to rank file {@code rankFile}: {@code name-rank<r>.prev.ext}. */
+  static Path previousOf(Path rankFile) {
+    String name = rankFile.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return rankFile.resolveSibling(dot > 0 ? name.substring(0, dot) + ".prev" + name.substring(dot) : name + ".prev");
+  }
+
+  /** Writes this replica's {@code state} to its own file for {@code base}, keeping its last save as the previous one. */
   static void save(Path base, Checkpoints.State state, Decentralized.Settings settings, int replicas, int rank, Gossip gossip) {
     Map<String, String> identity = new LinkedHashMap<>(state.identity());
     identity.putAll(identity(settings, replicas, rank));
     Map<String, String> progress = new LinkedHashMap<>(state.progress());
     progress.put(GOSSIP_ROUNDS, Long.toString(gossip.rounds()));
     progress.put(GOSSIP_PAYLOAD_BYTES, Long.toString(gossip.payloadBytes()));
-    Checkpoints.save(fileOf(base, rank), new Checkpoints.State(identity, state.nextStep(), state.optimizerScalars(),
+    Path file = fileOf(base, rank);
+    if (Files.exists(file)) {
+      move(file, previousOf(file)); // kept until this rank's next save: the fallback if the job stops mid-save
+    }
+    Checkpoints.save(file, new Checkpoints.State(identity, state.nextStep(), state.optimizerScalars(),
         state.tensors(), state.shapes(), progress, state.scheduleState())); // insertion order: equal states, equal bytes
   }
 
@@ -103,63 +124,121 @@ public final class RankCheckpoints {
   }
 
   /**
-   * Collective: every rank of {@code replicas} reads its own file for {@code base}, checks it against this
-   * run ({@code config}, settings, P, rank) and copies it into {@code model} and {@code opt}; then all ranks
-   * compare steps. Restores the gossip counters. Returns this rank's state for
-   * {@link dev.bigbatch.train.Trainer#resumeFrom}.
+   * Collective: every rank of {@code replicas} reads its own files for {@code base} (the last save and the one
+   * before), checks them against this run ({@code config}, settings, P, rank), and all ranks resume from the
+   * newest save they all hold: this rank's state is copied into {@code model} and {@code opt} and returned
+   * for {@link dev.bigbatch.train.Trainer#resumeFrom}. When that is the previous save, it becomes this rank's
+   * last save again (the newer one, which not every rank completed, is dropped) and {@code notice} is told why.
+   * Restores the gossip counters.
    *
    * @throws IllegalArgumentException on every rank, with one message naming the first bad file and its problem
    */
-  static Checkpoints.State resume(Path base, TrainConfig config, Model model, Optimizer opt, DecentralizedReplicas replicas) {
+  static Checkpoints.State resume(Path base, TrainConfig config, Model model, Optimizer opt, DecentralizedReplicas replicas,
+      Consumer<String> notice) {
     int rank = replicas.rank();
-    Checkpoints.State state = null;
+    Path last = fileOf(base, rank);
+    List<Path> files = new ArrayList<>();
+    List<Checkpoints.State> states = new ArrayList<>();
     String problem = null;
     try {
-      state = loadOwn(base, replicas.settings(), replicas.size(), rank);
-      state.applyTo(config, model, opt);
+      if (!Files.exists(last) && !Files.exists(previousOf(last))) {
+        missing(base, replicas.size(), rank);
+      }
     } catch (IllegalArgumentException e) {
       problem = e.getMessage();
     }
-    long step = state == null ? -1 : state.nextStep();
-    List<Report> reports = exchange(replicas.communicator(), new Report(step, problem));
-    for (int r = 0; r < reports.size(); r++) {
-      if (reports.get(r).problem() != null) {
-        long others = reports.stream().filter(x -> x.problem() != null).count() - 1;
-        throw new IllegalArgumentException(reports.get(r).problem()
-            + (others > 0 ? " (and " + others + " other rank(s)' files have problems too)" : ""));
+    for (Path file : List.of(last, previousOf(last))) {
+      if (Files.exists(file)) {
+        try {
+          Checkpoints.State s = loadChecked(file, replicas.settings(), replicas.size(), rank);
+          s.applyTo(config, model, opt); // checks the config identity, tensor names and shapes
+          files.add(file);
+          states.add(s);
+        } catch (IllegalArgumentException e) {
+          problem = problem == null ? e.getMessage() : problem;
+        }
       }
     }
-    for (Report r : reports) {
-      if (r.step() != reports.get(0).step()) {
-        StringBuilder steps = new StringBuilder();
-        for (int i = 0; i < reports.size(); i++) {
-          steps.append(i == 0 ? "" : ", ").append(fileOf(base, i).getFileName()).append(" at step ").append(reports.get(i).step());
-        }
-        throw new IllegalArgumentException("--resume " + base + ": the ranks' checkpoints are from different saves ("
-            + steps + "); the job stopped between two ranks' writes, so there is no common state to resume from");
-      }
+    List<Report> reports = exchange(replicas.communicator(),
+        new Report(states.stream().mapToLong(Checkpoints.State::nextStep).toArray(), problem));
+    long step = newestCommonStep(reports);
+    if (step < 0) {
+      throw new IllegalArgumentException(noCommonSave(base, reports));
+    }
+    int chosen = 0;
+    while (states.get(chosen).nextStep() != step) {
+      chosen++;
+    }
+    Checkpoints.State state = states.get(chosen);
+    if (!files.get(chosen).equals(last)) {
+      move(files.get(chosen), last); // the next save keeps it as the fallback
+    }
+    state.applyTo(config, model, opt);
+    long newest = reports.stream().flatMapToLong(r -> LongStream.of(r.steps())).max().orElse(step);
+    if (newest > step) {
+      notice.accept("resume: the save at step " + newest + " is not complete on every rank (the job stopped while "
+          + "saving); every rank resumes from the previous save, at step " + step);
     }
     replicas.gossip().restoreCounters(Long.parseLong(state.progress().getOrDefault(GOSSIP_ROUNDS, "0")),
         Long.parseLong(state.progress().getOrDefault(GOSSIP_PAYLOAD_BYTES, "0")));
     return state;
   }
 
-  /** Reads rank {@code rank}'s file and checks that it is that rank's file of a run like this one. */
-  private static Checkpoints.State loadOwn(Path base, Decentralized.Settings s, int replicas, int rank) {
-    Path file = fileOf(base, rank);
-    if (!Files.exists(file)) {
-      if (RANK_FILE.matcher(base.getFileName().toString()).matches()) {
-        throw new IllegalArgumentException("--resume " + base + ": give the checkpoint path without the rank ("
-            + "each rank reads its own FILE-rank<r>), not one rank's file");
+  /** The newest step every rank holds a valid file of, or −1. */
+  private static long newestCommonStep(List<Report> reports) {
+    long best = -1;
+    for (long candidate : reports.get(0).steps()) {
+      if (candidate > best && reports.stream().allMatch(r -> LongStream.of(r.steps()).anyMatch(x -> x == candidate))) {
+        best = candidate;
       }
-      if (Files.exists(base)) {
-        throw new IllegalArgumentException("--resume " + base + ": checkpoint of a synchronous run (no " + file.getFileName()
-            + "); resume it without --sync decentralized");
-      }
-      throw new IllegalArgumentException(file + ": checkpoint of rank " + rank + " does not exist (a --sync decentralized "
-          + "run of " + replicas + " processes writes " + fileOf(base, 0).getFileName() + " … "
-          + fileOf(base, replicas - 1).getFileName() + ")");
     }
+    return best;
+  }
+
+  /** Why there is no common save: the first rank with no usable file, else the steps each rank holds. */
+  private static String noCommonSave(Path base, List<Report> reports) {
+    for (int r = 0; r < reports.size(); r++) {
+      if (reports.get(r).steps().length == 0) {
+        long others = reports.stream().filter(x -> x.steps().length == 0).count() - 1;
+        return reports.get(r).problem() + (others > 0 ? " (and " + others + " other rank(s) have no usable checkpoint either)" : "");
+      }
+    }
+    StringBuilder steps = new StringBuilder();
+    for (int r = 0; r < reports.size(); r++) {
+      steps.append(r == 0 ? "" : ", ").append(fileOf(base, r).getFileName()).append(" at step");
+      steps.append(reports.get(r).steps().length == 1 ? " " : "s ");
+      steps.append(String.join("/", LongStream.of(reports.get(r).steps()).mapToObj(Long::toString).toList()));
+    }
+    return "--resume " + base + ": the ranks hold no save in common (" + steps + "); the files come from different runs "
+        + "or were copied together from different saves";
+  }
+
+  private static void move(Path from, Path to) {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot move checkpoint " + from + " to " + to + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Throws the message for a rank that has neither its last nor its previous file. */
+  private static void missing(Path base, int replicas, int rank) {
+    Path file = fileOf(base, rank);
+    if (RANK_FILE.matcher(base.getFileName().toString()).matches()) {
+      throw new IllegalArgumentException("--resume " + base + ": give the checkpoint path without the rank ("
+          + "each rank reads its own FILE-rank<r>), not one rank's file");
+    }
+    if (Files.exists(base)) {
+      throw new IllegalArgumentException("--resume " + base + ": checkpoint of a synchronous run (no " + file.getFileName()
+          + "); resume it without --sync decentralized");
+    }
+    throw new IllegalArgumentException(file + ": checkpoint of rank " + rank + " does not exist (a --sync decentralized "
+        + "run of " + replicas + " processes writes " + fileOf(base, 0).getFileName() + " … "
+        + fileOf(base, replicas - 1).getFileName() + ")");
+  }
+
+  /** Reads {@code file} and checks that it is rank {@code rank}'s file of a decentralized run like this one. */
+  private static Checkpoints.State loadChecked(Path file, Decentralized.Settings s, int replicas, int rank) {
     Checkpoints.State state = Checkpoints.load(file);
     Map<String, String> saved = state.identity();
     if (!DECENTRALIZED.equals(saved.get(SYNC))) {
@@ -175,21 +254,24 @@ public final class RankCheckpoints {
     return state;
   }
 
-  /** What one rank found in its file: the step it holds (−1 if unreadable) and its problem, if any. */
-  private record Report(long step, String problem) {}
+  /** What one rank found: the steps of its usable files (newest first), and its first problem, if any. */
+  private record Report(long[] steps, String problem) {}
 
-  /** Allgathers every rank's report (as doubles: step, message length, message characters). */
+  /** Allgathers every rank's report (as doubles: two steps or −1, message length or −1, message characters). */
   private static List<Report> exchange(Communicator comm, Report mine) {
     if (comm == null) {
       return List.of(mine);
     }
-    int slot = 2 + MESSAGE_CHARS;
+    int slot = 3 + MESSAGE_CHARS;
     String text = mine.problem() == null ? "" : mine.problem();
     if (text.length() > MESSAGE_CHARS) {
       text = text.substring(0, MESSAGE_CHARS - 1) + "…";
     }
     DoubleBuffer out = DoubleBuffer.allocate(slot);
-    out.put(mine.step()).put(mine.problem() == null ? -1 : text.length());
+    for (int i = 0; i < 2; i++) {
+      out.put(i < mine.steps().length ? mine.steps()[i] : -1);
+    }
+    out.put(mine.problem() == null ? -1 : text.length());
     for (int i = 0; i < MESSAGE_CHARS; i++) {
       out.put(i < text.length() ? text.charAt(i) : 0);
     }
@@ -199,12 +281,13 @@ public final class RankCheckpoints {
     List<Report> reports = new ArrayList<>();
     for (int r = 0; r < comm.size(); r++) {
       int at = r * slot;
-      int length = (int) all.get(at + 1);
+      long[] steps = LongStream.of((long) all.get(at), (long) all.get(at + 1)).filter(x -> x >= 0).toArray();
+      int length = (int) all.get(at + 2);
       char[] chars = new char[Math.max(length, 0)];
       for (int i = 0; i < chars.length; i++) {
-        chars[i] = (char) all.get(at + 2 + i);
+        chars[i] = (char) all.get(at + 3 + i);
       }
-      reports.add(new Report((long) all.get(at), length < 0 ? null : new String(chars)));
+      reports.add(new Report(steps, length < 0 ? null : new String(chars)));
     }
     return reports;
   }
