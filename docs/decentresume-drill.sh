@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Preemption drill for --sync decentralized (docs/RESULTS-decentresume.md): an uninterrupted run, and the
 # same run killed (SIGKILL to the whole launch) after its step-STOP checkpoint, then resumed from the
-# per-rank files. Prints whether the final per-rank checkpoint files are byte-identical and the last
-# epoch's metrics of both.  Usage: docs/decentresume-drill.sh METHOD TOPOLOGY [NPROC] [STOP]
+# per-rank files, and again from a copy in which the last rank had not written that save yet (all ranks
+# must fall back to the previous save). Prints whether the final per-rank checkpoint files are
+# byte-identical to the uninterrupted run's and the last epoch's metrics.  Usage: docs/decentresume-drill.sh METHOD TOPOLOGY [NPROC] [STOP]
 set -euo pipefail
 method=$1 topology=$2 nproc=${3:-4} stop=${4:-200}
 out=runs/decentresume/$method-$topology
@@ -35,14 +36,23 @@ kill -KILL -- "-$pid" # the launcher and every rank: a preemption
 wait "$pid" || true
 echo "killed after the step-$stop save; files at steps:" \
   $(for r in $(seq 0 $((nproc - 1))); do next_step "$out/drill/checkpoint-rank$r.bin"; done)
+# A copy in which the last rank had not written the step-STOP save yet (its last file is still the
+# previous save): every rank must fall back to that save.
+cp -r "$out/drill" "$out/partial"
+last=$((nproc - 1))
+mv "$out/partial/checkpoint-rank$last.prev.bin" "$out/partial/checkpoint-rank$last.bin"
 t2=$(date +%s)
 ./bigbatch launch --nproc "$nproc" -- "${args[@]}" --out "$out/drill" --resume "$out/drill/checkpoint.bin" \
   > "$out/resume.log" 2>&1
 t3=$(date +%s)
+./bigbatch launch --nproc "$nproc" -- "${args[@]}" --out "$out/partial" --resume "$out/partial/checkpoint.bin" \
+  > "$out/partial-resume.log" 2>&1
+grep 'resume:' "$out/partial-resume.log" || echo "partial: no fallback notice"
 
 for r in $(seq 0 $((nproc - 1))); do
   if cmp -s "$out/straight/checkpoint-rank$r.bin" "$out/drill/checkpoint-rank$r.bin"; then same=identical; else same=DIFFERENT; fi
-  echo "rank $r final checkpoint (step $(next_step "$out/drill/checkpoint-rank$r.bin")): $same"
+  if cmp -s "$out/straight/checkpoint-rank$r.bin" "$out/partial/checkpoint-rank$r.bin"; then part=identical; else part=DIFFERENT; fi
+  echo "rank $r final checkpoint (step $(next_step "$out/drill/checkpoint-rank$r.bin")): resumed $same, resumed after the part-way save $part"
 done
 echo "straight last epoch: $(grep '"testAccuracy"' "$out/straight/metrics.jsonl" | tail -1)"
 echo "resumed  last epoch: $(grep '"testAccuracy"' "$out/drill/metrics.jsonl" | tail -1)"

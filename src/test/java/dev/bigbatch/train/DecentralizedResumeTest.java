@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A {@code --sync decentralized} run stopped after a checkpoint and resumed from its per-rank files must
@@ -212,17 +213,21 @@ class DecentralizedResumeTest {
 
   /**
    * A job stopped while saving step 6: ranks 0 and 1 wrote it (their previous file holds step 3), rank 2 did
-   * not (its last file is step 3). Every rank must resume from step 3, exactly, and make it its last save.
+   * not (its last file is step 3, or, stopped between the rename and the write, only its previous file is).
+   * Every rank must resume from step 3, exactly, and make it its last save.
    */
-  @Test
-  void aSaveStoppedPartWayResumesEveryRankFromThePreviousSave(@TempDir Path dir) throws Exception {
+  @ParameterizedTest(name = "rank 2 renamed its last save already: {0}")
+  @ValueSource(booleans = {false, true})
+  void aSaveStoppedPartWayResumesEveryRankFromThePreviousSave(boolean renamed, @TempDir Path dir) throws Exception {
     Path base = dir.resolve("ckpt.bin");
     for (int r = 0; r < 2; r++) {
       Files.copy(RankCheckpoints.fileOf(atSix, r), RankCheckpoints.fileOf(base, r));
       Path prev = RankCheckpoints.fileOf(atSix, r).resolveSibling("ckpt-rank" + r + ".prev.bin");
       Files.copy(prev, base.resolveSibling(prev.getFileName()));
     }
-    Files.copy(RankCheckpoints.fileOf(atThree, 2), RankCheckpoints.fileOf(base, 2));
+    Path rankTwo = renamed ? dir.resolve("ckpt-rank2.prev.bin") : RankCheckpoints.fileOf(base, 2);
+    Files.copy(RankCheckpoints.fileOf(atThree, 2), rankTwo);
+    assertEquals(rankTwo, RankCheckpoints.newestFile(base, 2));
     long stop = 7; // mid-epoch (8 steps per epoch): the ranks' BN statistics differ
     List<RankState> straight = run(P, config, RING_LAM, new Plan(null, 0, stop, null));
     List<RankState> resumed = run(P, config, RING_LAM, new Plan(null, 0, stop, base));

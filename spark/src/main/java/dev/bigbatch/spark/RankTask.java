@@ -66,15 +66,18 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     WorldSpec world = new WorldSpec(ctx.partitionId(), ctx.getTaskInfos().length);
     TrainCommand cmd = TrainCommand.parse(trainArgs);
     // Every attempt continues from the run's last checkpoint if there is one; all ranks must agree on it.
-    // A --sync decentralized run has one file per rank: each rank looks at its own.
+    // A --sync decentralized run has one file per rank: each rank looks at its own, and the ranks pick their
+    // common save when they resume (after a stop during a save their last files differ by one save), so
+    // here they agree on the path only and the report's start step is this rank's last save.
     boolean perRank = cmd.decentralized() != null;
-    if (Files.exists(perRank ? RankCheckpoints.fileOf(cmd.checkpointFile(), world.rank()) : cmd.checkpointFile())) {
+    if (Files.exists(perRank ? RankCheckpoints.newestFile(cmd.checkpointFile(), world.rank()) : cmd.checkpointFile())) {
       cmd.resumeFrom(cmd.checkpointFile());
     }
     Path resume = cmd.resumePath();
     long startStep = resume == null ? 0
-        : Checkpoints.load(perRank ? RankCheckpoints.fileOf(resume, world.rank()) : resume).nextStep();
-    String agreement = resume == null ? "fresh start" : "resume from " + resume.toAbsolutePath() + " at step " + startStep;
+        : Checkpoints.load(perRank ? RankCheckpoints.newestFile(resume, world.rank()) : resume).nextStep();
+    String agreement = resume == null ? "fresh start"
+        : "resume from " + resume.toAbsolutePath() + (perRank ? " (per-rank files)" : " at step " + startStep);
     String host = listenHost != null ? listenHost : hostOf(ctx.getTaskInfos()[world.rank()].address());
 
     Outcome outcome = new Outcome(startStep);

@@ -73,6 +73,15 @@ public final class RankCheckpoints {
     return base.resolveSibling(rankName);
   }
 
+  /**
+   * Rank {@code rank}'s newest file for {@code base}: its last save, or its previous one where the job stopped
+   * between renaming the last save and writing the new one. May not exist.
+   */
+  public static Path newestFile(Path base, int rank) {
+    Path last = fileOf(base, rank);
+    return Files.exists(last) || !Files.exists(previousOf(last)) ? last : previousOf(last);
+  }
+
   /** The previous save's file next to rank file {@code rankFile}: {@code name-rank<r>.prev.ext}. */
   static Path previousOf(Path rankFile) {
     String name = rankFile.getFileName().toString();
