@@ -148,14 +148,7 @@ public final class RankCheckpoints {
     Path last = fileOf(base, rank);
     List<Path> files = new ArrayList<>();
     List<Checkpoints.State> states = new ArrayList<>();
-    String problem = null;
-    try {
-      if (!Files.exists(last) && !Files.exists(previousOf(last))) {
-        missing(base, replicas.size(), rank);
-      }
-    } catch (IllegalArgumentException e) {
-      problem = e.getMessage();
-    }
+    String problem = Files.exists(last) || Files.exists(previousOf(last)) ? null : missing(base, replicas.size(), rank);
     for (Path file : List.of(last, previousOf(last))) {
       if (Files.exists(file)) {
         try {
@@ -230,20 +223,19 @@ public final class RankCheckpoints {
     }
   }
 
-  /** Throws the message for a rank that has neither its last nor its previous file. */
-  private static void missing(Path base, int replicas, int rank) {
+  /** Why a rank that has neither its last nor its previous file cannot resume. */
+  private static String missing(Path base, int replicas, int rank) {
     Path file = fileOf(base, rank);
     if (RANK_FILE.matcher(base.getFileName().toString()).matches()) {
-      throw new IllegalArgumentException("--resume " + base + ": give the checkpoint path without the rank ("
-          + "each rank reads its own FILE-rank<r>), not one rank's file");
+      return "--resume " + base + ": give the checkpoint path without the rank (each rank reads its own FILE-rank<r>), "
+          + "not one rank's file";
     }
     if (Files.exists(base)) {
-      throw new IllegalArgumentException("--resume " + base + ": checkpoint of a synchronous run (no " + file.getFileName()
-          + "); resume it without --sync decentralized");
+      return "--resume " + base + ": checkpoint of a synchronous run (no " + file.getFileName()
+          + "); resume it without --sync decentralized";
     }
-    throw new IllegalArgumentException(file + ": checkpoint of rank " + rank + " does not exist (a --sync decentralized "
-        + "run of " + replicas + " processes writes " + fileOf(base, 0).getFileName() + " … "
-        + fileOf(base, replicas - 1).getFileName() + ")");
+    return file + ": checkpoint of rank " + rank + " does not exist (a --sync decentralized run of " + replicas
+        + " processes writes " + fileOf(base, 0).getFileName() + " … " + fileOf(base, replicas - 1).getFileName() + ")";
   }
 
   /** Reads {@code file} and checks that it is rank {@code rank}'s file of a decentralized run like this one. */
