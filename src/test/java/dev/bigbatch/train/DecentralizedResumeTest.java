@@ -64,20 +64,22 @@ class DecentralizedResumeTest {
   /** Runs P ranks under {@code plan}; returns each rank's final state. */
   static List<RankState> run(int processes, TrainConfig c, Decentralized.Settings s, Plan plan) throws Exception {
     List<Model> models = freshModels(processes, plan.resume() == null ? c.seed() : 555); // a resume must not depend on the init
-    return ThreadRanks.run(processes, "decentralized-resume", true, (rank, base) -> {
-      Model m = models.get(rank);
-      Decentralized.Job job = Decentralized.setUp(s, c, m, base, c.out(), DecentralizedTrainerTest.QUIET, plan.resume() != null);
-      Trainer t = new Trainer(c, m, job.optimizer(), DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST,
-          job.replicas(), List.of()).stopAfter(plan.stopAfter());
-      if (plan.checkpoint() != null) {
-        t.checkpoints(new Checkpoints.Policy(plan.checkpoint(), plan.every(), false));
-      }
-      if (plan.resume() != null) {
-        t.resumeFrom(job.resume(plan.resume(), c, m, DecentralizedTrainerTest.QUIET));
-      }
-      t.run();
-      return RankState.of(m, job.optimizer(), job.replicas().gossip().rounds());
-    });
+    return ThreadRanks.run(processes, "decentralized-resume", true, (rank, base) -> train(c, s, models.get(rank), base, plan));
+  }
+
+  /** One rank's run under {@code plan} over {@code base} (a rank of a job, or a single process). */
+  private static RankState train(TrainConfig c, Decentralized.Settings s, Model m, Replicas base, Plan plan) {
+    Decentralized.Job job = Decentralized.setUp(s, c, m, base, c.out(), DecentralizedTrainerTest.QUIET, plan.resume() != null);
+    Trainer t = new Trainer(c, m, job.optimizer(), DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST,
+        job.replicas(), List.of()).stopAfter(plan.stopAfter());
+    if (plan.checkpoint() != null) {
+      t.checkpoints(new Checkpoints.Policy(plan.checkpoint(), plan.every(), false));
+    }
+    if (plan.resume() != null) {
+      t.resumeFrom(job.resume(plan.resume(), c, m, DecentralizedTrainerTest.QUIET));
+    }
+    t.run();
+    return RankState.of(m, job.optimizer(), job.replicas().gossip().rounds());
   }
 
   /** Every rank's resume attempt from {@code base}; returns each rank's error message (null: it resumed). */
@@ -130,6 +132,22 @@ class DecentralizedResumeTest {
       assertBitEqual(straight.get(r).momenta(), resumed.get(r).momenta(), method + " rank " + r + " momenta");
       assertEquals(stop, resumed.get(r).gossipRounds(), "gossip counter continues");
     }
+  }
+
+  /** One process without a communicator ({@code train --sync decentralized} without launch): W = [1]. */
+  @Test
+  void aSingleProcessResumesToo(@TempDir Path dir) {
+    TrainConfig c = DistributedEquivalenceTest.config(4, dir); // 6 steps per epoch
+    var s = new Decentralized.Settings(Topology.Kind.RING, DecentralizedSgd.Method.DMSGD);
+    Path ckpt = dir.resolve("ckpt.bin");
+    List<RankState> ends = new ArrayList<>();
+    for (Plan plan : List.of(new Plan(null, 0, 10, null), new Plan(ckpt, 8, 9, null), new Plan(null, 0, 10, ckpt))) {
+      ends.add(train(c, s, DistributedEquivalenceTest.model(plan.resume() == null ? c.seed() : 555), Replicas.single(), plan));
+    }
+    assertEquals(8, Checkpoints.load(RankCheckpoints.fileOf(ckpt, 0)).nextStep());
+    assertBitEqual(ends.get(0).params(), ends.get(2).params(), "parameters");
+    assertBitEqual(ends.get(0).buffers(), ends.get(2).buffers(), "BN buffers");
+    assertBitEqual(ends.get(0).momenta(), ends.get(2).momenta(), "momenta");
   }
 
   private static void assertBitEqual(List<float[]> expected, List<float[]> actual, String what) {
