@@ -6,6 +6,7 @@ import dev.bigbatch.lint.RunIdentity;
 import dev.bigbatch.lint.Warning;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.train.decentralized.RankCheckpoints;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -63,8 +64,11 @@ public final class LintCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** {@code file}, or, where only a decentralized run's per-rank files exist, its rank 0 file (k and n are the same in all). */
   private static RunIdentity fromCheckpoint(Path file) {
-    return RunIdentity.fromCheckpointIdentity(Checkpoints.load(file).identity(), file.toString());
+    Path rankZero = RankCheckpoints.fileOf(file, 0);
+    Path read = !Files.exists(file) && Files.exists(rankZero) ? rankZero : file;
+    return RunIdentity.fromCheckpointIdentity(Checkpoints.load(read).identity(), read.toString());
   }
 
   /** A checkpoint file, or a run directory: its config.json (written at start), else its checkpoint.bin. */

@@ -17,6 +17,7 @@ import dev.bigbatch.train.CommBytesListener;
 import dev.bigbatch.train.ConAdv;
 import dev.bigbatch.train.decentralized.Decentralized;
 import dev.bigbatch.train.decentralized.DecentralizedSgd;
+import dev.bigbatch.train.decentralized.RankCheckpoints;
 import dev.bigbatch.train.decentralized.Topology;
 import dev.bigbatch.train.Replicas;
 import dev.bigbatch.train.TrainListener;
@@ -239,13 +240,17 @@ public final class TrainCommand implements Callable<Integer> {
     b.out = v;
   }
 
-  @Option(names = "--checkpoint", paramLabel = "FILE", description = "Checkpoint file (default: OUT/checkpoint.bin).")
+  @Option(names = "--checkpoint", paramLabel = "FILE", description = "Checkpoint file (default: OUT/checkpoint.bin). "
+      + "With --sync decentralized every rank r writes its own FILE-rank<r> (e.g. checkpoint-rank0.bin) and keeps its "
+      + "previous save as FILE-rank<r>.prev.")
   Path checkpoint;
 
   @Option(names = "--checkpoint-every", description = "Also checkpoint every N steps (0 = only at epoch ends) (default ${DEFAULT-VALUE}).", defaultValue = "0")
   long checkpointEvery;
 
-  @Option(names = "--resume", paramLabel = "FILE", description = "Continue from this checkpoint (same settings, same worker count).")
+  @Option(names = "--resume", paramLabel = "FILE", description = "Continue from this checkpoint (same settings, same worker count). "
+      + "With --sync decentralized give the --checkpoint path: every rank reads its own FILE-rank<r> (or, after a stop "
+      + "during a save, all fall back to the previous save); the same process count, --topology and --decent-method are required.")
   Path resume;
 
   @Option(names = "--bucket-mb", description = "Gradient bucket size for allreduce in MB (default: auto = "
@@ -288,11 +293,6 @@ public final class TrainCommand implements Callable<Integer> {
             + " only applies with --sync decentralized");
       }
       return null;
-    }
-    if (resume != null || checkpoint != null || checkpointEvery != 0) {
-      throw new IllegalArgumentException((resume != null ? "--resume" : checkpoint != null ? "--checkpoint" : "--checkpoint-every")
-          + " is not supported with --sync decentralized: every process holds different parameters and momenta, "
-          + "and checkpoints keep one set, so a resume could not be exact; rerun instead");
     }
     return new Decentralized.Settings(
         topology == null ? Topology.Kind.RING : Enums.parse(Topology.Kind.class, topology, "--topology"),
@@ -437,7 +437,8 @@ public final class TrainCommand implements Callable<Integer> {
     var in = new Models.InputSpec(data.train().channels(), data.train().height(), data.train().width(),
         Math.max(data.train().numClasses(), data.test().numClasses()));
     Model model = Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma()));
-    Checkpoints.State resumed = resume == null ? null : Checkpoints.load(resume);
+    // Decentralized ranks each read their own file once joined (RankCheckpoints); synchronous runs read one file here.
+    Checkpoints.State resumed = resume == null || decentral != null ? null : RankCheckpoints.loadSynchronous(resume);
     autoBatch.checkResume(resumed);
     try (Replicas joined = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap);
         ConAdv conAdvRun = adversarial == null ? null : new ConAdv(adversarial, config, data.train(), model,
@@ -447,9 +448,10 @@ public final class TrainCommand implements Callable<Integer> {
       if (decentral == null) {
         opt = Optimizers.create(config.optimizerSettings(), model.params());
       } else {
-        Decentralized.Job job = Decentralized.setUp(decentral, config, model, joined, config.out(), System.out);
+        Decentralized.Job job = Decentralized.setUp(decentral, config, model, joined, config.out(), System.out, resume != null);
         replicas = job.replicas();
         opt = job.optimizer();
+        resumed = resume == null ? null : job.resume(resume, config, model, System.out);
       }
       List<TrainListener> listeners = new ArrayList<>();
       if (replicas.size() > 1) {
@@ -468,7 +470,7 @@ public final class TrainCommand implements Callable<Integer> {
       StepPlan plan = auto == null ? new FixedBatchPlan(config, data.train().size())
           : new AutoBatchPlan(config, auto, data.train().size(), replicas.size());
       Trainer trainer = new Trainer(config, plan, model, opt, data.train(), data.test(), replicas, listeners)
-          .checkpoints(decentral == null ? new Checkpoints.Policy(checkpointFile(), checkpointEvery, true) : Checkpoints.Policy.NONE);
+          .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
       if (resumed != null) {
         trainer.resumeFrom(resumed);
       }

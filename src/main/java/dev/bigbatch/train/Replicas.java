@@ -1,6 +1,8 @@
 package dev.bigbatch.train;
 
 import dev.bigbatch.model.Model;
+import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * The replicas of a data-parallel job as the trainer sees them: one per process. A single process
@@ -33,6 +35,21 @@ public interface Replicas extends AutoCloseable {
    */
   default <T> T atConsensus(Model model, long epoch, java.util.function.Supplier<T> evaluation) {
     return evaluation.get();
+  }
+
+  /**
+   * Saves the checkpoint the policy asks for at {@code path}; called on every replica at the same steps.
+   * Synchronous replicas are identical: BN running statistics are averaged over the replicas (unless
+   * {@code buffersAveraged}, as at epoch ends) and rank 0 writes {@code path}. Decentralized replicas each
+   * write their own file instead.
+   */
+  default void saveCheckpoint(Path path, Model model, boolean buffersAveraged, Supplier<Checkpoints.State> state) {
+    if (!buffersAveraged) {
+      averageBuffers(model);
+    }
+    if (rank() == 0) {
+      Checkpoints.save(path, state.get());
+    }
   }
 
   /** Bytes this process has sent to the other replicas so far (socket level); 0 for a single process. */

@@ -92,7 +92,7 @@ public final class Trainer {
     return plan.totalSteps();
   }
 
-  /** Saves checkpoints as the policy says (rank 0 writes; all ranks average BN buffers first). */
+  /** Saves checkpoints as the policy says, through {@link Replicas#saveCheckpoint} (synchronous: rank 0 writes). */
   public Trainer checkpoints(Checkpoints.Policy policy) {
     this.checkpoints = policy;
     return this;
@@ -184,16 +184,8 @@ public final class Trainer {
           stats = new EpochStats();
         }
         if (checkpoints.due(step + 1, b.epochEnd(), b.lastStep())) {
-          if (!b.epochEnd()) {
-            replicas.averageBuffers(model);
-          }
-          if (replicas.rank() == 0) {
-            Checkpoints.State state = plan.checkpoint(Checkpoints.State.capture(config, model, optimizer, step + 1));
-            if (conAdv != null) {
-              state = state.withTensors(conAdv.staleState());
-            }
-            Checkpoints.save(checkpoints.path(), state);
-          }
+          long nextStep = step + 1;
+          replicas.saveCheckpoint(checkpoints.path(), model, b.epochEnd(), () -> checkpointState(nextStep));
         }
       }
     } catch (InterruptedException e) {
@@ -207,6 +199,12 @@ public final class Trainer {
     EpochMetrics result = last;
     listeners.forEach(l -> l.onEnd(result, null));
     return result;
+  }
+
+  /** Everything a resume at {@code nextStep} needs from this replica (the plan adds its own position/state). */
+  private Checkpoints.State checkpointState(long nextStep) {
+    Checkpoints.State state = plan.checkpoint(Checkpoints.State.capture(config, model, optimizer, nextStep));
+    return conAdv == null ? state : state.withTensors(conAdv.staleState());
   }
 
   /**

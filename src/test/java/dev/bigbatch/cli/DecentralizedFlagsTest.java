@@ -24,8 +24,7 @@ class DecentralizedFlagsTest {
       "--topology ring | --topology only applies with --sync decentralized",
       "--decent-method dmsgd | --decent-method only applies with --sync decentralized",
       "--sync decentralized --optimizer lars | --sync decentralized implements momentum SGD (DmSGD, DecentLaM); --optimizer lars is not supported",
-      "--sync decentralized --resume x.bin | --resume is not supported with --sync decentralized",
-      "--sync decentralized --checkpoint-every 5 | --checkpoint-every is not supported with --sync decentralized",
+      "--sync decentralized --train-limit 512 --resume absent.bin | absent-rank0.bin: checkpoint of rank 0 does not exist",
       "--sync decentralized --batch auto | --batch auto is not supported with --sync decentralized",
   })
   void badDecentralizedFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {

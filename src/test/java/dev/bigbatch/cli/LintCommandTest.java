@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.bigbatch.data.Datasets;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.train.decentralized.RankCheckpoints;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -84,19 +85,34 @@ class LintCommandTest {
     assertTrue(o.out().contains("fix: keep --batch-per-worker 32 --workers 8"), o.out());
   }
 
-  @Test
-  void resumeWithAnotherWorkerCount(@TempDir Path dir) {
+  /** Writes a tensor-less checkpoint of a k = 8, n = 32 run at step 10, with {@code extra} identity keys. */
+  private static void saveK8Checkpoint(Path file, Map<String, String> extra) {
     Map<String, String> id = new LinkedHashMap<>();
     id.put("model", "resnet8");
     id.put("workers", "8");
     id.put("perWorkerBatch", "32");
+    id.putAll(extra);
+    Checkpoints.save(file, new Checkpoints.State(id, 10, new double[0], new LinkedHashMap<>(), Map.of()));
+  }
+
+  @Test
+  void resumeWithAnotherWorkerCount(@TempDir Path dir) {
     Path ckpt = dir.resolve("c.bin");
-    Checkpoints.save(ckpt, new Checkpoints.State(id, 10, new double[0], new LinkedHashMap<>(), Map.of()));
+    saveK8Checkpoint(ckpt, Map.of());
     Outcome o = run("lint", "--lr", "0.1", "--workers", "16", "--resume", ckpt.toString());
     assertEquals(0, o.code(), o.err());
     assertTrue(o.out().contains("[resume-worker-count-changed] " + ckpt + " was written with k=8 (kn=256, peak LR 0.1000)"),
         o.out());
     assertFalse(run("lint", "--workers", "8", "--resume", ckpt.toString()).out().contains("resume-worker-count-changed"));
+  }
+
+  @Test
+  void decentralizedResumeIsLintedFromRankZerosFile(@TempDir Path dir) {
+    Path rankZero = RankCheckpoints.fileOf(dir.resolve("c.bin"), 0);
+    saveK8Checkpoint(rankZero, Map.of("sync", "decentralized"));
+    Outcome o = run("lint", "--lr", "0.1", "--workers", "16", "--sync", "decentralized", "--resume", dir.resolve("c.bin").toString());
+    assertEquals(0, o.code(), o.err());
+    assertTrue(o.out().contains("[resume-worker-count-changed] " + rankZero + " was written with k=8"), o.out());
   }
 
   /** train runs the linter before the first step, on rank 0, and carries on. */

@@ -84,7 +84,8 @@ class DecentralizedTrainerTest {
     List<DecentralizedReplicas.Consensus> reported = Collections.synchronizedList(new ArrayList<>());
     runRanks(processes, c, models, (base, m) -> {
       Gossip gossip = new Gossip(base.communicator(), Topology.of(Topology.Kind.RING, processes));
-      var replicas = new DecentralizedReplicas(base, base.communicator(), gossip, base.rank() == 0 ? reported::add : x -> {});
+      var replicas = new DecentralizedReplicas(
+          new Decentralized.Settings(Topology.Kind.RING, DecentralizedSgd.Method.DECENTLAM), base, base.communicator(), gossip, base.rank() == 0 ? reported::add : x -> {});
       var opt = new DecentralizedSgd(m.params(), new DecentralizedSgd.Options(DecentralizedSgd.Method.DECENTLAM,
           c.momentum(), c.weightDecay(), c.nesterov(), false), gossip);
       return new Decentralized.Job(replicas, opt);

@@ -11,6 +11,7 @@ import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.EpochMetrics;
 import dev.bigbatch.train.StepMetrics;
 import dev.bigbatch.train.TrainListener;
+import dev.bigbatch.train.decentralized.RankCheckpoints;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,12 +66,18 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     WorldSpec world = new WorldSpec(ctx.partitionId(), ctx.getTaskInfos().length);
     TrainCommand cmd = TrainCommand.parse(trainArgs);
     // Every attempt continues from the run's last checkpoint if there is one; all ranks must agree on it.
-    if (Files.exists(cmd.checkpointFile())) {
+    // A --sync decentralized run has one file per rank: each rank looks at its own, and the ranks pick their
+    // common save when they resume (after a stop during a save their last files differ by one save), so
+    // here they agree on the path only and the report's start step is this rank's last save.
+    boolean perRank = cmd.decentralized() != null;
+    if (Files.exists(perRank ? RankCheckpoints.newestFile(cmd.checkpointFile(), world.rank()) : cmd.checkpointFile())) {
       cmd.resumeFrom(cmd.checkpointFile());
     }
     Path resume = cmd.resumePath();
-    long startStep = resume == null ? 0 : Checkpoints.load(resume).nextStep();
-    String agreement = resume == null ? "fresh start" : "resume from " + resume.toAbsolutePath() + " at step " + startStep;
+    long startStep = resume == null ? 0
+        : Checkpoints.load(perRank ? RankCheckpoints.newestFile(resume, world.rank()) : resume).nextStep();
+    String agreement = resume == null ? "fresh start"
+        : "resume from " + resume.toAbsolutePath() + (perRank ? " (per-rank files)" : " at step " + startStep);
     String host = listenHost != null ? listenHost : hostOf(ctx.getTaskInfos()[world.rank()].address());
 
     Outcome outcome = new Outcome(startStep);

@@ -13,21 +13,23 @@ import java.util.function.Consumer;
 /**
  * Rank 0's record of the decentralized run: one JSON line per evaluation in {@code consensus.jsonl}
  * (epoch, consensus distance (1/P) Σ ||x_i − x̄||², cumulative gossip rounds and payload bytes, cumulative
- * socket bytes) and a console line.
+ * socket bytes) and a console line. A resumed run appends to the file.
  */
 public final class ConsensusLog implements Consumer<DecentralizedReplicas.Consensus> {
+  private final Path dir;
   private final Path file;
   private final PrintStream console;
+  private boolean truncate; // a fresh run empties the file at its first line
 
-  public ConsensusLog(Path dir, PrintStream console) {
+  /**
+   * @param append keep the lines already in the file (a resumed run); otherwise the first evaluation starts
+   *     it afresh. Nothing is written before the first evaluation, so a run refused at start leaves no file.
+   */
+  public ConsensusLog(Path dir, PrintStream console, boolean append) {
+    this.dir = dir;
     this.file = dir.resolve("consensus.jsonl");
     this.console = console;
-    try {
-      Files.createDirectories(dir);
-      Files.writeString(file, "", StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
+    this.truncate = !append;
   }
 
   @Override
@@ -36,7 +38,12 @@ public final class ConsensusLog implements Consumer<DecentralizedReplicas.Consen
         "{\"epoch\": %d, \"consensusDistance\": %.6e, \"gossipRounds\": %d, \"gossipPayloadBytes\": %d, \"wireBytesSent\": %d}%n",
         c.epoch(), c.distance(), c.gossipRounds(), c.gossipPayloadBytes(), c.wireBytesSent());
     try {
-      Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+      Files.createDirectories(dir);
+      if (truncate) {
+        Files.writeString(file, "", StandardCharsets.UTF_8);
+        truncate = false;
+      }
+      Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

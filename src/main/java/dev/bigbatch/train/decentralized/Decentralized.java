@@ -3,6 +3,7 @@ package dev.bigbatch.train.decentralized;
 import dev.bigbatch.comm.Communicator;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.Replicas;
 import dev.bigbatch.train.TrainConfig;
@@ -31,13 +32,30 @@ public final class Decentralized {
   }
 
   /** What the trainer runs with. */
-  public record Job(DecentralizedReplicas replicas, Optimizer optimizer) {}
+  public record Job(DecentralizedReplicas replicas, Optimizer optimizer) {
+    /**
+     * Collective: every rank loads its own checkpoint file for {@code base} ({@link RankCheckpoints}) into
+     * {@code model} and this job's optimizer and returns it for {@link dev.bigbatch.train.Trainer#resumeFrom};
+     * missing or mismatched files, or no save common to all ranks, fail every rank with the same message.
+     * Rank 0 tells {@code console} when the ranks fall back to the previous save.
+     */
+    public Checkpoints.State resume(Path base, TrainConfig c, Model model, PrintStream console) {
+      return RankCheckpoints.resume(base, c, model, optimizer, replicas, replicas.rank() == 0 ? console::println : x -> {});
+    }
+  }
+
+  /** {@link #setUp(Settings, TrainConfig, Model, Replicas, Path, PrintStream, boolean)} of a fresh run. */
+  public static Job setUp(Settings s, TrainConfig c, Model model, Replicas joined, Path out, PrintStream console) {
+    return setUp(s, c, model, joined, out, console, false);
+  }
 
   /**
    * Wraps {@code joined} (a single process, or replicas over bigbatch's communicator) and builds the
-   * decentralized optimizer over the model's parameters; rank 0 logs consensus to {@code out}.
+   * decentralized optimizer over the model's parameters; rank 0 logs consensus to {@code out} (appending
+   * when {@code resuming}).
    */
-  public static Job setUp(Settings s, TrainConfig c, Model model, Replicas joined, Path out, PrintStream console) {
+  public static Job setUp(Settings s, TrainConfig c, Model model, Replicas joined, Path out, PrintStream console,
+      boolean resuming) {
     s.check(c);
     Communicator comm = joined instanceof DistributedReplicas d ? d.communicator() : null;
     if (comm == null && joined.size() != 1) {
@@ -45,8 +63,8 @@ public final class Decentralized {
           + "communicator (bigbatch launch, mpirun, srun)");
     }
     Gossip gossip = new Gossip(comm, Topology.of(s.topology(), joined.size()));
-    DecentralizedReplicas replicas = new DecentralizedReplicas(joined, comm, gossip,
-        joined.rank() == 0 ? new ConsensusLog(out, console) : x -> {});
+    DecentralizedReplicas replicas = new DecentralizedReplicas(s, joined, comm, gossip,
+        joined.rank() == 0 ? new ConsensusLog(out, console, resuming) : x -> {});
     Optimizer opt = new DecentralizedSgd(model.params(), new DecentralizedSgd.Options(s.method(), c.momentum(),
         c.weightDecay(), c.nesterov(), c.decayBiasAndNorm()), gossip);
     if (joined.rank() == 0) {

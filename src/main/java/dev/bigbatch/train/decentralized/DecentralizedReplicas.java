@@ -6,9 +6,11 @@ import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Param;
+import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.GradientSync;
 import dev.bigbatch.train.Replicas;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -32,21 +34,30 @@ import org.bytedeco.pytorch.Tensor;
  * BN running statistics are not trained by gradients and are only used at evaluation; they stay local
  * during training and are averaged before evaluation, as in synchronous mode (so the evaluated network is
  * the consensus of parameters and of statistics). Broadcast, loss sums and closing go to {@code base}.
+ * Checkpoints are per rank ({@link RankCheckpoints}): every replica writes its own parameters, momenta
+ * and BN statistics, without averaging the statistics first.
  */
 public final class DecentralizedReplicas implements Replicas {
   /** What one evaluation measured; bytes and rounds are cumulative for this rank. */
   public record Consensus(long epoch, double distance, long gossipRounds, long gossipPayloadBytes, long wireBytesSent) {}
 
+  private final Decentralized.Settings settings;
   private final Replicas base;
   private final Communicator comm;
   private final Gossip gossip;
   private final Consumer<Consensus> sink;
 
   /**
+   * @param settings the topology and method, recorded in checkpoints
    * @param comm the communicator under {@code base}, or null when {@code base} is a single process
    * @param sink receives each evaluation's consensus figures (on every rank)
    */
-  public DecentralizedReplicas(Replicas base, Communicator comm, Gossip gossip, Consumer<Consensus> sink) {
+  public DecentralizedReplicas(Decentralized.Settings settings, Replicas base, Communicator comm, Gossip gossip,
+      Consumer<Consensus> sink) {
+    if (gossip.topology().kind() != settings.topology()) {
+      throw new IllegalArgumentException("gossip runs " + gossip.topology() + " but the settings say " + settings);
+    }
+    this.settings = settings;
     this.base = base;
     this.comm = comm;
     this.gossip = gossip;
@@ -55,6 +66,15 @@ public final class DecentralizedReplicas implements Replicas {
 
   public Gossip gossip() {
     return gossip;
+  }
+
+  Decentralized.Settings settings() {
+    return settings;
+  }
+
+  /** The communicator under the replicas, or null for a single process. */
+  Communicator communicator() {
+    return comm;
   }
 
   @Override
@@ -133,6 +153,12 @@ public final class DecentralizedReplicas implements Replicas {
         }
       }
     }
+  }
+
+  /** Every rank writes its own file ({@link RankCheckpoints#fileOf}); BN statistics are saved as they are, not averaged. */
+  @Override
+  public void saveCheckpoint(Path path, Model model, boolean buffersAveraged, Supplier<Checkpoints.State> state) {
+    RankCheckpoints.save(path, state.get(), settings, size(), rank(), gossip);
   }
 
   @Override

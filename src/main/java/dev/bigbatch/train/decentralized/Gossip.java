@@ -121,6 +121,12 @@ public final class Gossip implements Mixer {
     return rounds;
   }
 
+  /** Continues the counters of a resumed run (they only feed the consensus log). */
+  void restoreCounters(long rounds, long payloadBytes) {
+    this.rounds = rounds;
+    this.payloadBytes = payloadBytes;
+  }
+
   /** Payload bytes this rank has sent in gossip rounds (without frame headers). */
   public long payloadBytes() {
     return payloadBytes;
