@@ -29,8 +29,12 @@ public final class ConsoleProgress implements TrainListener {
 
   @Override
   public void onStart(TrainConfig c, String model, int stepsPerEpoch, long totalSteps) {
-    out.printf(Locale.ROOT, "bigbatch: %s; %s; %d steps/epoch, %d steps, peak lr %.4g%n", model, c, stepsPerEpoch,
-        totalSteps, Recipe.peakLr(c));
+    double peak = Recipe.knownPeakLr(c);
+    String peakText = Double.isNaN(peak)
+        ? String.format(Locale.ROOT, "peak lr found by AutoWU (search up to %.4g)", Recipe.autoWuMaxLr(c))
+        : String.format(Locale.ROOT, "peak lr %.4g", peak);
+    out.printf(Locale.ROOT, "bigbatch: %s; %s; %d steps/epoch, %d steps, %s%n", model, c, stepsPerEpoch, totalSteps,
+        peakText);
   }
 
   @Override

@@ -55,7 +55,12 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
     node.put("workers", config.workers());
     node.put("stepsPerEpoch", stepsPerEpoch);
     node.put("totalSteps", totalSteps);
-    node.put("peakLr", Recipe.peakLr(config));
+    double peak = Recipe.knownPeakLr(config);
+    if (Double.isNaN(peak)) { // AutoWU finds it: the schedule-switch line has it; here only the search's bound
+      node.put("autoWuMaxLr", Recipe.autoWuMaxLr(config));
+    } else {
+      node.put("peakLr", peak);
+    }
     writeAtomically(dir.resolve("config.json"), node);
   }
 

@@ -50,7 +50,7 @@ public final class Recipe {
    * schedule per call.
    */
   public static AutoWu autoWu(TrainConfig c, int stepsPerEpoch) {
-    double max = c.autoWuMaxLr() > 0 ? c.autoWuMaxLr() : AUTOWU_AUTO_MAX_LR_FACTOR * peakLr(c);
+    double max = autoWuMaxLr(c);
     if (!(max > c.warmupStartLr())) {
       throw new IllegalArgumentException("--warmup-start-lr " + c.warmupStartLr() + " is not below AutoWU's maximum "
           + max + " (10x the scaled peak); lower it or set --autowu-max-lr");
@@ -59,6 +59,19 @@ public final class Recipe {
     AutoWu.Decay decay = c.decay() == TrainConfig.DecayKind.POLY ? AutoWu.Decay.POLY : AutoWu.Decay.COSINE;
     return new AutoWu(new AutoWu.Options(c.warmupStartLr(), max, c.autoWuMaxWarmup(), decay, c.decayPower(),
         AutoWu.Options.PAPER_CONFIDENCE, c.autoWuPatience(), testEvery), totalSteps(c, stepsPerEpoch));
+  }
+
+  /** The highest learning rate AutoWU's exponential search may reach: --autowu-max-lr, or 10× the scaled peak. */
+  public static double autoWuMaxLr(TrainConfig c) {
+    return c.autoWuMaxLr() > 0 ? c.autoWuMaxLr() : AUTOWU_AUTO_MAX_LR_FACTOR * peakLr(c);
+  }
+
+  /**
+   * The run's peak learning rate as known before it starts, or NaN when the schedule finds it while training
+   * ({@code --schedule autowu}: it is in the schedule-switch event).
+   */
+  public static double knownPeakLr(TrainConfig c) {
+    return c.schedule() == TrainConfig.ScheduleKind.AUTOWU ? Double.NaN : peakLr(c);
   }
 
   public static LrSchedule schedule(TrainConfig c, int stepsPerEpoch) {

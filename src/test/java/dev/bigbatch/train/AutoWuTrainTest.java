@@ -95,6 +95,10 @@ class AutoWuTrainTest {
     assertEquals(sw.step(), events.get(0).get("step").asLong());
     assertEquals(sw.peakLr(), events.get(0).get("peakLr").asDouble(), 0);
     assertEquals(sw.reason(), events.get(0).get("reason").asText());
+    // config.json is written before the peak is known: it must not claim the scaling rule's peak as the run's.
+    JsonNode cfg = json.readTree(c.out().resolve("config.json").toFile());
+    assertTrue(cfg.path("peakLr").isMissingNode(), cfg.toString());
+    assertTrue(cfg.path("autoWuMaxLr").asDouble() >= sw.peakLr(), cfg.toString());
 
     // Interrupted mid-warmup (checkpoint at step 4, before any test) and after the switch (step 12).
     for (long[] cut : new long[][] {{4, 5}, {12, 13}}) {
