@@ -64,8 +64,17 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Print the train commands and write nothing.")
   boolean dryRun;
 
+  @Option(names = "--collect", description = "Train nothing: write the table from the runs that finished under --out "
+      + "(for runs started by hand from --dry-run's commands, in parallel or over several sessions); runs not "
+      + "started or still running are left out of the table.")
+  boolean collect;
+
   @Override
   public Integer call() {
+    if (dryRun && collect) {
+      throw new IllegalArgumentException("--dry-run and --collect: give one (--dry-run prints the commands, "
+          + "--collect tables their finished runs)");
+    }
     Budget b = budget();
     Experiments.Plan plan = Experiments.plan(experiment, b);
     PrintWriter o = spec.commandLine().getOut();
@@ -90,8 +99,14 @@ public final class ReproduceCommand implements Callable<Integer> {
       if (dryRun) {
         continue;
       }
-      if (RunData.isRunDir(runDir) && RunData.load(runDir).completed()) {
+      RunData run = RunData.isRunDir(runDir) ? RunData.load(runDir) : null;
+      if (run != null && run.completed()) {
         o.println("  (completed earlier; reused)");
+        continue;
+      }
+      if (collect) {
+        o.println(run == null ? "  (not started; left out)"
+            : run.finished() ? "  (" + run.status() + "; tabled)" : "  (no result yet: running or killed; left out)");
         continue;
       }
       long t0 = System.nanoTime();
@@ -102,7 +117,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     if (dryRun) {
       return 0;
     }
-    if (plan.name().equals("goyal-figure1")) {
+    if (plan.name().equals("goyal-figure1") && !collect) {
       measureNoiseScale(dir, b, o);
     }
     ResultTable table = ResultTable.collect(plan, dir, b.lastEpochs());

@@ -49,7 +49,11 @@ public record ResultTable(Experiments.Plan plan, int lastEpochs, List<Line> line
   public static final List<String> CSV_HEADER = List.of("row", "kn", "k", "n", "optimizer", "scaling", "warmup", "peak_lr",
       "seeds", "error_mean_pct", "error_std_pct", "errors_pct", "reference");
 
-  /** Reads the runs of {@code plan} under {@code experimentDir}; missing runs count as not run. */
+  /**
+   * Reads the runs of {@code plan} under {@code experimentDir}; missing runs and runs still running (no
+   * {@code result.json} yet) count as not run, so a table collected while other seeds train shows only
+   * finished ones.
+   */
   public static ResultTable collect(Experiments.Plan plan, Path experimentDir, int lastEpochs) {
     List<Line> lines = new ArrayList<>();
     for (Experiments.Row row : plan.rows()) {
@@ -62,7 +66,10 @@ public record ResultTable(Experiments.Plan plan, int lastEpochs, List<Line> line
         first = first == null ? s : first;
         Path dir = experimentDir.resolve(s.id());
         if (RunData.isRunDir(dir)) {
-          errors.add(100 * RunData.load(dir).finalTestError(lastEpochs));
+          RunData run = RunData.load(dir);
+          if (run.finished()) {
+            errors.add(100 * run.finalTestError(lastEpochs));
+          }
         }
       }
       if (first == null) {

@@ -73,6 +73,11 @@ public record RunData(Path dir, int globalBatch, int stepsPerEpoch, double peakL
     return status.equals("completed");
   }
 
+  /** True for a run that has ended (completed, or failed: diverged, killed by an error), false while it runs. */
+  public boolean finished() {
+    return !status.equals("running");
+  }
+
   /**
    * Goyal's error of a run: the median of the last {@code last} epochs' test errors; NaN if the run
    * did not complete (diverged or stopped).

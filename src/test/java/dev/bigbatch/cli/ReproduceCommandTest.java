@@ -5,18 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.report.Budget;
+import dev.bigbatch.report.Csv;
 import dev.bigbatch.report.Experiments;
+import dev.bigbatch.report.RunSpec;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** reproduce --dry-run prints train commands that the train command accepts; nothing is trained or written. */
+/**
+ * reproduce --dry-run prints train commands that the train command accepts and writes nothing; --collect
+ * tables the finished runs and trains nothing.
+ */
 class ReproduceCommandTest {
   @Test
   void dryRunPrintsTrainCommandsTheTrainParserAccepts(@TempDir Path dir) {
@@ -47,5 +57,58 @@ class ReproduceCommandTest {
     assertEquals(5, b.epochs());
     assertEquals(1, b.warmupEpochs());
     assertEquals("mlp", b.model());
+  }
+
+  /** A run directory as train leaves it: one epoch line with {@code testError}; result.json unless still running. */
+  private static void run(Path dir, double testError, String status) throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("metrics.jsonl"), String.format(Locale.ROOT,
+        "{\"kind\":\"epoch\",\"epoch\":0,\"trainLoss\":1,\"trainAccuracy\":0.5,\"testLoss\":1,\"testAccuracy\":%s}%n",
+        1 - testError));
+    if (status != null) {
+      Files.writeString(dir.resolve("result.json"), "{\"status\":\"" + status + "\"}");
+    }
+  }
+
+  @Test
+  void collectTablesFinishedRunsOnlyAndTrainsNothing(@TempDir Path out) throws IOException {
+    List<RunSpec> runs = Experiments.plan("goyal-table1", Budget.QUICK.withSeeds(2)).runs();
+    Path exp = out.resolve("goyal-table1");
+    // row 1: seed 1 finished at 12 % error, seed 2 still running (no result.json); row 2: seed 1 diverged.
+    run(exp.resolve(runs.get(0).id()), 0.12, "completed");
+    run(exp.resolve(runs.get(1).id()), 0.50, null);
+    run(exp.resolve(runs.get(2).id()), 0.90, "failed");
+    Set<String> before;
+    try (Stream<Path> l = Files.list(exp)) {
+      before = l.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+    }
+    StringWriter text = new StringWriter();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(text));
+    int code = cli.execute("reproduce", "goyal-table1", "--budget", "quick", "--seeds", "2", "--collect", "--out",
+        out.toString());
+    assertEquals(0, code, text.toString());
+    try (Stream<Path> l = Files.list(exp)) {
+      Set<String> after = l.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+      after.removeAll(before);
+      assertEquals(Set.of("table.md", "table.csv", "runs.csv"), after, "nothing trained: no new run directory");
+    }
+    List<List<String>> csv = Csv.parse(Files.readString(exp.resolve("table.csv")));
+    assertEquals("1", csv.get(1).get(8), "the running seed is left out");
+    assertEquals(12.0, Double.parseDouble(csv.get(1).get(9)), 1e-9);
+    assertEquals("1", csv.get(2).get(8));
+    assertEquals("NaN", csv.get(2).get(9), "a diverged seed is tabled as diverged");
+    assertEquals("0", csv.get(3).get(8));
+    assertTrue(text.toString().contains("(no result yet: running or killed; left out)"), text.toString());
+  }
+
+  @Test
+  void collectAndDryRunTogetherAreRefused(@TempDir Path out) {
+    TrainCommandTest.Outcome o = TrainCommandTest.run("reproduce", "goyal-table1", "--dry-run", "--collect", "--out",
+        out.toString());
+    assertEquals(2, o.code(), o.err());
+    assertTrue(o.err().contains("--dry-run and --collect"), o.err());
+    assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
+    assertTrue(!Files.exists(out.resolve("goyal-table1")), "nothing written");
   }
 }
