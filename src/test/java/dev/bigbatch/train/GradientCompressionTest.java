@@ -177,9 +177,11 @@ class GradientCompressionTest {
 
   /**
    * A few steps of fp16-compressed training track the uncompressed run: the parameter change differs by
-   * a relative L2 of more than 0 (compression is on) and at most 1e-2. Per step the gradient is off by about
-   * γ_{2P−1} ≈ 1.5e-3 (P = 3) relative, and over 6 steps of momentum SGD these errors add up rather than
-   * grow (the runs are too short for the trajectories to diverge), so 1e-2 leaves a margin of several x.
+   * a relative L2 of more than 0 (compression is on) and at most 5e-3. Per step each gradient element is
+   * within γ_{2P−1}·Σ_p|g_p| of the float32 sum (γ_5 ≈ 2.4e-3 for P = 3), and over 6 steps of momentum SGD
+   * these errors add up rather than grow (the runs are too short for the trajectories to diverge); 5e-3 is
+   * twice γ_5. Measured: 5.0e-4 (P = 2) and 5.6e-4 (P = 3); without the per-bucket scale (unscaled halves,
+   * 13–17% of this model's gradient elements flushed to zero) it was 6.7e-3, which this bound rejects.
    * Replicas stay bit-identical: their checksum check passes and their parameters are equal.
    */
   @ParameterizedTest(name = "{0} processes")
@@ -207,7 +209,7 @@ class GradientCompressionTest {
       }
     }
     double relative = Math.sqrt(diff / moved);
-    assertTrue(relative > 0 && relative <= 1e-2, "relative difference of the parameter change: " + relative);
+    assertTrue(relative > 0 && relative <= 5e-3, "relative difference of the parameter change: " + relative);
   }
 
   private static List<List<float[]>> run(TrainConfig c, int processes, GradientCompression compression, long steps)
