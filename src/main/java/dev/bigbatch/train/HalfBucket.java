@@ -17,7 +17,8 @@ import java.nio.ShortBuffer;
  * but 71% of resnet8's in its first steps: with zero-γ init and warmup the residual branches' gradients
  * are below 2^-24 ≈ 6e-8, and 24–28% of the rest are subnormal (below 2^-14, fewer than 11 significant
  * bits). So every bucket is multiplied by a power-of-two scale before rounding and divided by it after
- * decoding (both exact), like mixed-precision training's loss scaling, but per bucket.
+ * decoding (both exact), like mixed-precision training's loss scaling, but per bucket. With it, the same
+ * resnet8 steps flush 0.0004% and send 0.7% as subnormals; mlp 0% and 0.0005%.
  *
  * <p>The scale rule (our choice; Horovod and DDP do not scale). A bucket's scale puts the largest
  * element of its last decoded sum in [2^9, 2^10): the top 6 binades below 65504 are left as headroom for
@@ -27,7 +28,9 @@ import java.nio.ShortBuffer;
  * resumed run, or while all its elements were zero) is sent as float32. If a sum overflows (an infinity
  * or NaN in the summed halves, seen by every replica alike), every replica sends the bucket again as
  * float32 (its float32 copy is untouched until decoding) and rescales from that sum: a step never uses an
- * overflowed gradient that float32 would not also have produced.
+ * overflowed gradient that float32 would not also have produced. The scales are not checkpointed, so a
+ * resumed run sends its first step as float32 where the uninterrupted run sent halves: the two agree within
+ * fp16 rounding, not bit for bit.
  *
  * <p>Error. With scale s, each replica's element is rounded once (relative error ≤ u = 2^-11, or
  * absolute ≤ 2^-25/s in the subnormal range) and each of the P − 1 additions once (relative ≤ u), so the
