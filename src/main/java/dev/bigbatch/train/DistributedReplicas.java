@@ -35,7 +35,7 @@ public final class DistributedReplicas implements Replicas {
 
   /**
    * Makes the gradient buckets of later {@link #gradientSync} calls travel as {@code compression}
-   * ({@code --grad-compression}); every rank must set the same. Returns this.
+   * ({@code --grad-compression}); every rank must set the same. A world of one rank ignores it. Returns this.
    */
   public DistributedReplicas compressGradients(GradientCompression compression) {
     this.compression = compression;
@@ -47,7 +47,7 @@ public final class DistributedReplicas implements Replicas {
    * (flushed to zero, subnormal), else null.
    */
   public String compressionSummary() {
-    if (compression != GradientCompression.FP16 || lastSync == null) {
+    if (compression != GradientCompression.FP16 || lastSync == null || comm.size() == 1) {
       return null;
     }
     long[] c = lastSync.halfUnderflowCounts();
@@ -88,7 +88,9 @@ public final class DistributedReplicas implements Replicas {
 
   @Override
   public GradientSync gradientSync(Model model) {
-    lastSync = new GradientBuckets(comm, model.params(), bucketBytes, overlap, compression);
+    // One rank sends nothing, so there is nothing to compress (and no reason to round its gradients).
+    lastSync = new GradientBuckets(comm, model.params(), bucketBytes, overlap,
+        comm.size() > 1 ? compression : GradientCompression.NONE);
     return lastSync;
   }
 

@@ -212,6 +212,17 @@ class GradientCompressionTest {
     assertTrue(relative > 0 && relative <= 5e-3, "relative difference of the parameter change: " + relative);
   }
 
+  /** A world of one rank sends nothing: fp16 is ignored there and the run is bit-identical to float32. */
+  @org.junit.jupiter.api.Test
+  void oneRankIgnoresCompression(@TempDir Path dir) throws Exception {
+    TrainConfig c = DistributedEquivalenceTest.config(2, dir);
+    List<float[]> plain = run(c, 1, GradientCompression.NONE, 3).get(0);
+    List<float[]> half = run(c, 1, GradientCompression.FP16, 3).get(0);
+    for (int i = 0; i < plain.size(); i++) {
+      assertArrayEquals(plain.get(i), half.get(i), "parameter " + i);
+    }
+  }
+
   private static List<List<float[]>> run(TrainConfig c, int processes, GradientCompression compression, long steps)
       throws Exception {
     List<Model> models = new ArrayList<>();
@@ -228,7 +239,7 @@ class GradientCompressionTest {
       for (Param p : m.params()) {
         params.add(Tensors.toFloats(p.value()));
       }
-      assertEquals(compression == GradientCompression.FP16, replicas.compressionSummary() != null);
+      assertEquals(compression == GradientCompression.FP16 && processes > 1, replicas.compressionSummary() != null);
       return params;
     });
   }
