@@ -4,22 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bigbatch.comm.CommOptions;
-import dev.bigbatch.comm.Communicator;
-import dev.bigbatch.comm.WorldSpec;
-import dev.bigbatch.comm.net.JobSecret;
-import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Param;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -46,63 +36,43 @@ class GradientCompressionTest {
    */
   private static List<List<Step>> syncSteps(int ranks, boolean overlap, int steps,
       java.util.function.BiFunction<Integer, Integer, Double> factor) throws Exception {
-    int port = DistributedEquivalenceTest.freePort();
-    JobSecret secret = JobSecret.of("fp16-buckets-test");
     List<Model> models = new ArrayList<>();
     for (int r = 0; r < ranks; r++) {
       models.add(DistributedEquivalenceTest.model(3)); // identical replicas
     }
-    ExecutorService pool = Executors.newFixedThreadPool(ranks);
-    try {
-      List<Future<List<Step>>> futures = new ArrayList<>();
-      for (int r = 0; r < ranks; r++) {
-        int rank = r;
-        futures.add(pool.submit(() -> {
-          WorldSpec world = new WorldSpec(rank, ranks);
-          try (TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port),
-              secret, Duration.ofSeconds(20));
-              Communicator comm = Communicator.connect(world, rdv, secret, CommOptions.defaults())) {
-            Model m = models.get(rank);
-            GradientBuckets sync = new GradientBuckets(comm, m.params(), 2048, overlap, GradientCompression.FP16);
-            assertTrue(sync.bucketCount() > 3, "several buckets expected, got " + sync.bucketCount());
-            List<Step> out = new ArrayList<>();
-            for (int s = 0; s < steps; s++) {
-              for (Param p : m.params()) {
-                if (p.value().grad().defined()) {
-                  p.value().grad().zero_();
-                }
-              }
-              Tensor x = torch.randn(new long[] {8, 1, 8, 8}, new TensorOptions(ScalarType.Float)).add_(
-                  new org.bytedeco.pytorch.Scalar(rank + s));
-              long[] y = {0, 1, 2, 3, 0, 1, 2, 3};
-              double f = factor.apply(rank, s);
-              VirtualWorkers.forwardBackward(m, x, Tensors.fromLongs(y), 4, 2, 1, 2 * ranks, overlap && f == 1 ? sync
-                  : GradientSync.NONE);
-              List<float[]> local = new ArrayList<>();
-              for (Param p : m.params()) {
-                p.value().grad().mul_(new org.bytedeco.pytorch.Scalar(f));
-                local.add(Tensors.toFloats(p.value().grad()));
-              }
-              float scale = sync.smallestHalfScale();
-              sync.synchronize(m.params());
-              List<float[]> synced = new ArrayList<>();
-              for (Param p : m.params()) {
-                synced.add(Tensors.toFloats(p.value().grad()));
-              }
-              out.add(new Step(local, synced, sync.halfUnderflowCounts(), scale));
-            }
-            return out;
+    return ThreadRanks.run(ranks, "fp16-buckets-test", overlap, (rank, replicas) -> {
+      Model m = models.get(rank);
+      GradientBuckets sync = new GradientBuckets(replicas.communicator(), m.params(), 2048, overlap,
+          GradientCompression.FP16);
+      assertTrue(sync.bucketCount() > 3, "several buckets expected, got " + sync.bucketCount());
+      List<Step> out = new ArrayList<>();
+      for (int s = 0; s < steps; s++) {
+        for (Param p : m.params()) {
+          if (p.value().grad().defined()) {
+            p.value().grad().zero_();
           }
-        }));
+        }
+        Tensor x = torch.randn(new long[] {8, 1, 8, 8}, new TensorOptions(ScalarType.Float)).add_(
+            new org.bytedeco.pytorch.Scalar(rank + s));
+        long[] y = {0, 1, 2, 3, 0, 1, 2, 3};
+        double f = factor.apply(rank, s);
+        VirtualWorkers.forwardBackward(m, x, Tensors.fromLongs(y), 4, 2, 1, 2 * ranks, overlap && f == 1 ? sync
+            : GradientSync.NONE);
+        List<float[]> local = new ArrayList<>();
+        for (Param p : m.params()) {
+          p.value().grad().mul_(new org.bytedeco.pytorch.Scalar(f));
+          local.add(Tensors.toFloats(p.value().grad()));
+        }
+        float scale = sync.smallestHalfScale();
+        sync.synchronize(m.params());
+        List<float[]> synced = new ArrayList<>();
+        for (Param p : m.params()) {
+          synced.add(Tensors.toFloats(p.value().grad()));
+        }
+        out.add(new Step(local, synced, sync.halfUnderflowCounts(), scale));
       }
-      List<List<Step>> all = new ArrayList<>();
-      for (Future<List<Step>> f : futures) {
-        all.add(f.get());
-      }
-      return all;
-    } finally {
-      pool.shutdownNow();
-    }
+      return out;
+    });
   }
 
   /**
