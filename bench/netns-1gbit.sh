@@ -4,6 +4,7 @@
 # bbB (10.77.0.2), one process per rank, for bigbatch and for torch.distributed gloo. Needs root.
 #   bench/netns-1gbit.sh [RANKS_PER_NAMESPACE] [BYTES] [SECONDS_PER_SIZE]     (default 1 4K..256M 1)
 #   bench/netns-1gbit.sh teardown
+# DTYPES=float32,float16 adds bigbatch's fp16-compressed rows (bench allreduce --dtypes); SKIP_GLOO=1 skips gloo.
 # Only the namespaces, the veth pair and the 10.77.0.0/24 addresses created here are touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,11 +51,12 @@ for r in $(seq $((K - 1)) -1 0); do
   env BIGBATCH_RANK=$r BIGBATCH_WORLD_SIZE=$K BIGBATCH_MASTER_ADDR=10.77.0.1 BIGBATCH_MASTER_PORT=29600 \
       BIGBATCH_SECRET="$SECRET" ip netns exec "$(ns_of $r)" \
     java -Xmx512m -XX:MaxDirectMemorySize=4g -cp "$CP" dev.bigbatch.comm.bench.AllreduceBench \
-      --env --listen "$(addr_of $r)" --bytes "$BYTES" --seconds-per-size "$SECS" > "$OUT/bigbatch-$r.txt" 2>&1 &
+      --env --listen "$(addr_of $r)" --bytes "$BYTES" --seconds-per-size "$SECS" --dtypes "${DTYPES:-float32}" > "$OUT/bigbatch-$r.txt" 2>&1 &
   PIDS+=($!)
 done
 for p in "${PIDS[@]}"; do wait "$p"; done
 cat "$OUT/bigbatch-0.txt"
+[ -n "${SKIP_GLOO:-}" ] && exit 0
 
 # gloo: one Python process per rank, bound to the namespace's veth.
 PIDS=()

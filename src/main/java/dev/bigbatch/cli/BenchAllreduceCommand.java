@@ -12,7 +12,8 @@ import picocli.CommandLine.Unmatched;
     description = {"Allreduce bandwidth for ring and halving-doubling.",
         "Options: --ranks K (threads over loopback TCP) | --env (one rank per process from BIGBATCH_* env),",
         "  --bytes 4K..256M (4x steps) or a list 4K,1M, --algorithms ring,halving_doubling, --listen HOST,",
-        "  --timeout-s S, --chunk-bytes N, --seconds-per-size S"})
+        "  --timeout-s S, --chunk-bytes N, --seconds-per-size S,",
+        "  --dtypes float32,float16 (fp16 rows: encode + FLOAT16 allreduce + decode of the same float32 bytes)"})
 public final class BenchAllreduceCommand implements Callable<Integer> {
   @Unmatched
   List<String> args = new ArrayList<>();

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.List;
 
 /**
@@ -41,6 +42,9 @@ final class Staging {
         if (b instanceof DoubleBuffer) {
             return DataType.FLOAT64;
         }
+        if (b instanceof ShortBuffer) {
+            return DataType.FLOAT16; // binary16 bit patterns
+        }
         throw new IllegalArgumentException("unsupported buffer type " + b.getClass().getName());
     }
 
@@ -54,6 +58,9 @@ final class Staging {
             } else if (b instanceof DoubleBuffer d) {
                 dst.slice(at, d.remaining() * Double.BYTES).order(ByteOrder.nativeOrder()).asDoubleBuffer().put(d.duplicate());
                 at += d.remaining() * Double.BYTES;
+            } else if (b instanceof ShortBuffer h) {
+                dst.slice(at, h.remaining() * Short.BYTES).order(ByteOrder.nativeOrder()).asShortBuffer().put(h.duplicate());
+                at += h.remaining() * Short.BYTES;
             }
         }
     }
@@ -69,6 +76,10 @@ final class Staging {
             } else if (b instanceof DoubleBuffer d) {
                 int bytes = d.remaining() * Double.BYTES;
                 d.duplicate().put(src.slice(at, bytes).order(ByteOrder.nativeOrder()).asDoubleBuffer());
+                at += bytes;
+            } else if (b instanceof ShortBuffer h) {
+                int bytes = h.remaining() * Short.BYTES;
+                h.duplicate().put(src.slice(at, bytes).order(ByteOrder.nativeOrder()).asShortBuffer());
                 at += bytes;
             }
         }

@@ -2,7 +2,8 @@
  * Communication among the ranks of a data-parallel job: {@link dev.bigbatch.comm.Communicator}
  * (allreduce, broadcast, allgather, barrier, send/recv; blocking and async), its options
  * ({@link dev.bigbatch.comm.CommOptions}), the value types every layer shares ({@link dev.bigbatch.comm.WorldSpec},
- * {@link dev.bigbatch.comm.ReduceOp}, {@link dev.bigbatch.comm.DataType}) and the failures it reports
+ * {@link dev.bigbatch.comm.ReduceOp}, {@link dev.bigbatch.comm.DataType}, the binary16 codec
+ * {@link dev.bigbatch.comm.Float16}) and the failures it reports
  * ({@link dev.bigbatch.comm.PeerFailureException}).
  *
  * <p>Layers, Gloo-style: {@code algorithm} (protocols) over {@code transport} (bytes between ranks) set up

@@ -19,6 +19,8 @@ public final class DistributedReplicas implements Replicas {
   private final long bucketBytes;
   private final boolean overlap;
   private final AutoCloseable owned;
+  private GradientCompression compression = GradientCompression.NONE;
+  private GradientBuckets lastSync;
 
   /**
    * @param overlap start each gradient bucket's allreduce during backward (autograd hooks)
@@ -29,6 +31,30 @@ public final class DistributedReplicas implements Replicas {
     this.bucketBytes = bucketBytes;
     this.overlap = overlap;
     this.owned = owned;
+  }
+
+  /**
+   * Makes the gradient buckets of later {@link #gradientSync} calls travel as {@code compression}
+   * ({@code --grad-compression}); every rank must set the same. A world of one rank ignores it. Returns this.
+   */
+  public DistributedReplicas compressGradients(GradientCompression compression) {
+    this.compression = compression;
+    return this;
+  }
+
+  /**
+   * With fp16 compression, one line on how this rank's gradient elements fared in binary16 so far
+   * (flushed to zero, subnormal), else null.
+   */
+  public String compressionSummary() {
+    if (compression != GradientCompression.FP16 || lastSync == null || comm.size() == 1) {
+      return null;
+    }
+    long[] c = lastSync.halfUnderflowCounts();
+    return String.format(Locale.ROOT, "fp16 gradient compression (rank %d): of %d nonzero gradient elements sent as "
+        + "scaled halves, %d (%.4f%%) flushed to zero, %d (%.4f%%) were subnormal (< 2^-14); %d bucket sends went as "
+        + "float32 (first step, or an overflowed half sum)", rank(), c[0], c[1], 100.0 * c[1] / Math.max(1, c[0]), c[2],
+        100.0 * c[2] / Math.max(1, c[0]), c[3]);
   }
 
   /** The communicator under these replicas (for decentralized training, which gossips over it). */
@@ -62,7 +88,10 @@ public final class DistributedReplicas implements Replicas {
 
   @Override
   public GradientSync gradientSync(Model model) {
-    return new GradientBuckets(comm, model.params(), bucketBytes, overlap);
+    // One rank sends nothing, so there is nothing to compress (and no reason to round its gradients).
+    lastSync = new GradientBuckets(comm, model.params(), bucketBytes, overlap,
+        comm.size() > 1 ? compression : GradientCompression.NONE);
+    return lastSync;
   }
 
   @Override

@@ -32,11 +32,17 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * backward goes on computing earlier layers (Goyal et al. §4). Without overlap, buckets are packed
  * and launched after backward. Either way {@link #synchronize} waits for all buckets and writes the
  * sums back into {@code grad()}.
+ *
+ * <p>With {@link GradientCompression#FP16} each bucket is rounded to a binary16 copy ({@link HalfBucket})
+ * right before its allreduce, the halves are summed, and the sum is decoded into the float32 bucket before
+ * it is written back: half the bytes on the wire, the same bits on every replica. A bucket without a scale
+ * yet, or whose half sum overflowed, goes as float32 (see {@link HalfBucket} for the rule).
  */
 public final class GradientBuckets implements GradientSync {
   private record Slot(Param param, long offset) {}
 
-  private record Bucket(Tensor flat, ByteBuffer bytes, List<Slot> slots) {}
+  /** {@code half} is the bucket's binary16 copy with fp16 compression, else null. */
+  private record Bucket(Tensor flat, ByteBuffer bytes, List<Slot> slots, HalfBucket half) {}
 
   private final Communicator comm;
   private final List<Bucket> buckets = new ArrayList<>();
@@ -48,6 +54,7 @@ public final class GradientBuckets implements GradientSync {
   private int[] missing;
   private boolean[] packed;
   private final List<Work> inFlight = new ArrayList<>();
+  private final List<Boolean> inFlightAsHalves = new ArrayList<>();
   private RuntimeException hookFailure;
 
   /**
@@ -59,6 +66,12 @@ public final class GradientBuckets implements GradientSync {
   }
 
   public GradientBuckets(Communicator comm, List<Param> params, long bucketBytes, boolean overlap) {
+    this(comm, params, bucketBytes, overlap, GradientCompression.NONE);
+  }
+
+  /** Buckets whose allreduce sends {@code compression}'s element type. */
+  public GradientBuckets(Communicator comm, List<Param> params, long bucketBytes, boolean overlap,
+      GradientCompression compression) {
     if (bucketBytes < Float.BYTES) {
       throw new IllegalArgumentException("--bucket-mb must be at least 4 bytes, got " + bucketBytes);
     }
@@ -78,7 +91,7 @@ public final class GradientBuckets implements GradientSync {
         slots.add(new Slot(p, filled / Float.BYTES));
         filled += paramBytes[params.size() - 1 - j];
       }
-      buckets.add(bucket(slots, filled));
+      buckets.add(bucket(slots, filled, compression));
     }
     missing = new int[buckets.size()];
     packed = new boolean[buckets.size()];
@@ -133,9 +146,28 @@ public final class GradientBuckets implements GradientSync {
     return first.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  private static Bucket bucket(List<Slot> slots, long bytes) {
+  private static Bucket bucket(List<Slot> slots, long bytes, GradientCompression compression) {
     Tensor flat = Memory.keep(torch.zeros(new long[] {bytes / Float.BYTES}, new TensorOptions(ScalarType.Float)));
-    return new Bucket(flat, Tensors.byteView(flat), List.copyOf(slots));
+    HalfBucket half = compression == GradientCompression.FP16 ? new HalfBucket((int) (bytes / Float.BYTES)) : null;
+    return new Bucket(flat, Tensors.byteView(flat), List.copyOf(slots), half);
+  }
+
+  /**
+   * With fp16 compression, over all buckets and steps so far: {nonzero elements sent as halves, of those
+   * flushed to ±0, of those sent as subnormal halves, bucket sends in float32 (no scale yet or overflow)};
+   * all zero without compression.
+   */
+  public long[] halfUnderflowCounts() {
+    long[] counts = new long[4];
+    for (Bucket b : buckets) {
+      if (b.half() != null) {
+        counts[0] += b.half().nonzero();
+        counts[1] += b.half().flushedToZero();
+        counts[2] += b.half().subnormal();
+        counts[3] += b.half().floatSends();
+      }
+    }
+    return counts;
   }
 
   public int bucketCount() {
@@ -158,6 +190,7 @@ public final class GradientBuckets implements GradientSync {
     }
     Arrays.fill(packed, false);
     inFlight.clear();
+    inFlightAsHalves.clear();
     hookFailure = null;
   }
 
@@ -186,9 +219,56 @@ public final class GradientBuckets implements GradientSync {
   private void launchPackedInOrder() {
     while (inFlight.size() < buckets.size() && packed[inFlight.size()]) {
       Bucket b = buckets.get(inFlight.size());
-      inFlight.add(comm.allreduceAsync(b.bytes().duplicate().order(b.bytes().order()), DataType.FLOAT32,
-          ReduceOp.SUM, AllreduceAlgorithm.AUTO));
+      boolean asHalves = b.half() != null && b.half().ready();
+      if (asHalves) {
+        b.half().encode(floats(b));
+        inFlight.add(comm.allreduceAsync(b.half().wire(), DataType.FLOAT16, ReduceOp.SUM, AllreduceAlgorithm.AUTO));
+      } else {
+        inFlight.add(allreduceFloats(b));
+      }
+      inFlightAsHalves.add(asHalves);
     }
+  }
+
+  /** The smallest scale of any fp16 bucket that has one (tests use it in the error bound), else 0. */
+  float smallestHalfScale() {
+    float min = 0;
+    for (Bucket b : buckets) {
+      if (b.half() != null && b.half().ready()) {
+        min = min == 0 ? b.half().scale() : Math.min(min, b.half().scale());
+      }
+    }
+    return min;
+  }
+
+  private Work allreduceFloats(Bucket b) {
+    return comm.allreduceAsync(b.bytes().duplicate().order(b.bytes().order()), DataType.FLOAT32, ReduceOp.SUM,
+        AllreduceAlgorithm.AUTO);
+  }
+
+  /**
+   * With fp16 compression, after bucket {@code b}'s allreduce: decodes the half sum into the float32 bucket,
+   * or, if it overflowed, sends the (still local) float32 bucket again (every replica sees the same halves,
+   * so all of them do); then sets the bucket's next scale from the float32 sum.
+   */
+  private void finishHalves(Bucket b, boolean sentAsHalves) {
+    HalfBucket half = b.half();
+    if (half == null) {
+      return;
+    }
+    if (sentAsHalves && half.sumFinite()) {
+      half.decode(floats(b));
+    } else {
+      if (sentAsHalves) {
+        allreduceFloats(b).await();
+      }
+      half.sentAsFloat();
+    }
+    half.rescale(floats(b));
+  }
+
+  private static java.nio.FloatBuffer floats(Bucket b) {
+    return b.bytes().duplicate().order(b.bytes().order()).asFloatBuffer();
   }
 
   @Override
@@ -197,6 +277,7 @@ public final class GradientBuckets implements GradientSync {
       if (!armed) {
         Arrays.fill(packed, false);
         inFlight.clear();
+        inFlightAsHalves.clear();
       }
       if (hookFailure != null) {
         throw hookFailure;
@@ -219,6 +300,7 @@ public final class GradientBuckets implements GradientSync {
       launchPackedInOrder();
       for (int b = 0; b < buckets.size(); b++) {
         inFlight.get(b).await();
+        finishHalves(buckets.get(b), inFlightAsHalves.get(b));
         for (Slot s : buckets.get(b).slots()) {
           Tensor w = s.param().value();
           Tensor grad = w.grad();

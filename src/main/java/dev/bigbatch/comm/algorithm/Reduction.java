@@ -1,13 +1,25 @@
 package dev.bigbatch.comm.algorithm;
 
 import dev.bigbatch.comm.DataType;
+import dev.bigbatch.comm.Float16;
 import dev.bigbatch.comm.ReduceOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 
-/** Element-wise reduction kernels on native-order byte ranges. */
+/**
+ * Element-wise reduction kernels on native-order byte ranges.
+ *
+ * <p>FLOAT16 sums decode both halves, add them in float32 and round the sum back to half. That is
+ * bit-for-bit the correctly rounded half sum a native fp16 add (NCCL's and Gloo's half reduction) gives:
+ * the float32 sum of two halves is rounded once to 24 bits and then to 11, and with 24 ≥ 2·11 + 2 that
+ * double rounding never differs from rounding the exact sum once (Figueroa, "When is double rounding
+ * innocuous?", SIGNUM 1995). So every hop of a collective adds with relative error ≤ u = 2^-11; see
+ * {@code dev.bigbatch.train.GradientCompression} for the resulting bound and for why we do not keep a
+ * float32 accumulator across hops.
+ */
 public final class Reduction {
     private Reduction() {
     }
@@ -23,11 +35,15 @@ public final class Reduction {
         switch (type) {
             case FLOAT32 -> combineFloat(op, floats(acc), floats(in));
             case FLOAT64 -> combineDouble(op, doubles(acc), doubles(in));
+            case FLOAT16 -> combineHalf(op, halves(acc), halves(in));
             default -> throw new IllegalArgumentException(String.valueOf(type));
         }
     }
 
-    /** Final step after the sum: MEAN divides by {@code worldSize}; other ops do nothing. */
+    /**
+     * Final step after the sum: MEAN divides by {@code worldSize}; other ops do nothing. FLOAT16 divides
+     * in float32 and rounds once to half (again an innocuous double rounding: the correctly rounded quotient).
+     */
     public static void finish(DataType type, ReduceOp op, int worldSize, ByteBuffer data) {
         if (op != ReduceOp.MEAN || worldSize == 1) {
             return;
@@ -37,6 +53,11 @@ public final class Reduction {
             float inv = 1.0f / worldSize;
             for (int i = 0, n = f.limit(); i < n; i++) {
                 f.put(i, f.get(i) * inv);
+            }
+        } else if (type == DataType.FLOAT16) {
+            ShortBuffer h = halves(data);
+            for (int i = 0, n = h.limit(); i < n; i++) {
+                h.put(i, Float16.fromFloat(Float16.toFloat(h.get(i)) / worldSize));
             }
         } else {
             DoubleBuffer d = doubles(data);
@@ -53,6 +74,32 @@ public final class Reduction {
 
     private static DoubleBuffer doubles(ByteBuffer b) {
         return b.slice().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+    }
+
+    private static ShortBuffer halves(ByteBuffer b) {
+        return b.slice().order(ByteOrder.nativeOrder()).asShortBuffer();
+    }
+
+    private static void combineHalf(ReduceOp op, ShortBuffer a, ShortBuffer b) {
+        int n = a.limit();
+        switch (op) {
+            case SUM, MEAN -> {
+                for (int i = 0; i < n; i++) {
+                    a.put(i, Float16.fromFloat(Float16.toFloat(a.get(i)) + Float16.toFloat(b.get(i))));
+                }
+            }
+            case MAX -> {
+                for (int i = 0; i < n; i++) {
+                    a.put(i, Float16.fromFloat(Math.max(Float16.toFloat(a.get(i)), Float16.toFloat(b.get(i)))));
+                }
+            }
+            case MIN -> {
+                for (int i = 0; i < n; i++) {
+                    a.put(i, Float16.fromFloat(Math.min(Float16.toFloat(a.get(i)), Float16.toFloat(b.get(i)))));
+                }
+            }
+            default -> throw new IllegalArgumentException(String.valueOf(op));
+        }
     }
 
     private static void combineFloat(ReduceOp op, FloatBuffer a, FloatBuffer b) {

@@ -4,6 +4,7 @@ import dev.bigbatch.comm.AllreduceAlgorithm;
 import dev.bigbatch.comm.CommOptions;
 import dev.bigbatch.comm.Communicator;
 import dev.bigbatch.comm.DataType;
+import dev.bigbatch.comm.Float16;
 import dev.bigbatch.comm.ReduceOp;
 import dev.bigbatch.comm.WorldSpec;
 import dev.bigbatch.comm.net.JobSecret;
@@ -25,7 +26,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Allreduce (float32 sum) time and bandwidth per buffer size and algorithm.
+ * Allreduce (float32 sum) time and bandwidth per buffer size and algorithm, and optionally per element
+ * type on the wire ({@code --dtypes float32,float16}).
+ *
+ * <p>Sizes are float32 gradient bytes in every row. A float16 row (impl {@code bigbatch-fp16}) times what
+ * {@code train --grad-compression fp16} pays for that gradient: encode to halves, allreduce FLOAT16 (half
+ * the bytes), decode; its algbw is gradient bytes / time, so it compares directly with the float32 row.
  *
  * <p>algbw = bytes / time; busbw = algbw · 2(k−1)/k, the bytes each rank's link carries per second for a
  * bandwidth-optimal allreduce (NCCL-tests' convention), comparable with the link rate.
@@ -37,11 +43,23 @@ import java.util.concurrent.Future;
 public final class AllreduceBench {
     /** Benchmark settings. Sizes are in bytes; each size runs for about {@code secondsPerSize}. */
     public record Options(int ranks, List<Long> sizes, List<AllreduceAlgorithm> algorithms, boolean fromEnv,
-            String listenHost, Duration timeout, int chunkBytes, double secondsPerSize) {
+            String listenHost, Duration timeout, int chunkBytes, double secondsPerSize, List<DataType> types) {
+        public Options(int ranks, List<Long> sizes, List<AllreduceAlgorithm> algorithms, boolean fromEnv,
+                String listenHost, Duration timeout, int chunkBytes, double secondsPerSize) {
+            this(ranks, sizes, algorithms, fromEnv, listenHost, timeout, chunkBytes, secondsPerSize,
+                    List.of(DataType.FLOAT32));
+        }
     }
 
-    /** One measurement: {@code seconds} is the mean time of one allreduce on rank 0. */
-    public record Row(AllreduceAlgorithm algorithm, int ranks, long bytes, int iters, double seconds) {
+    /**
+     * One measurement: {@code seconds} is the mean time of one allreduce of {@code bytes} float32 bytes on
+     * rank 0, sent as {@code type} (FLOAT16: including the encode and decode).
+     */
+    public record Row(AllreduceAlgorithm algorithm, int ranks, long bytes, int iters, double seconds, DataType type) {
+        public Row(AllreduceAlgorithm algorithm, int ranks, long bytes, int iters, double seconds) {
+            this(algorithm, ranks, bytes, iters, seconds, DataType.FLOAT32);
+        }
+
         public double algbwGBps() {
             return bytes / seconds / 1e9;
         }
@@ -113,32 +131,46 @@ public final class AllreduceBench {
                 c.allreduceAsync(warm, DataType.FLOAT32, ReduceOp.SUM, algorithm).await();
             }
         }
-        for (AllreduceAlgorithm algorithm : o.algorithms()) {
-            for (long bytes : o.sizes()) {
-                ByteBuffer data = buffer.slice(0, (int) bytes).order(ByteOrder.nativeOrder());
-                // Warm up twice; rank 0 picks the iteration count so that the size takes ~secondsPerSize.
-                c.allreduceAsync(data, DataType.FLOAT32, ReduceOp.SUM, algorithm).await();
-                long w0 = System.nanoTime();
-                c.allreduceAsync(data, DataType.FLOAT32, ReduceOp.SUM, algorithm).await();
-                double warm = (System.nanoTime() - w0) / 1e9;
-                itersMsg.put(0, (float) Math.max(1, Math.min(2000, Math.round(o.secondsPerSize() / warm))));
-                c.broadcast(itersMsg, 0);
-                int iters = (int) itersMsg.get(0);
-                c.barrier();
-                long t0 = System.nanoTime();
-                for (int i = 0; i < iters; i++) {
-                    c.allreduceAsync(data, DataType.FLOAT32, ReduceOp.SUM, algorithm).await();
-                }
-                double seconds = (System.nanoTime() - t0) / 1e9 / iters;
-                Row row = new Row(algorithm, c.size(), bytes, iters, seconds);
-                rows.add(row);
-                if (print) {
-                    out.println(format("bigbatch", row));
-                    out.flush();
+        ByteBuffer wire = ByteBuffer.allocateDirect((int) (maxBytes / 2)).order(ByteOrder.nativeOrder());
+        for (DataType type : o.types()) {
+            for (AllreduceAlgorithm algorithm : o.algorithms()) {
+                for (long bytes : o.sizes()) {
+                    ByteBuffer data = buffer.slice(0, (int) bytes).order(ByteOrder.nativeOrder());
+                    ByteBuffer halves = wire.slice(0, (int) (bytes / 2)).order(ByteOrder.nativeOrder());
+                    Runnable once = type == DataType.FLOAT16 ? () -> allreduceAsHalves(c, data, halves, algorithm)
+                            : () -> c.allreduceAsync(data, DataType.FLOAT32, ReduceOp.SUM, algorithm).await();
+                    // Warm up twice; rank 0 picks the iteration count so that the size takes ~secondsPerSize.
+                    once.run();
+                    long w0 = System.nanoTime();
+                    once.run();
+                    double warm = (System.nanoTime() - w0) / 1e9;
+                    itersMsg.put(0, (float) Math.max(1, Math.min(2000, Math.round(o.secondsPerSize() / warm))));
+                    c.broadcast(itersMsg, 0);
+                    int iters = (int) itersMsg.get(0);
+                    c.barrier();
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < iters; i++) {
+                        once.run();
+                    }
+                    double seconds = (System.nanoTime() - t0) / 1e9 / iters;
+                    Row row = new Row(algorithm, c.size(), bytes, iters, seconds, type);
+                    rows.add(row);
+                    if (print) {
+                        out.println(format("bigbatch", row));
+                        out.flush();
+                    }
                 }
             }
         }
         return print ? rows : List.of();
+    }
+
+    /** What fp16 gradient compression does per bucket: float32 → halves, FLOAT16 allreduce, halves → float32. */
+    private static void allreduceAsHalves(Communicator c, ByteBuffer floats, ByteBuffer halves, AllreduceAlgorithm algorithm) {
+        FloatBuffer f = floats.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        Float16.encode(f, 1f, halves.duplicate().order(ByteOrder.nativeOrder()).asShortBuffer());
+        c.allreduceAsync(halves, DataType.FLOAT16, ReduceOp.SUM, algorithm).await();
+        Float16.decode(halves.duplicate().order(ByteOrder.nativeOrder()).asShortBuffer(), 1f, f);
     }
 
     /** Column header shared with {@code bench/gloo_allreduce.py}. */
@@ -148,14 +180,16 @@ public final class AllreduceBench {
     }
 
     static String format(String impl, Row r) {
-        return String.format(Locale.ROOT, "%-10s %-17s %12d %6d %12.1f %11.3f %11.3f", impl,
+        return String.format(Locale.ROOT, "%-10s %-17s %12d %6d %12.1f %11.3f %11.3f",
+                r.type() == DataType.FLOAT16 ? impl + "-fp16" : impl,
                 r.algorithm().name().toLowerCase(Locale.ROOT), r.bytes(), r.iters(), r.seconds() * 1e6,
                 r.algbwGBps(), r.busbwGBps());
     }
 
     /**
      * Parses {@code --ranks K --bytes 4K..256M|4K,1M --algorithms ring,halving_doubling --env
-     * --listen HOST --timeout-s S --chunk-bytes N --seconds-per-size S}. A range steps by 4x.
+     * --listen HOST --timeout-s S --chunk-bytes N --seconds-per-size S --dtypes float32,float16}. A range
+     * steps by 4x.
      */
     public static Options parse(String[] args) {
         int ranks = 2;
@@ -166,6 +200,7 @@ public final class AllreduceBench {
         Duration timeout = Duration.ofSeconds(60);
         int chunk = 1 << 20;
         double seconds = 1.0;
+        List<DataType> types = List.of(DataType.FLOAT32);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -184,13 +219,26 @@ public final class AllreduceBench {
                 case "--timeout-s" -> timeout = Duration.ofSeconds(Long.parseLong(args[++i]));
                 case "--chunk-bytes" -> chunk = (int) parseSize(args[++i]);
                 case "--seconds-per-size" -> seconds = Double.parseDouble(args[++i]);
+                case "--dtypes" -> {
+                    List<DataType> list = new ArrayList<>();
+                    for (String s : args[++i].split(",")) {
+                        String t = s.trim().toLowerCase(Locale.ROOT);
+                        list.add(switch (t) {
+                            case "float32", "fp32" -> DataType.FLOAT32;
+                            case "float16", "fp16" -> DataType.FLOAT16;
+                            default -> throw new IllegalArgumentException("--dtypes: unknown type '" + s
+                                    + "'; expected float32 or float16");
+                        });
+                    }
+                    types = list;
+                }
                 default -> throw new IllegalArgumentException("unknown option " + a + "; see AllreduceBench.parse");
             }
         }
         if (ranks < 1) {
             throw new IllegalArgumentException("--ranks must be >= 1");
         }
-        return new Options(ranks, sizes, algorithms, env, listen, timeout, chunk, seconds);
+        return new Options(ranks, sizes, algorithms, env, listen, timeout, chunk, seconds, types);
     }
 
     static List<Long> parseSizes(String s) {

@@ -1,0 +1,116 @@
+package dev.bigbatch.comm;
+
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
+
+/**
+ * IEEE 754 binary16 ("half", fp16) codec for Java 17, which lacks {@code Float.floatToFloat16} (Java 20).
+ *
+ * <p>binary16: 1 sign bit, 5 exponent bits (bias 15), 10 fraction bits. Normal values span
+ * 2^-14 (6.1e-5) .. 65504 with a relative spacing of 2^-10; subnormals are multiples of 2^-24 (6.0e-8)
+ * below 2^-14. The unit roundoff is u = 2^-11.
+ *
+ * <p>{@link #fromFloat} rounds to nearest, ties to even, exactly as an IEEE conversion does: values below
+ * half the smallest subnormal (|x| ≤ 2^-25, the tie going to the even 0) become a signed zero, values at
+ * or above 65520 (half-way between 65504 and the first unrepresentable 65536) become ±infinity,
+ * infinities stay infinities, and NaN stays a quiet NaN (the top 9 payload bits are kept, the quiet bit is
+ * set). {@link #toFloat} is exact: every half is a float.
+ */
+public final class Float16 {
+    /** Largest finite half, 65504. */
+    public static final float MAX_VALUE = 65504f;
+    /** Smallest positive normal half, 2^-14. */
+    public static final float MIN_NORMAL = 0x1p-14f;
+    /** Smallest positive subnormal half, 2^-24. */
+    public static final float MIN_VALUE = 0x1p-24f;
+    public static final short POSITIVE_INFINITY = 0x7c00;
+    public static final short NEGATIVE_INFINITY = (short) 0xfc00;
+
+    /** Every half's float value, indexed by its bits (256 KiB): decoding is the hot loop of half sums. */
+    private static final float[] VALUES = new float[1 << 16];
+
+    static {
+        for (int h = 0; h < VALUES.length; h++) {
+            VALUES[h] = compute((short) h);
+        }
+    }
+
+    private Float16() {
+    }
+
+    /** The half nearest to {@code f} (round to nearest, ties to even; overflow to ±infinity). */
+    public static short fromFloat(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int abs = bits & 0x7fff_ffff;
+        if (abs >= 0x7f80_0000) { // infinity or NaN
+            return (short) (abs == 0x7f80_0000 ? sign | 0x7c00 : sign | 0x7e00 | ((abs >>> 13) & 0x3ff));
+        }
+        if (abs >= 0x477f_f000) { // ≥ 65520: rounds past 65504
+            return (short) (sign | 0x7c00);
+        }
+        if (abs >= 0x3880_0000) { // ≥ 2^-14: a normal half. Rebias the exponent (127 → 15), keep 10 of 23
+            int m = abs - (112 << 23); // fraction bits, round the 13 dropped bits to nearest even;
+            m += 0xfff + ((m >>> 13) & 1); // a carry out of the fraction correctly bumps the exponent
+            return (short) (sign | (m >>> 13));
+        }
+        if (abs <= 0x3300_0000) { // ≤ 2^-25: nearer to (or tied with, even) zero than to 2^-24
+            return (short) sign;
+        }
+        // Subnormal half: the result is round(|f| / 2^-24). |f| = mant · 2^(e-150), so the quotient is
+        // mant · 2^(e-126) = mant >> shift with shift = 126 - e in 14..24.
+        int e = abs >>> 23;
+        int mant = (abs & 0x7f_ffff) | 0x80_0000;
+        int shift = 126 - e;
+        int q = mant >>> shift;
+        int rem = mant & ((1 << shift) - 1);
+        int halfway = 1 << (shift - 1);
+        if (rem > halfway || (rem == halfway && (q & 1) == 1)) {
+            q++; // may reach 0x400, the smallest normal: still the right encoding
+        }
+        return (short) (sign | q);
+    }
+
+    /** The float equal to half {@code h} (exact). */
+    public static float toFloat(short h) {
+        return VALUES[h & 0xffff];
+    }
+
+    private static float compute(short h) {
+        int sign = (h & 0x8000) << 16;
+        int exp = (h >>> 10) & 0x1f;
+        int m = h & 0x3ff;
+        if (exp == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f80_0000 | (m << 13));
+        }
+        if (exp != 0) {
+            return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (m << 13));
+        }
+        float v = m * MIN_VALUE; // subnormal (or zero): m · 2^-24, exact in float
+        return sign != 0 ? -v : v;
+    }
+
+    /**
+     * {@code dst[i] = fromFloat(src[i] * scale)} for the elements between {@code src}'s position and limit,
+     * written from {@code dst}'s position (positions unchanged). With a power-of-two {@code scale} the
+     * product is exact (barring float over/underflow), so each element is rounded once.
+     */
+    public static void encode(FloatBuffer src, float scale, ShortBuffer dst) {
+        int n = src.remaining();
+        int s0 = src.position();
+        int d0 = dst.position();
+        for (int i = 0; i < n; i++) {
+            dst.put(d0 + i, fromFloat(src.get(s0 + i) * scale));
+        }
+    }
+
+    /** {@code dst[i] = toFloat(src[i]) * scale} for {@code src}'s position..limit (positions unchanged). */
+    public static void decode(ShortBuffer src, float scale, FloatBuffer dst) {
+        int n = src.remaining();
+        int s0 = src.position();
+        int d0 = dst.position();
+        for (int i = 0; i < n; i++) {
+            dst.put(d0 + i, toFloat(src.get(s0 + i)) * scale);
+        }
+    }
+}
