@@ -266,8 +266,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--grad-compression", paramLabel = "none|fp16", description = "Element type of the gradient "
       + "allreduce: none (float32, default) or fp16 (IEEE half: half the bytes, every replica decodes the same sum; "
       + "Horovod's Compression.fp16, DDP's fp16_compress_hook; each bucket is scaled by a power of two against underflow). "
-      + "A no-op in a single process (nothing is sent); not for --sync decentralized. A resumed fp16 run equals an "
-      + "uninterrupted one within fp16 rounding, not bit for bit.")
+      + "A no-op in a single process (nothing is sent); not for --sync decentralized. Checkpoints keep the "
+      + "per-bucket scales, so a resumed fp16 run equals the uninterrupted one bit for bit.")
   String gradCompression = "none";
 
   @Option(names = "--rank-metrics", description = "Every rank r > 0 also writes OUT/rank<r>/metrics.jsonl (per-rank step "

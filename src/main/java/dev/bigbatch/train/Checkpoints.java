@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,7 +59,8 @@ public final class Checkpoints {
   /**
    * A captured training state. {@code identity} holds the config values a resume must match;
    * {@code progress} holds position state that is not a function of the step alone (the batch
-   * autopilot's current workers and sampler offset), empty for fixed-batch runs;
+   * autopilot's current workers and sampler offset, fp16 compression's bucket scales), empty for plain
+   * fixed-batch runs;
    * {@code scheduleState} is an adaptive schedule's state (AutoWU), empty for pure schedules.
    */
   public record State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
@@ -70,9 +72,10 @@ public final class Checkpoints {
       this(identity, nextStep, optimizerScalars, tensors, shapes, Map.of(), new double[0]);
     }
 
-    /** This state with {@code progress} attached. */
+    /** This state with {@code progress} attached (in its iteration order: equal states give equal files). */
     public State withProgress(Map<String, String> progress) {
-      return new State(identity, nextStep, optimizerScalars, tensors, shapes, Map.copyOf(progress), scheduleState);
+      return new State(identity, nextStep, optimizerScalars, tensors, shapes,
+          Collections.unmodifiableMap(new LinkedHashMap<>(progress)), scheduleState);
     }
 
     static Map<String, String> identityOf(TrainConfig c) {

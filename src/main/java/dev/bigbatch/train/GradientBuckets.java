@@ -11,7 +11,9 @@ import dev.bigbatch.model.Param;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorBase;
@@ -239,6 +241,45 @@ public final class GradientBuckets implements GradientSync {
       }
     }
     return min;
+  }
+
+  /** Progress-key prefix of fp16 bucket scales in checkpoints; the bucket's index follows. */
+  static final String SCALE_KEY = "sync.fp16.scale.";
+
+  /**
+   * With fp16 compression, every bucket's scale (as the float's bits, so exactly): without them a resumed run's
+   * first step would go as float32 and round differently from the uninterrupted run.
+   */
+  @Override
+  public Map<String, String> state() {
+    Map<String, String> s = new LinkedHashMap<>();
+    for (int i = 0; i < buckets.size(); i++) {
+      HalfBucket half = buckets.get(i).half();
+      if (half != null) {
+        s.put(SCALE_KEY + i, Integer.toString(Float.floatToIntBits(half.scale())));
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Takes the scales back when the checkpoint has one for each of this run's fp16 buckets; otherwise (written
+   * without compression, or with another bucket layout) the buckets start without a scale, as a new run does.
+   */
+  @Override
+  public void restore(Map<String, String> progress) {
+    long saved = progress.keySet().stream().filter(k -> k.startsWith(SCALE_KEY)).count();
+    long halves = buckets.stream().filter(b -> b.half() != null).count();
+    if (halves == 0 || saved != halves) {
+      return;
+    }
+    for (int i = 0; i < buckets.size(); i++) {
+      HalfBucket half = buckets.get(i).half();
+      String v = progress.get(SCALE_KEY + i);
+      if (half != null && v != null) {
+        half.restoreScale(Float.intBitsToFloat(Integer.parseInt(v)));
+      }
+    }
   }
 
   private Work allreduceFloats(Bucket b) {

@@ -28,9 +28,8 @@ import java.nio.ShortBuffer;
  * resumed run, or while all its elements were zero) is sent as float32. If a sum overflows (an infinity
  * or NaN in the summed halves, seen by every replica alike), every replica sends the bucket again as
  * float32 (its float32 copy is untouched until decoding) and rescales from that sum: a step never uses an
- * overflowed gradient that float32 would not also have produced. The scales are not checkpointed, so a
- * resumed run sends its first step as float32 where the uninterrupted run sent halves: the two agree within
- * fp16 rounding, not bit for bit.
+ * overflowed gradient that float32 would not also have produced. The scales are checkpointed
+ * ({@link GradientBuckets#state}), so a resumed run sends the same halves as the uninterrupted one.
  *
  * <p>Error. With scale s, each replica's element is rounded once (relative error ≤ u = 2^-11, or
  * absolute ≤ 2^-25/s in the subnormal range) and each of the P − 1 additions once (relative ≤ u), so the
@@ -103,6 +102,14 @@ final class HalfBucket {
   /** Counts a step on which this bucket went out as float32 (no scale yet, or an overflowed half sum). */
   void sentAsFloat() {
     floatSends++;
+  }
+
+  /** Continues with the scale a checkpoint saved ({@link #scale}; 0: none yet, the next step goes as float32). */
+  void restoreScale(float saved) {
+    if (!(saved >= 0) || Float.isInfinite(saved)) {
+      throw new IllegalArgumentException("checkpoint holds an invalid fp16 bucket scale " + saved);
+    }
+    scale = saved;
   }
 
   /** Sets the next step's scale from this step's summed bucket (identical on every replica). */

@@ -13,6 +13,7 @@ import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.schedule.LrSchedule;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
@@ -46,6 +47,7 @@ public final class Trainer {
   private GradientObserver gradientObserver;
   private ConAdv conAdv; // null: the plain clean-only step
   private Map<String, float[]> resumedStale = Map.of(); // ConAdv's stale copy from the resumed checkpoint
+  private Map<String, String> resumedProgress = Map.of(); // the gradient sync's state among it (fp16 scales)
 
   /** A fixed-batch run ({@link FixedBatchPlan}). */
   public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
@@ -130,6 +132,7 @@ public final class Trainer {
     plan.restore(state);
     this.startStep = state.nextStep();
     this.resumedStale = state.tensorsWithPrefix(ConAdv.CHECKPOINT_PREFIX);
+    this.resumedProgress = state.progress();
     return this;
   }
 
@@ -150,6 +153,7 @@ public final class Trainer {
       replicas.broadcastFromRankZero(model);
     }
     GradientSync sync = replicas.gradientSync(model);
+    sync.restore(resumedProgress);
     model.context().training(true);
     EpochMetrics last = null;
     try (Feed data = new Feed()) {
@@ -185,7 +189,7 @@ public final class Trainer {
         }
         if (checkpoints.due(step + 1, b.epochEnd(), b.lastStep())) {
           long nextStep = step + 1;
-          replicas.saveCheckpoint(checkpoints.path(), model, b.epochEnd(), () -> checkpointState(nextStep));
+          replicas.saveCheckpoint(checkpoints.path(), model, b.epochEnd(), () -> checkpointState(nextStep, sync));
         }
       }
     } catch (InterruptedException e) {
@@ -201,9 +205,15 @@ public final class Trainer {
     return result;
   }
 
-  /** Everything a resume at {@code nextStep} needs from this replica (the plan adds its own position/state). */
-  private Checkpoints.State checkpointState(long nextStep) {
+  /** Everything a resume at {@code nextStep} needs from this replica: the plan adds its position, the sync its fp16 scales. */
+  private Checkpoints.State checkpointState(long nextStep, GradientSync sync) {
     Checkpoints.State state = plan.checkpoint(Checkpoints.State.capture(config, model, optimizer, nextStep));
+    Map<String, String> syncState = sync.state();
+    if (!syncState.isEmpty()) {
+      Map<String, String> progress = new LinkedHashMap<>(state.progress());
+      progress.putAll(syncState);
+      state = state.withProgress(progress);
+    }
     return conAdv == null ? state : state.withTensors(conAdv.staleState());
   }
 

@@ -193,6 +193,46 @@ class GradientCompressionTest {
     }
   }
 
+  /**
+   * A 2-process fp16 run stopped after 3 steps and resumed from its checkpoint ends bit-identical to the run that
+   * went straight to step 6: the checkpoint carries every bucket's scale, so the first resumed step sends the same
+   * halves. (Without the scales that step would go as float32 and round differently; this test then fails.)
+   */
+  @org.junit.jupiter.api.Test
+  void resumedFp16RunEqualsTheUninterruptedOne(@TempDir Path dir) throws Exception {
+    TrainConfig c = DistributedEquivalenceTest.config(6, dir);
+    List<float[]> straight = run(c, 2, GradientCompression.FP16, 6).get(0);
+    Path ckpt = dir.resolve("fp16.ckpt");
+    ThreadRanks.run(2, "fp16-stop", true, (rank, replicas) -> {
+      Model m = DistributedEquivalenceTest.model(rank == 0 ? c.seed() : 1000 + rank);
+      replicas.compressGradients(GradientCompression.FP16);
+      new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
+          DistributedEquivalenceTest.TEST, replicas, List.of()).checkpoints(new Checkpoints.Policy(ckpt, 3, false))
+          .stopAfter(3).run();
+      return null;
+    });
+    Checkpoints.State atThree = Checkpoints.load(ckpt);
+    assertEquals(3, atThree.nextStep());
+    assertTrue(atThree.progress().keySet().stream().anyMatch(k -> k.startsWith(GradientBuckets.SCALE_KEY)),
+        "the checkpoint holds the bucket scales: " + atThree.progress());
+    List<List<float[]>> resumed = ThreadRanks.run(2, "fp16-resume", true, (rank, replicas) -> {
+      Model m = DistributedEquivalenceTest.model(77 + rank); // overwritten by the checkpoint
+      replicas.compressGradients(GradientCompression.FP16);
+      new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
+          DistributedEquivalenceTest.TEST, replicas, List.of()).resumeFrom(atThree).stopAfter(6).run();
+      List<float[]> params = new ArrayList<>();
+      for (Param p : m.params()) {
+        params.add(Tensors.toFloats(p.value()));
+      }
+      return params;
+    });
+    for (int r = 0; r < 2; r++) {
+      for (int i = 0; i < straight.size(); i++) {
+        assertArrayEquals(straight.get(i), resumed.get(r).get(i), "rank " + r + " parameter " + i);
+      }
+    }
+  }
+
   private static List<List<float[]>> run(TrainConfig c, int processes, GradientCompression compression, long steps)
       throws Exception {
     List<Model> models = new ArrayList<>();
