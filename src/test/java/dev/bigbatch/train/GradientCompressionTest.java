@@ -203,8 +203,10 @@ class GradientCompressionTest {
     TrainConfig c = DistributedEquivalenceTest.config(6, dir);
     List<float[]> straight = run(c, 2, GradientCompression.FP16, 6).get(0);
     Path ckpt = dir.resolve("fp16.ckpt");
+    // Models are built here, not in the rank threads: initialisation draws from torch's global generator.
+    List<Model> first = List.of(DistributedEquivalenceTest.model(c.seed()), DistributedEquivalenceTest.model(1001));
     ThreadRanks.run(2, "fp16-stop", true, (rank, replicas) -> {
-      Model m = DistributedEquivalenceTest.model(rank == 0 ? c.seed() : 1000 + rank);
+      Model m = first.get(rank);
       replicas.compressGradients(GradientCompression.FP16);
       new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, replicas, List.of()).checkpoints(new Checkpoints.Policy(ckpt, 3, false))
@@ -215,8 +217,9 @@ class GradientCompressionTest {
     assertEquals(3, atThree.nextStep());
     assertTrue(atThree.progress().keySet().stream().anyMatch(k -> k.startsWith(GradientBuckets.SCALE_KEY)),
         "the checkpoint holds the bucket scales: " + atThree.progress());
+    List<Model> second = List.of(DistributedEquivalenceTest.model(77), DistributedEquivalenceTest.model(78)); // overwritten
     List<List<float[]>> resumed = ThreadRanks.run(2, "fp16-resume", true, (rank, replicas) -> {
-      Model m = DistributedEquivalenceTest.model(77 + rank); // overwritten by the checkpoint
+      Model m = second.get(rank);
       replicas.compressGradients(GradientCompression.FP16);
       new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, replicas, List.of()).resumeFrom(atThree).stopAfter(6).run();
