@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.optim.Sgd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,24 +16,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A run stopped at a checkpoint and resumed must end exactly where an uninterrupted run ends. */
 class CheckpointResumeTest {
+  /** {@link TinyTrainer}'s run at n = 4 (base batch 16), with augmentation on: its random state must resume too. */
   private static TrainConfig config(Path out, double epochs) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "resnet8";
-    b.width = 4;
+    TrainConfig.Builder b = TinyTrainer.config(out);
     b.perWorkerBatch = 4;
-    b.workers = 4;
-    b.workersPerChunk = 2;
-    b.epochs = epochs;
-    b.warmupEpochs = 0.5;
     b.baseBatch = 16;
-    b.out = out;
+    b.epochs = epochs;
+    b.augment = true;
     return b.build();
   }
 
   private static Trainer trainer(TrainConfig c, Model m) {
-    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
-    return new Trainer(c, m, sgd, DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST, Replicas.single(),
-        List.of());
+    return TinyTrainer.trainer(c, m, DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST, List.of());
   }
 
   @Test
