@@ -23,11 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * workers at a time: same parameters after every step of a short run, chunk memory bounded by k.
  */
 class AccumulationTest {
+  /** {@link TinyTrainer}'s run with k = 2 workers of n = 4, 1 epoch, and γ = 1 init so every path carries gradient. */
   private static TrainConfig.Builder base(Path out) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "resnet8";
-    b.width = 4;
-    b.zeroGamma = false; // every path carries gradient
+    TrainConfig.Builder b = TinyTrainer.config(out);
+    b.zeroGamma = false;
     b.perWorkerBatch = 4;
     b.workers = 2;
     b.workersPerChunk = 8;
@@ -35,8 +34,6 @@ class AccumulationTest {
     b.baseLr = 0.05;
     b.epochs = 1;
     b.warmupEpochs = 0.25;
-    b.augment = false;
-    b.out = out;
     return b;
   }
 
