@@ -31,6 +31,7 @@ import dev.bigbatch.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -475,10 +476,11 @@ public final class TrainCommand implements Callable<Integer> {
         listeners.add(new CommBytesListener(replicas::bytesSent, replicas.rank() == 0 ? config.out() : null, System.out));
       }
       if (replicas.rank() == 0) {
-        listeners.add(new MetricsJsonl(config.out(), 1, resumed != null));
+        listeners.add(new MetricsJsonl(config.out(), 1, resumed != null).setting("gradCompression", compression.name().toLowerCase(Locale.ROOT)));
         listeners.add(new ConsoleProgress(System.out));
       } else if (rankMetrics) {
-        listeners.add(new MetricsJsonl(config.out().resolve("rank" + replicas.rank()), 1, resumed != null));
+        listeners.add(new MetricsJsonl(config.out().resolve("rank" + replicas.rank()), 1, resumed != null)
+            .setting("gradCompression", compression.name().toLowerCase(Locale.ROOT)));
       }
       listeners.addAll(extra);
       if (replicas.rank() == 0) {

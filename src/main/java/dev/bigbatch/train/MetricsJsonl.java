@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Writes {@code metrics.jsonl} (one JSON object per line, {@code "kind": "step" | "epoch" | "decision" |
@@ -25,6 +27,7 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
   private final Path dir;
   private final BufferedWriter out;
   private final int stepEvery;
+  private final Map<String, String> settings = new LinkedHashMap<>();
 
   /** @param stepEvery write every n-th step (1 = all) */
   public MetricsJsonl(Path dir, int stepEvery) {
@@ -45,6 +48,15 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
     }
   }
 
+  /**
+   * Records a run setting that is not part of {@link TrainConfig} (e.g. the transport's
+   * {@code --grad-compression}) in {@code config.json}, so the run directory says how it was trained. Returns this.
+   */
+  public MetricsJsonl setting(String key, String value) {
+    settings.put(key, value);
+    return this;
+  }
+
   @Override
   public void onStart(TrainConfig config, String modelDescription, int stepsPerEpoch, long totalSteps) {
     ObjectNode node = JSON.createObjectNode();
@@ -61,6 +73,7 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
     } else {
       node.put("peakLr", peak);
     }
+    settings.forEach(node::put);
     writeAtomically(dir.resolve("config.json"), node);
   }
 
