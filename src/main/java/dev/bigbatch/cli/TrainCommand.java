@@ -382,6 +382,11 @@ public final class TrainCommand implements Callable<Integer> {
     return this;
   }
 
+  /** A fresh metrics file, or for a resumed run the existing one without what was logged after the checkpoint. */
+  private static MetricsJsonl metrics(Path dir, Checkpoints.State resumed) {
+    return resumed == null ? new MetricsJsonl(dir, 1) : MetricsJsonl.resumedAt(dir, 1, resumed.nextStep());
+  }
+
   private long bucketBytes(Model model) {
     if (bucketMb < 0) {
       throw new IllegalArgumentException("--bucket-mb must be >= 0 (0 = auto), got " + bucketMb);
@@ -476,10 +481,10 @@ public final class TrainCommand implements Callable<Integer> {
         listeners.add(new CommBytesListener(replicas::bytesSent, replicas.rank() == 0 ? config.out() : null, System.out));
       }
       if (replicas.rank() == 0) {
-        listeners.add(new MetricsJsonl(config.out(), 1, resumed != null).setting("gradCompression", compression.name().toLowerCase(Locale.ROOT)));
+        listeners.add(metrics(config.out(), resumed).setting("gradCompression", compression.name().toLowerCase(Locale.ROOT)));
         listeners.add(new ConsoleProgress(System.out));
       } else if (rankMetrics) {
-        listeners.add(new MetricsJsonl(config.out().resolve("rank" + replicas.rank()), 1, resumed != null)
+        listeners.add(metrics(config.out().resolve("rank" + replicas.rank()), resumed)
             .setting("gradCompression", compression.name().toLowerCase(Locale.ROOT)));
       }
       listeners.addAll(extra);

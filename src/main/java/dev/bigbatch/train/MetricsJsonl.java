@@ -1,5 +1,6 @@
 package dev.bigbatch.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,7 +35,7 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
     this(dir, stepEvery, false);
   }
 
-  /** @param append keep earlier lines (a resumed run continues its metrics file) */
+  /** @param append keep earlier lines (a resumed run continues its metrics file: see {@link #resumedAt}) */
   public MetricsJsonl(Path dir, int stepEvery, boolean append) {
     this.dir = dir;
     this.stepEvery = Math.max(1, stepEvery);
@@ -45,6 +46,53 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
           StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write metrics to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The metrics of a run resumed from a checkpoint taken before step {@code nextStep}: the lines the stopped run
+   * wrote after that checkpoint (its steps {@code >= nextStep} and the epoch, decision and schedule-switch lines
+   * that followed them, and a line torn by the stop) are dropped first, so the resumed run's file has each step
+   * once, as an uninterrupted run's has (TensorBoard's {@code purge_step}). A line belongs to the last step line
+   * before it (each is written after its step's line); the file is rewritten to a temp file and renamed.
+   */
+  public static MetricsJsonl resumedAt(Path dir, int stepEvery, long nextStep) {
+    Path file = dir.resolve("metrics.jsonl");
+    if (Files.exists(file)) {
+      try {
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        StringBuilder kept = new StringBuilder(text.length());
+        long owner = -1; // the step the current line belongs to
+        int from = 0;
+        for (int nl = text.indexOf('\n'); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) {
+          String line = text.substring(from, nl);
+          JsonNode node = parse(line);
+          if (node == null) {
+            continue; // a torn or foreign line
+          }
+          if ("step".equals(node.path("kind").asText())) {
+            owner = node.path("step").asLong();
+          }
+          if (owner < nextStep) {
+            kept.append(line).append('\n');
+          }
+        }
+        Path tmp = Files.createTempFile(dir, "metrics.jsonl", ".tmp");
+        Files.writeString(tmp, kept, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot rewrite " + file + " for the resumed run: " + e.getMessage(), e);
+      }
+    }
+    return new MetricsJsonl(dir, stepEvery, true);
+  }
+
+  private static JsonNode parse(String line) {
+    try {
+      JsonNode node = JSON.readTree(line);
+      return node != null && node.isObject() ? node : null;
+    } catch (IOException e) {
+      return null;
     }
   }
 

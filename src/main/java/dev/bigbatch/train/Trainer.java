@@ -157,7 +157,7 @@ public final class Trainer {
     model.context().training(true);
     EpochMetrics last = null;
     try (Feed data = new Feed()) {
-      EpochStats stats = new EpochStats();
+      EpochStats stats = EpochStats.restore(resumedProgress);
       for (long step = startStep; step < stopAfter; step++) {
         StepPlan.Step s = plan.next(step);
         if (s == null) {
@@ -189,7 +189,9 @@ public final class Trainer {
         }
         if (checkpoints.due(step + 1, b.epochEnd(), b.lastStep())) {
           long nextStep = step + 1;
-          replicas.saveCheckpoint(checkpoints.path(), model, b.epochEnd(), () -> checkpointState(nextStep, sync));
+          EpochStats sofar = stats;
+          replicas.saveCheckpoint(checkpoints.path(), model, b.epochEnd(),
+              () -> checkpointState(nextStep, sync, sofar));
         }
       }
     } catch (InterruptedException e) {
@@ -205,15 +207,16 @@ public final class Trainer {
     return result;
   }
 
-  /** Everything a resume at {@code nextStep} needs from this replica: the plan adds its position, the sync its fp16 scales. */
-  private Checkpoints.State checkpointState(long nextStep, GradientSync sync) {
+  /**
+   * Everything a resume at {@code nextStep} needs from this replica: the plan adds its position, the sync its fp16
+   * scales, and the epoch's running sums, so that a run resumed mid-epoch reports the whole epoch's train loss.
+   */
+  private Checkpoints.State checkpointState(long nextStep, GradientSync sync, EpochStats epochSoFar) {
     Checkpoints.State state = plan.checkpoint(Checkpoints.State.capture(config, model, optimizer, nextStep));
-    Map<String, String> syncState = sync.state();
-    if (!syncState.isEmpty()) {
-      Map<String, String> progress = new LinkedHashMap<>(state.progress());
-      progress.putAll(syncState);
-      state = state.withProgress(progress);
-    }
+    Map<String, String> progress = new LinkedHashMap<>(state.progress());
+    progress.putAll(sync.state());
+    epochSoFar.saveTo(progress);
+    state = state.withProgress(progress);
     return conAdv == null ? state : state.withTensors(conAdv.staleState());
   }
 
@@ -323,6 +326,27 @@ public final class Trainer {
     void add(long count, double stepSeconds) {
       examples += count;
       seconds += stepSeconds;
+    }
+
+    /** Progress keys of a checkpoint taken mid-epoch (absent at an epoch end, where the sums are zero). */
+    void saveTo(Map<String, String> progress) {
+      if (examples > 0) {
+        progress.put("epoch.examples", Long.toString(examples));
+        progress.put("epoch.correct", Long.toString(correct));
+        progress.put("epoch.lossSum", Double.toString(lossSum)); // shortest repr: parses back to the same double
+        progress.put("epoch.seconds", Double.toString(seconds));
+        progress.put("epoch.dataWaitNanos", Long.toString(dataWaitNanos));
+      }
+    }
+
+    static EpochStats restore(Map<String, String> progress) {
+      EpochStats s = new EpochStats();
+      s.examples = Long.parseLong(progress.getOrDefault("epoch.examples", "0"));
+      s.correct = Long.parseLong(progress.getOrDefault("epoch.correct", "0"));
+      s.lossSum = Double.parseDouble(progress.getOrDefault("epoch.lossSum", "0"));
+      s.seconds = Double.parseDouble(progress.getOrDefault("epoch.seconds", "0"));
+      s.dataWaitNanos = Long.parseLong(progress.getOrDefault("epoch.dataWaitNanos", "0"));
+      return s;
     }
   }
 }
