@@ -8,6 +8,7 @@ import dev.bigbatch.report.ResultTable;
 import dev.bigbatch.report.RunData;
 import dev.bigbatch.report.RunSpec;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code bigbatch reproduce EXPERIMENT}: runs an experiment's train configs one after another in this
  * process into {@code RUN_DIR/<experiment>/<row>-s<seed>/}, then prints and writes its table. Runs
- * that already completed are not repeated, so an interrupted experiment continues where it stopped.
+ * that already completed are not repeated, and a run killed part-way resumes from its last epoch's checkpoint, so an
+ * interrupted experiment continues where it stopped.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Re-run a published large-batch experiment at small scale: goyal-table1, goyal-table2a, goyal-figure1, legw, lars.")
@@ -93,13 +95,20 @@ public final class ReproduceCommand implements Callable<Integer> {
     }
     for (RunSpec s : plan.runs()) {
       Path runDir = dir.resolve(s.id());
+      RunData run = RunData.isRunDir(runDir) ? RunData.load(runDir) : null;
       List<String> args = trainArgs(s, runDir);
+      Path killedAt = run != null && !run.finished() && !collect ? checkpointOf(runDir) : null;
+      if (killedAt != null) {
+        args.addAll(args.size() - 2, List.of("--resume", killedAt.toString()));
+      }
       o.println("$ bigbatch " + String.join(" ", args));
+      if (killedAt != null) {
+        o.println("  (stopped earlier without a result: resuming from its last checkpoint)");
+      }
       o.flush();
       if (dryRun) {
         continue;
       }
-      RunData run = RunData.isRunDir(runDir) ? RunData.load(runDir) : null;
       if (run != null && run.completed()) {
         o.println("  (completed earlier; reused)");
         continue;
@@ -166,10 +175,20 @@ public final class ReproduceCommand implements Callable<Integer> {
     return args;
   }
 
+  /**
+   * The checkpoint a run that stopped without a result (killed: a session's end, a machine's reboot) left in its
+   * directory, or null. {@code train} checkpoints there at every epoch end, and a resume cuts what the killed run
+   * logged after the checkpoint from its metrics, so the resumed run's files read as an uninterrupted run's.
+   */
+  static Path checkpointOf(Path runDir) {
+    Path ckpt = runDir.resolve("checkpoint.bin");
+    return Files.isRegularFile(ckpt) ? ckpt : null;
+  }
+
   /** The noise scale at kn = 256 (k = 8 workers of 32) over one epoch, written next to the figure's runs. */
   private void measureNoiseScale(Path dir, Budget b, PrintWriter o) {
     Path nsDir = dir.resolve("noise-scale");
-    if (java.nio.file.Files.isRegularFile(nsDir.resolve("noise-scale.json"))) {
+    if (Files.isRegularFile(nsDir.resolve("noise-scale.json"))) {
       o.println("noise scale: measured earlier (" + nsDir.resolve("noise-scale.json") + ")");
       return;
     }

@@ -111,4 +111,41 @@ class ReproduceCommandTest {
     assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
     assertTrue(!Files.exists(out.resolve("goyal-table1")), "nothing written");
   }
+
+  /**
+   * A run killed part-way (metrics, a checkpoint, no result.json) is resumed from its checkpoint; a completed or
+   * failed run and one killed before its first checkpoint are not (reused, rerun, rerun from the start).
+   */
+  @Test
+  void aKilledRunWithACheckpointIsResumed(@TempDir Path out) throws IOException {
+    List<RunSpec> runs = Experiments.plan("goyal-table1", Budget.QUICK.withSeeds(2)).runs();
+    Path exp = out.resolve("goyal-table1");
+    Path killed = exp.resolve(runs.get(0).id());
+    run(killed, 0.5, null);
+    Files.writeString(killed.resolve("checkpoint.bin"), "epoch-end state");
+    run(exp.resolve(runs.get(1).id()), 0.5, null); // killed before its first epoch ended: no checkpoint
+    Path failed = exp.resolve(runs.get(2).id());
+    run(failed, 0.9, "failed");
+    Files.writeString(failed.resolve("checkpoint.bin"), "last state");
+    StringWriter text = new StringWriter();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(text));
+    int code = cli.execute("reproduce", "goyal-table1", "--budget", "quick", "--seeds", "2", "--dry-run", "--out",
+        out.toString());
+    assertEquals(0, code, text.toString());
+    List<String> commands = text.toString().lines().filter(l -> l.startsWith("$ bigbatch train ")).toList();
+    assertEquals(runs.size(), commands.size());
+    for (int i = 0; i < commands.size(); i++) {
+      List<String> args = Arrays.asList(commands.get(i).substring("$ bigbatch train ".length()).split(" "));
+      new CommandLine(new TrainCommand()).parseArgs(args.toArray(String[]::new));
+      int resume = args.indexOf("--resume");
+      if (i == 0) {
+        assertEquals(killed.resolve("checkpoint.bin").toString(), args.get(resume + 1), commands.get(i));
+        assertEquals(killed.toString(), args.get(args.indexOf("--out") + 1));
+      } else {
+        assertEquals(-1, resume, commands.get(i));
+      }
+    }
+    assertEquals(1, text.toString().split("resuming from its last checkpoint", -1).length - 1, text.toString());
+  }
 }
