@@ -104,6 +104,11 @@ public final class LaunchCommand implements Callable<Integer> {
   }
 
   private List<String> javaCommand() {
+    return javaCommand(command);
+  }
+
+  /** This JVM's java binary and flags (agents left out) running {@code bigbatch ARGS}: a worker or a reproduce job. */
+  static List<String> javaCommand(List<String> bigbatchArgs) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -114,7 +119,7 @@ public final class LaunchCommand implements Callable<Integer> {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());
-    cmd.addAll(command);
+    cmd.addAll(bigbatchArgs);
     return cmd;
   }
 

@@ -63,6 +63,11 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "0", description = "LibTorch threads per run (default: all cores).")
   int threads;
 
+  @Option(names = "--jobs", defaultValue = "1", description = "Runs trained at once, each in its own JVM with its "
+      + "output in RUN_DIR/<run>/train.log (default 1: one after another in this process). Without --threads each "
+      + "run gets cores/N LibTorch threads.")
+  int jobs;
+
   @Option(names = "--dry-run", description = "Print the train commands and write nothing.")
   boolean dryRun;
 
@@ -76,6 +81,9 @@ public final class ReproduceCommand implements Callable<Integer> {
     if (dryRun && collect) {
       throw new IllegalArgumentException("--dry-run and --collect: give one (--dry-run prints the commands, "
           + "--collect tables their finished runs)");
+    }
+    if (jobs < 1) {
+      throw new IllegalArgumentException("--jobs must be >= 1, got " + jobs);
     }
     Budget b = budget();
     Experiments.Plan plan = Experiments.plan(experiment, b);
@@ -93,35 +101,17 @@ public final class ReproduceCommand implements Callable<Integer> {
     if (!dryRun) {
       writeRunIndex(plan, dir);
     }
-    for (RunSpec s : plan.runs()) {
-      Path runDir = dir.resolve(s.id());
-      RunData run = RunData.isRunDir(runDir) ? RunData.load(runDir) : null;
-      List<String> args = trainArgs(s, runDir);
-      Path killedAt = run != null && !run.finished() && !collect ? checkpointOf(runDir) : null;
-      if (killedAt != null) {
-        args.addAll(args.size() - 2, List.of("--resume", killedAt.toString()));
+    int threadsPerJob = threads > 0 ? 0 : Math.max(1, Runtime.getRuntime().availableProcessors() / jobs);
+    try (TrainJobs pool = jobs > 1 && !dryRun && !collect ? new TrainJobs(jobs, threadsPerJob, o) : null) {
+      for (RunSpec s : plan.runs()) {
+        trainOne(s, dir, pool, o);
       }
-      o.println("$ bigbatch " + String.join(" ", args));
-      if (killedAt != null) {
-        o.println("  (stopped earlier without a result: resuming from its last checkpoint)");
+      if (pool != null && pool.awaitAll() > 0) {
+        o.println("some runs failed: see their train.log; the table tables them as failed");
       }
-      o.flush();
-      if (dryRun) {
-        continue;
-      }
-      if (run != null && run.completed()) {
-        o.println("  (completed earlier; reused)");
-        continue;
-      }
-      if (collect) {
-        o.println(run == null ? "  (not started; left out)"
-            : run.finished() ? "  (" + run.status() + "; tabled)" : "  (no result yet: running or killed; left out)");
-        continue;
-      }
-      long t0 = System.nanoTime();
-      int code = Main.run(args.toArray(String[]::new));
-      o.printf("  exit %d after %s%n", code, Duration.ofNanos(System.nanoTime() - t0).withNanos(0));
-      o.flush();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the runs", e);
     }
     if (dryRun) {
       return 0;
@@ -141,6 +131,45 @@ public final class ReproduceCommand implements Callable<Integer> {
     }
     o.flush();
     return 0;
+  }
+
+  /**
+   * Prints run {@code s}'s train command and, unless --dry-run or --collect, trains it: here, or queued on
+   * {@code pool} when there is one; a completed run is reused, a killed one resumed from its checkpoint.
+   */
+  private void trainOne(RunSpec s, Path dir, TrainJobs pool, PrintWriter o) {
+    Path runDir = dir.resolve(s.id());
+    RunData run = RunData.isRunDir(runDir) ? RunData.load(runDir) : null;
+    List<String> args = trainArgs(s, runDir);
+    Path killedAt = run != null && !run.finished() && !collect ? checkpointOf(runDir) : null;
+    if (killedAt != null) {
+      args.addAll(args.size() - 2, List.of("--resume", killedAt.toString()));
+    }
+    o.println("$ bigbatch " + String.join(" ", args));
+    if (killedAt != null) {
+      o.println("  (stopped earlier without a result: resuming from its last checkpoint)");
+    }
+    o.flush();
+    if (dryRun) {
+      return;
+    }
+    if (run != null && run.completed()) {
+      o.println("  (completed earlier; reused)");
+      return;
+    }
+    if (collect) {
+      o.println(run == null ? "  (not started; left out)"
+          : run.finished() ? "  (" + run.status() + "; tabled)" : "  (no result yet: running or killed; left out)");
+      return;
+    }
+    if (pool != null) {
+      pool.submit(s.id(), args, runDir.resolve("train.log"));
+      return;
+    }
+    long t0 = System.nanoTime();
+    int code = Main.run(args.toArray(String[]::new));
+    o.printf("  exit %d after %s%n", code, Duration.ofNanos(System.nanoTime() - t0).withNanos(0));
+    o.flush();
   }
 
   /** The budget with this command's overrides. */

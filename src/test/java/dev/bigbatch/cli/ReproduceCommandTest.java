@@ -13,9 +13,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -147,5 +149,49 @@ class ReproduceCommandTest {
       }
     }
     assertEquals(1, text.toString().split("resuming from its last checkpoint", -1).length - 1, text.toString());
+  }
+
+  /**
+   * --jobs 2 trains the runs in child JVMs two at a time; with the same threads they must give exactly the numbers
+   * that training them one after another in this process gives (Fashion-MNIST, 8192 examples, 1 epoch).
+   */
+  @Test
+  void jobsInChildJvmsGiveTheSameRunsAsInProcess(@TempDir Path out) throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(LaunchProcessTest.FMNIST), "Fashion-MNIST not installed");
+    String[] common = {"reproduce", "goyal-table1", "--budget", "quick", "--seeds", "1", "--epochs", "1",
+        "--train-limit", "8192", "--threads", "1"};
+    Map<String, String> tables = new java.util.HashMap<>();
+    for (String jobs : List.of("1", "2")) {
+      Path root = out.resolve("jobs" + jobs);
+      StringWriter text = new StringWriter();
+      CommandLine cli = new CommandLine(new Main());
+      cli.setOut(new PrintWriter(text));
+      List<String> args = new ArrayList<>(List.of(common));
+      args.addAll(List.of("--jobs", jobs, "--out", root.toString()));
+      assertEquals(0, cli.execute(args.toArray(String[]::new)), text.toString());
+      tables.put(jobs, Files.readString(root.resolve("goyal-table1").resolve("table.csv")));
+      if (jobs.equals("2")) {
+        for (RunSpec r : Experiments.plan("goyal-table1", Budget.QUICK.withSeeds(1)).runs()) {
+          Path log = root.resolve("goyal-table1").resolve(r.id()).resolve("train.log");
+          assertTrue(Files.readString(log).contains("epoch"), "the child's output is in " + log);
+          assertEquals(epochLines(out.resolve("jobs1/goyal-table1").resolve(r.id())),
+              epochLines(root.resolve("goyal-table1").resolve(r.id())), r.id());
+        }
+      }
+    }
+    assertEquals(tables.get("1"), tables.get("2"));
+  }
+
+  /** The epoch lines of a run's metrics without their timings. */
+  private static List<String> epochLines(Path run) throws IOException {
+    return Files.readAllLines(run.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"kind\":\"epoch\""))
+        .map(l -> l.replaceAll(",\"(examplesPerSecond|dataWaitSeconds|seconds)\":[^,}]*", "")).toList();
+  }
+
+  @Test
+  void jobsBelowOneAreRefused(@TempDir Path out) {
+    TrainCommandTest.Outcome o = TrainCommandTest.run("reproduce", "goyal-table1", "--jobs", "0", "--out", out.toString());
+    assertEquals(2, o.code());
+    assertTrue(o.err().contains("--jobs must be >= 1, got 0"), o.err());
   }
 }
