@@ -287,9 +287,6 @@ class Data:
         self.c, self.h, self.w = tr.shape[1], tr.shape[2], tr.shape[3]
         self.augment = a.augment
         self.device = device
-        self.ar_h = torch.arange(self.h, device=device)
-        self.ar_w = torch.arange(self.w, device=device)
-        self.ch = torch.arange(self.c, device=device).view(1, -1, 1, 1)
 
     def batch(self, idx, gen):
         b = idx.shape[0]
@@ -298,11 +295,19 @@ class Data:
             return self.train_x[idx, :, p:p + self.h, p:p + self.w], self.train_y[idx]
         r = torch.randint(0, 2 * p + 1, (2, b), device=self.device, generator=gen)
         flip = torch.randint(0, 2, (b,), device=self.device, generator=gen).bool()
-        rows = r[0].view(b, 1) + self.ar_h.view(1, -1)
-        cols = torch.where(flip.view(b, 1), (self.w - 1 - self.ar_w).view(1, -1), self.ar_w.view(1, -1))
-        cols = cols + r[1].view(b, 1)
-        x = self.train_x[idx.view(b, 1, 1, 1), self.ch, rows.view(b, 1, self.h, 1), cols.view(b, 1, 1, self.w)]
-        return x, self.train_y[idx]
+        return crop_flip(self.train_x, idx, r[0], r[1], flip, self.h, self.w), self.train_y[idx]
+
+
+def crop_flip(padded, idx, oy, ox, flip, h, w):
+    """data/Augmentation on pre-padded images, one gather for the batch: out[b][c][y][x] =
+    padded[idx[b]][c][y + oy[b]][(flip[b] ? w-1-x : x) + ox[b]]."""
+    b, c = idx.shape[0], padded.shape[1]
+    dev = padded.device
+    ar_h, ar_w = torch.arange(h, device=dev), torch.arange(w, device=dev)
+    rows = oy.view(b, 1) + ar_h.view(1, -1)
+    cols = torch.where(flip.view(b, 1), (w - 1 - ar_w).view(1, -1), ar_w.view(1, -1)) + ox.view(b, 1)
+    ch = torch.arange(c, device=dev).view(1, -1, 1, 1)
+    return padded[idx.view(b, 1, 1, 1), ch, rows.view(b, 1, h, 1), cols.view(b, 1, 1, w)]
 
 
 # ---------------------------------------------------------------- output (train/MetricsJsonl format)
