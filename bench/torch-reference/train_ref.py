@@ -93,7 +93,7 @@ class GhostBN(torch.nn.Module):
             raise ValueError(f"batch of {b} is not a whole number of BN groups of {n}")
         k = b // n
         xv = x.reshape(k, n, c, h, w)
-        var, mean = torch.var_mean(xv, dim=(1, 3, 4), unbiased=False, keepdim=True)
+        var, mean = torch.var_mean(xv, dim=(1, 3, 4), correction=0, keepdim=True)
         scale = self.weight.view(1, 1, c, 1, 1) * torch.rsqrt(var + EPS)
         shift = self.bias.view(1, 1, c, 1, 1) - mean * scale
         y = torch.addcmul(shift, xv, scale)
@@ -333,10 +333,22 @@ def config_string(a):
             f"decay={a.decay.upper()} epochs={java_g(a.epochs)} seed={a.seed}")
 
 
+def jsonable(v):
+    """Non-finite floats as Jackson writes them by default (WRITE_NAN_AS_STRINGS): "NaN", "Infinity"; bare NaN
+    is not JSON and bigbatch's reader would drop the line."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+    if isinstance(v, dict):
+        return {k: jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [jsonable(x) for x in v]
+    return v
+
+
 def write_json_atomically(path, obj):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2)
+        json.dump(jsonable(obj), f, indent=2, allow_nan=False)
     os.replace(tmp, path)
 
 
@@ -440,7 +452,7 @@ def train(a):
     metrics = open(os.path.join(a.out, "metrics.jsonl"), "w")
 
     def line(kind, obj):
-        metrics.write(json.dumps(dict([("kind", kind)] + list(obj.items()))) + "\n")
+        metrics.write(json.dumps(jsonable(dict([("kind", kind)] + list(obj.items()))), allow_nan=False) + "\n")
 
     def finish(status, last, error=None):
         res = {"status": status}
