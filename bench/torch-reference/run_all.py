@@ -47,7 +47,9 @@ class Run:
 
 
 def flag(args, name, default):
-    return args[args.index(name) + 1] if name in args else default
+    """The value of the last occurrence of a flag (argparse semantics: a later one wins)."""
+    idx = [i for i, a in enumerate(args) if a == name]
+    return args[idx[-1] + 1] if idx else default
 
 
 def parse_commands(paths, root):
@@ -130,6 +132,8 @@ def main():
         with tarfile.open(a.resume_from) as t:
             t.extractall(os.path.dirname(os.path.abspath(a.root)) or ".")
     runs = parse_commands(a.commands, a.root)
+    for r in runs:  # arguments after `--` override the commands' (e.g. --epochs for a smoke test)
+        r.epochs = float(flag(r.args + extra, "--epochs", "5"))
     if a.only_seeds:
         keep = {int(s) for s in a.only_seeds.split(",")}
         runs = [r for r in runs if r.seed in keep]

@@ -363,7 +363,7 @@ def parse_args(argv=None):
     add("--batch-per-worker", type=int, default=32)
     add("--workers", type=int, default=8)
     add("--workers-per-chunk", type=int, default=8, help="ignored (bigbatch's CPU memory bound); see --chunk-examples")
-    add("--chunk-examples", type=int, default=4096,
+    add("--chunk-examples", type=int, default=2048,
         help="largest number of examples per forward/backward chunk on the device (results do not depend on it)")
     add("--optimizer", choices=["sgd", "lars"], default="sgd")
     add("--lr", type=float, default=0.4)
