@@ -73,10 +73,17 @@ class GhostBnTest(unittest.TestCase):
         ya = a(x)
         a.commit()
         yb = torch.cat([b(x[:n]), b(x[n:3 * n]), b(x[3 * n:])])
+        c2, _ = self.pair(c, n)
+        for part in (x[:2 * n], x[2 * n:]):
+            c2(part)
         b.commit()
+        train_ref.commit_all([c2])  # the foreach form of commit
+        self.assertEqual(c2.pending_slices, 0)
+        self.assertEqual(float(c2.pending_mean.abs().sum()), 0.0)
         torch.testing.assert_close(ya, yb, rtol=1e-12, atol=1e-12)
-        torch.testing.assert_close(a.running_mean, b.running_mean, rtol=1e-12, atol=1e-12)
-        torch.testing.assert_close(a.running_var, b.running_var, rtol=1e-12, atol=1e-12)
+        for m in (b, c2):
+            torch.testing.assert_close(a.running_mean, m.running_mean, rtol=1e-12, atol=1e-12)
+            torch.testing.assert_close(a.running_var, m.running_var, rtol=1e-12, atol=1e-12)
 
     def test_eval_uses_running_statistics(self):
         ours, _ = self.pair(2, 2)

@@ -116,6 +116,28 @@ class GhostBN(torch.nn.Module):
         self.pending_slices = 0
 
 
+@torch.no_grad()
+def commit_all(bns):
+    """GhostBN.commit for every layer at once with foreach ops (3 foreach calls, not 6 ops per layer); every
+    layer saw the same slices in a step."""
+    counts = {bn.pending_slices for bn in bns}
+    fe = getattr(torch, "_foreach_zero_", None)
+    if len(counts) != 1 or fe is None:
+        for bn in bns:
+            bn.commit()
+        return
+    s = counts.pop()
+    if s == 0:
+        return
+    running = [t for bn in bns for t in (bn.running_mean, bn.running_var)]
+    pending = [t for bn in bns for t in (bn.pending_mean, bn.pending_var)]
+    torch._foreach_mul_(running, 1 - BN_MOMENTUM)
+    torch._foreach_add_(running, pending, alpha=BN_MOMENTUM / s)
+    torch._foreach_zero_(pending)
+    for bn in bns:
+        bn.pending_slices = 0
+
+
 def build_model(depth, width, in_channels, classes, zero_gamma, n):
     """step_reference.ResNetCifar with GhostBN as its BN (same constructor, same construction order)."""
     saved = step_reference.GhostBatchNorm
@@ -492,8 +514,7 @@ def train(a):
                 with torch.no_grad():
                     losses[i] += loss.detach()
                     correct += (logits.argmax(1) == y[lo:hi]).sum()
-            for bn in bns:
-                bn.commit()
+            commit_all(bns)
             opt.step(lrs[s])
             if (i + 1) % a.check_every == 0 and not torch.isfinite(losses[:i + 1]).all().item():
                 break
