@@ -68,6 +68,9 @@ def parse_commands(paths, root):
             exp, rid = parts[-2], parts[-1]
             out = os.path.join(root, exp, rid)
             args = args[:i] + args[i + 2:]
+            if "--resume" in args:  # a dry-run over a root with killed bigbatch runs adds it; the reference starts over
+                j = args.index("--resume")
+                args = args[:j] + args[j + 2:]
             if out in seen:
                 continue
             seen.add(out)
