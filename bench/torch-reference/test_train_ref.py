@@ -7,6 +7,7 @@
   w -= lr*(d + m*u)) equals bigbatch's corrected v-form for any lr sequence.
 * LARS vs a float64 numpy loop of the formula in optim/Lars.java.
 * crop_flip vs an explicit per-pixel loop of data/Augmentation's definition.
+* compare_tables' flags on hand-made seed lists.
 * Schedule vs hand-computed values, and (when /work/repro-runs exists) vs the lr, stepsPerEpoch, totalSteps
   and peakLr bigbatch itself wrote for the same command lines (commands-full.txt).
 
@@ -195,6 +196,20 @@ class ScheduleTest(unittest.TestCase):
         self.assertEqual(s.lr(4), 0.1)
         self.assertAlmostEqual(s.lr(5), 0.8 * (1 - 5 / 20) ** 2, places=12)
         self.assertAlmostEqual(s.lr(20), 0.0, places=12)
+
+
+class CompareTablesTest(unittest.TestCase):
+    def test_flags(self):
+        import compare_tables as ct
+        nan = float("nan")
+        self.assertEqual(ct.compare([8.8, 9.2, 8.5], [9.0, 8.7, 9.3])[3], "")  # within seed noise
+        a, b, diff, flag = ct.compare([8.8, 9.2, 8.5], [12.0, 12.4, 11.9])
+        self.assertEqual(flag, "CHECK")
+        self.assertEqual(diff, f"{(12.0 + 12.4 + 11.9) / 3 - (8.8 + 9.2 + 8.5) / 3:+.2f}")
+        self.assertEqual(ct.compare([nan, nan, nan], [30.0, 31.0, 29.0])[3], "CHECK (divergence differs)")
+        self.assertEqual(ct.compare([nan, 40.0, nan], [30.0, 31.0, 29.0])[3], "few seeds")
+        self.assertEqual(ct.compare([40.0], [])[3], "")
+        self.assertEqual(ct.summary([9.0, nan])[0], "9.00 ± 0.00 [9.00, div]")
 
 
 REPRO = "/work/repro-runs"
