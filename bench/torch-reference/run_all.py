@@ -150,7 +150,7 @@ def main():
         print(f"gpu: {g}", flush=True)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     running, done, last_gpu = [], 0, time.monotonic()
-    killed = []
+    killed, crashed = [], []
     try:
         while todo or running:
             now = time.monotonic() - t_start
@@ -182,6 +182,8 @@ def main():
                 elif rc is not None:
                     running.remove(r)
                     done += 1
+                    if rc != 0:
+                        crashed.append(r)
                     print(f"[{now:6.1f}s] {done:3d} done {r.name} (seed {r.seed}) in {time.monotonic() - r.start:.1f}s,"
                           f" exit {rc}: {status_of(r)}", flush=True)
             if time.monotonic() - last_gpu > 60:
@@ -200,6 +202,10 @@ def main():
           f"{len(left)} never started", flush=True)
     for name in left:
         print(f"  not started: {name}")
+    for r in crashed[:3]:  # a diverged run exits 1 too; a crash shows its traceback here
+        print(f"--- last lines of {r.name}/train_ref.log (exit {r.proc.returncode}):")
+        with open(os.path.join(r.out, "train_ref.log"), errors="replace") as f:
+            print("".join(f.readlines()[-8:]).rstrip())
     if a.tar:
         t0 = time.monotonic()
         base = os.path.abspath(a.root)
