@@ -65,20 +65,14 @@ EPS = 1e-5
 BN_MOMENTUM = 0.1
 
 
-class GhostBN(torch.nn.Module):
+class GhostBN(step_reference.GhostBatchNorm):
     """model/GhostBatchNorm, vectorised: x [k*n, C, H, W] viewed as [k, n, C, H, W], one var_mean over
     (n, H, W) per slice, y = x*scale + shift with scale = gamma/sqrt(var+eps), shift = beta - mean*scale
     (the same function as k batch_norm calls; autograd gives the same gradient). Slice statistics of all
     chunks of a step are summed in pending_* and committed once per step by commit()."""
 
     def __init__(self, channels, zero_gamma, group):
-        super().__init__()
-        self.c = channels
-        self.n = group
-        self.weight = torch.nn.Parameter(torch.zeros(channels) if zero_gamma else torch.ones(channels))
-        self.bias = torch.nn.Parameter(torch.zeros(channels))
-        self.register_buffer("running_mean", torch.zeros(channels))
-        self.register_buffer("running_var", torch.ones(channels))
+        super().__init__(channels, zero_gamma, group)  # the same parameters and running statistics
         self.register_buffer("pending_mean", torch.zeros(channels), persistent=False)
         self.register_buffer("pending_var", torch.zeros(channels), persistent=False)
         self.pending_slices = 0
