@@ -57,6 +57,10 @@ final class TrainJobs implements AutoCloseable {
     long t0 = System.nanoTime();
     Process p = pb.start();
     live.add(p);
+    synchronized (out) {
+      out.printf("  %s: started (output in %s)%n", name, log);
+      out.flush();
+    }
     try {
       int code = p.waitFor();
       synchronized (out) {
