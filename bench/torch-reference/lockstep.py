@@ -50,8 +50,9 @@ SKIP_WITH_VALUE = {"--out", "--trace-steps", "--trace-dir", "--threads", "--data
                    "--checkpoint-every"}
 
 
-def ref_args(index, data_dir):
-    """train_ref's namespace for the traced run's bigbatch arguments (minus output/trace/thread flags)."""
+def ref_args(index, data_dir, extra=()):
+    """train_ref's namespace for the traced run's bigbatch arguments (minus output/trace/thread flags), then
+    `extra` train_ref flags (later flags win: a deliberate change, to see that the check notices it)."""
     out, it = [], iter(index["args"])
     for tok in it:
         name = tok.split("=", 1)[0]
@@ -60,7 +61,7 @@ def ref_args(index, data_dir):
                 next(it, None)
             continue
         out.append(tok)
-    return train_ref.parse_args(out + ["--data", data_dir])
+    return train_ref.parse_args(out + ["--data", data_dir] + list(extra))
 
 
 def torch_name(bb, blocks_per_stage):
@@ -255,12 +256,16 @@ def main(argv=None):
     ap.add_argument("--one-step-steps", default="", help="comma list of steps for step32/step64 (default: all)")
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist", help="only for train_ref's arg parser")
     ap.add_argument("--json", help="write the per-step numbers (no tensors) here")
+    ap.add_argument("--ref-extra", default="", help="train_ref flags appended to the traced ones, e.g. "
+                    "'--decay-bias-and-norm': a deliberate difference, to see the tables flag it")
     o = ap.parse_args(argv)
     torch.set_num_threads(o.threads)
     index = json.load(open(os.path.join(o.trace, "index.json")))
     if index.get("format") != "bigbatch-step-trace/1":
         raise SystemExit(f"{o.trace}: not a bigbatch step trace (format {index.get('format')})")
-    a = ref_args(index, o.data)
+    a = ref_args(index, o.data, o.ref_extra.split())
+    if o.ref_extra:
+        print(f"DELIBERATE CHANGE of the reference: {o.ref_extra}")
     steps = index["steps"][:o.steps] if o.steps > 0 else index["steps"]
     if not index.get("complete"):
         print(f"note: incomplete trace, {len(steps)} of {index['tracedSteps']} steps", file=sys.stderr)
