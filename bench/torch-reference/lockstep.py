@@ -220,9 +220,13 @@ def one_step(trace, index, a, dtype, steps, results):
     print("| step | bigbatch loss | reference loss | abs diff | Δparams rel L2 | worst Δparam tensor "
           "| BN buffers rel L2 | worst buffer | momenta rel L2 | s |")
     print("|---:|---:|---:|---:|---:|---|---:|---|---:|---:|")
-    before_name, prev = index["initialState"], index["initialOptimizerScalars"][0]
+    # the state before step t and the previous lr: bigbatch's initial ones, or those after step t - 1
+    starts = {index["firstStep"]: (index["initialState"], index["initialOptimizerScalars"][0])}
+    for st in index["steps"]:
+        starts[st["step"] + 1] = (st["stateAfter"], st["optimizerScalarsAfter"][0])
     rows = []
     for st in steps:
+        before_name, prev = starts[st["step"]]
         before = read_state(trace, index, before_name)
         rp.load(before, prev)
         x, y = read_batch(trace, index, st["batch"])
@@ -242,7 +246,6 @@ def one_step(trace, index, a, dtype, steps, results):
         print(f"| {st['step']} | {st['loss']:.7f} | {loss:.7f} | {abs(loss - st['loss']):.2e} | {dp:.2e} "
               f"| {short(worst[0])} {worst[1]:.1e} | {b:.2e} | {short(bworst[0])} {bworst[1]:.1e} | {v:.2e} "
               f"| {dt:.1f} |", flush=True)
-        before_name, prev = st["stateAfter"], st["optimizerScalarsAfter"][0]
     results["step_" + label] = rows
     return rows
 
