@@ -413,6 +413,33 @@ def parse_args(argv=None):
     return a
 
 
+def train_step(model, bns, opt, x, y, n, chunk_workers, lr):
+    """One step on the global batch x [k*n, ...] (worker w = rows [w*n, (w+1)*n)): forward/backward in chunks of
+    chunk_workers workers, each chunk's mean cross-entropy weighted by chunk/kn (train/VirtualWorkers), BN
+    statistics committed once, then the update with rate lr. Returns the global-mean loss (the sum of the
+    weighted chunk losses, a detached 0-dim tensor) and the number of correct predictions (a tensor); no host
+    sync. lockstep.py replays traced bigbatch steps through this function."""
+    kn = x.shape[0]
+    k = kn // n
+    for p in opt.params:
+        p.grad = None
+    loss_sum = torch.zeros((), dtype=x.dtype, device=x.device)
+    correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    for w0 in range(0, k, chunk_workers):
+        lo, hi = w0 * n, min(k, w0 + chunk_workers) * n
+        logits = model(x[lo:hi])
+        loss = F.cross_entropy(logits, y[lo:hi])
+        if hi - lo != kn:
+            loss = loss * ((hi - lo) / kn)
+        loss.backward()
+        with torch.no_grad():
+            loss_sum += loss.detach()
+            correct += (logits.argmax(1) == y[lo:hi]).sum()
+    commit_all(bns)
+    opt.step(lr)
+    return loss_sum, correct
+
+
 def evaluate(model, data, batch=2000):
     model.eval()
     loss_sum = torch.zeros((), dtype=torch.float64, device=data.device)
@@ -496,20 +523,9 @@ def train(a):
             s = step + i
             idx = perm[i * kn:(i + 1) * kn]
             x, y = data.batch(idx, gen)
-            for p in opt.params:
-                p.grad = None
-            for w0 in range(0, k, chunk_workers):
-                lo, hi = w0 * n, min(k, w0 + chunk_workers) * n
-                logits = model(x[lo:hi])
-                loss = F.cross_entropy(logits, y[lo:hi])
-                if hi - lo != kn:
-                    loss = loss * ((hi - lo) / kn)
-                loss.backward()
-                with torch.no_grad():
-                    losses[i] += loss.detach()
-                    correct += (logits.argmax(1) == y[lo:hi]).sum()
-            commit_all(bns)
-            opt.step(lrs[s])
+            loss, right = train_step(model, bns, opt, x, y, n, chunk_workers, lrs[s])
+            losses[i] += loss
+            correct += right
             if (i + 1) % a.check_every == 0 and not torch.isfinite(losses[:i + 1]).all().item():
                 break
         host = losses.cpu().double().numpy()

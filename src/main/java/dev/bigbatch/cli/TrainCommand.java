@@ -27,6 +27,7 @@ import dev.bigbatch.train.MetricsJsonl;
 import dev.bigbatch.train.TrainConfig;
 import dev.bigbatch.train.FixedBatchPlan;
 import dev.bigbatch.train.StepPlan;
+import dev.bigbatch.train.StepTrace;
 import dev.bigbatch.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code bigbatch train}: one process simulating k workers (virtual workers, per-worker BN). */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -344,6 +347,40 @@ public final class TrainCommand implements Callable<Integer> {
         conAdvSteps == null ? 1 : conAdvSteps, !conAdvInline);
   }
 
+  @Spec
+  CommandSpec spec;
+
+  /**
+   * Hidden: record the first N steps (initial state, each global batch, each state after the update) for a
+   * lockstep replay by {@code bench/torch-reference/lockstep.py}; the run stops after them. See {@link StepTrace}.
+   */
+  @Option(names = "--trace-steps", paramLabel = "N", hidden = true)
+  Integer traceSteps;
+
+  /** Hidden: the directory of {@code --trace-steps} (created; must not hold an earlier trace). */
+  @Option(names = "--trace-dir", paramLabel = "DIR", hidden = true)
+  Path traceDir;
+
+  /** The step trace {@code --trace-steps}/{@code --trace-dir} ask for, or null; bad combinations throw. */
+  private StepTrace stepTrace(boolean adversarial, boolean autoBatch, boolean decentral) {
+    if (traceSteps == null && traceDir == null) {
+      return null;
+    }
+    if (traceSteps == null || traceDir == null) {
+      throw new IllegalArgumentException(traceSteps == null ? "--trace-dir needs --trace-steps N"
+          : "--trace-steps needs --trace-dir DIR");
+    }
+    if (adversarial || autoBatch || decentral || resume != null) {
+      throw new IllegalArgumentException("--trace-steps cannot be combined with "
+          + (adversarial ? "--conadv" : autoBatch ? "--batch auto" : decentral ? "--sync decentralized" : "--resume")
+          + ": it records the fixed global batch of a fresh run");
+    }
+    List<String> args = spec == null || spec.commandLine().getParseResult() == null ? List.of()
+        : spec.commandLine().getParseResult().originalArgs();
+    int at = spec == null ? -1 : args.indexOf(spec.name());
+    return StepTrace.open(traceDir, traceSteps, at >= 0 && spec.parent() != null ? args.subList(at + 1, args.size()) : args);
+  }
+
   /**
    * How this process becomes one replica of the job, given {@code --comm-timeout} (seconds), the
    * gradient bucket size and whether buckets overlap backward ({@code --no-overlap}): from the launcher's
@@ -451,6 +488,7 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--conadv is not supported with --sync decentralized yet (the combination "
           + "is untested)");
     }
+    StepTrace trace = stepTrace(adversarial != null, auto != null, decentral != null);
     String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
     Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
     DataSource.Splits data = DataSource.load(config);
@@ -497,6 +535,9 @@ public final class TrainCommand implements Callable<Integer> {
           .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
       if (resumed != null) {
         trainer.resumeFrom(resumed);
+      }
+      if (trace != null) {
+        trainer.trace(trace).stopAfter(trace.steps());
       }
       trainer.conAdv(conAdvRun).run();
       if (joined instanceof DistributedReplicas distributed && distributed.compressionSummary() != null) {

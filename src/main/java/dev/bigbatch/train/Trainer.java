@@ -46,6 +46,7 @@ public final class Trainer {
   private long stopAfter = Long.MAX_VALUE;
   private GradientObserver gradientObserver;
   private ConAdv conAdv; // null: the plain clean-only step
+  private StepTrace trace; // null: no lockstep trace
   private Map<String, float[]> resumedStale = Map.of(); // ConAdv's stale copy from the resumed checkpoint
   private Map<String, String> resumedProgress = Map.of(); // the gradient sync's state among it (fp16 scales)
 
@@ -126,6 +127,19 @@ public final class Trainer {
     return this;
   }
 
+  /**
+   * Writes the first {@code trace.steps()} steps (initial state, each batch, each state after an update) for a
+   * lockstep replay elsewhere ({@link StepTrace}); reading only, results are unchanged. One process only.
+   */
+  public Trainer trace(StepTrace stepTrace) {
+    if (stepTrace != null && (replicas.size() != 1 || conAdv != null || plan.variableBatch())) {
+      throw new IllegalArgumentException("--trace-steps needs one process with a fixed batch and no --conadv "
+          + "(it records the global batch each step trains on)");
+    }
+    this.trace = stepTrace;
+    return this;
+  }
+
   /** Continues from a checkpoint instead of rank 0's initial parameters. */
   public Trainer resumeFrom(Checkpoints.State state) {
     state.applyTo(config, model, optimizer);
@@ -152,6 +166,9 @@ public final class Trainer {
     if (startStep == 0) {
       replicas.broadcastFromRankZero(model);
     }
+    if (trace != null) {
+      trace.start(config, plan, model, optimizer, startStep, train.channels(), train.height(), train.width());
+    }
     GradientSync sync = replicas.gradientSync(model);
     sync.restore(resumedProgress);
     model.context().training(true);
@@ -172,6 +189,9 @@ public final class Trainer {
         stats.dataWaitNanos += dataNanos;
         StepTimes times = new StepTimes();
         double loss = trainStep(batch, s, sync, stats, times);
+        if (trace != null) {
+          trace.record(s, batch, loss, config, model, optimizer);
+        }
         reader.recycle(batch); // its floats were copied into a tensor; the buffer can take a later batch
         double seconds = (System.nanoTime() - t0) / 1e9;
         stats.add((long) batch.count() * replicas.size(), seconds);
