@@ -101,7 +101,7 @@ class ReproduceCommandTest {
     assertEquals("1", csv.get(2).get(8));
     assertEquals("NaN", csv.get(2).get(9), "a diverged seed is tabled as diverged");
     assertEquals("0", csv.get(3).get(8));
-    assertTrue(text.toString().contains("(no result yet: running or killed; left out)"), text.toString());
+    assertTrue(text.toString().contains("(no result yet: running or killed, 1 epoch(s) done; left out)"), text.toString());
   }
 
   @Test
