@@ -159,7 +159,8 @@ public final class ReproduceCommand implements Callable<Integer> {
     }
     if (collect) {
       o.println(run == null ? "  (not started; left out)"
-          : run.finished() ? "  (" + run.status() + "; tabled)" : "  (no result yet: running or killed, " + run.epochs().size() + " epoch(s) done; left out)");
+          : run.finished() ? "  (" + run.status() + "; tabled)"
+          : "  (no result yet: running or killed, " + run.epochs().size() + " epoch(s) done; left out)");
       return;
     }
     if (pool != null) {
