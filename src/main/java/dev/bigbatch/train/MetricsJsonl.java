@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bigbatch.report.AtomicFiles;
 import dev.bigbatch.schedule.ScheduleSwitch;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -77,9 +77,7 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
             kept.append(line).append('\n');
           }
         }
-        Path tmp = Files.createTempFile(dir, "metrics.jsonl", ".tmp");
-        Files.writeString(tmp, kept, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(file, kept.toString());
       } catch (IOException e) {
         throw new UncheckedIOException("cannot rewrite " + file + " for the resumed run: " + e.getMessage(), e);
       }
@@ -174,13 +172,7 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
   }
 
   static void writeAtomically(Path target, Object value) {
-    try {
-      Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
-      JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), value);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
-    }
+    AtomicFiles.write(target, out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, value));
   }
 
   @Override

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bigbatch.data.Batch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.report.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,7 +14,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -200,13 +200,6 @@ public final class StepTrace {
   }
 
   private void writeAtomically(String name, byte[] bytes) {
-    Path target = dir.resolve(name);
-    try {
-      Path tmp = Files.createTempFile(dir, name, ".tmp");
-      Files.write(tmp, bytes);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write trace file " + target + ": " + e.getMessage(), e);
-    }
+    AtomicFiles.write(dir.resolve(name), out -> out.write(bytes));
   }
 }
