@@ -69,11 +69,24 @@ final class HalfBucket {
   /** Rounds {@code bucket} (float32 from index 0) times the scale to halves, counting underflow. */
   void encode(FloatBuffer bucket) {
     ShortBuffer halves = wire.asShortBuffer();
-    Float16.encode(bucket, scale, halves);
-    for (int i = 0, n = bucket.remaining(); i < n; i++) {
-      if (bucket.get(i) != 0) {
+    int n = bucket.remaining();
+    float[] f = new float[Math.min(n, Float16.CHUNK)];
+    short[] h = new short[f.length];
+    for (int i = 0; i < n; i += Float16.CHUNK) {
+      int m = Math.min(Float16.CHUNK, n - i);
+      bucket.get(i, f, 0, m);
+      Float16.encode(f, scale, h, m);
+      halves.put(i, h, 0, m);
+      count(f, h, m);
+    }
+  }
+
+  /** Adds the chunk's nonzero, flushed and subnormal elements to the totals. */
+  private void count(float[] f, short[] h, int n) {
+    for (int i = 0; i < n; i++) {
+      if (f[i] != 0) { // branches beat a branch-free form here: almost every element is nonzero and normal
         nonzero++;
-        int magnitude = halves.get(i) & 0x7fff;
+        int magnitude = h[i] & 0x7fff;
         if (magnitude == 0) {
           flushedToZero++;
         } else if (magnitude < 0x0400) {
@@ -115,8 +128,14 @@ final class HalfBucket {
   /** Sets the next step's scale from this step's summed bucket (identical on every replica). */
   void rescale(FloatBuffer sum) {
     float max = 0;
-    for (int i = 0, n = sum.remaining(); i < n; i++) {
-      max = Math.max(max, Math.abs(sum.get(i))); // NaN propagates through Math.max
+    int n = sum.remaining();
+    float[] f = new float[Math.min(n, Float16.CHUNK)];
+    for (int i = 0; i < n; i += Float16.CHUNK) {
+      int m = Math.min(Float16.CHUNK, n - i);
+      sum.get(i, f, 0, m);
+      for (int j = 0; j < m; j++) {
+        max = Math.max(max, Math.abs(f[j])); // NaN propagates through Math.max
+      }
     }
     if (max > 0 && Float.isFinite(max)) {
       int exponent = (TOP - 1) - Math.getExponent(max);

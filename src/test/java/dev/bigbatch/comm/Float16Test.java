@@ -3,6 +3,8 @@ package dev.bigbatch.comm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.util.Random;
@@ -148,5 +150,100 @@ class Float16Test {
         assertEquals(-3e-7, back.get(1), 3e-7 * 0x1p-11); // 3e-7·1024 is a normal half: relative error ≤ u
         assertEquals(Float.POSITIVE_INFINITY, back.get(2)); // 7.2e7 overflows
         assertEquals(0.1, back.get(3), 0.1 * 0x1p-11);
+    }
+
+    /** Specials and boundaries the bulk kernels must carry like the scalar ones, then random bit patterns. */
+    private static float[] testFloats(int n, Random rnd) {
+        float[] special = {0f, -0f, Float.NaN, Float.intBitsToFloat(0x7f800001), Float.intBitsToFloat(0xffc00123),
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 65504f, 65520f, Math.nextDown(65520f), 0x1p-24f, 0x1p-25f,
+            Math.nextUp(0x1p-25f), 0x1.8p-24f, 1 + 0x1p-11f, 1 + 3 * 0x1p-11f, Math.nextDown(0x1p-14f), 1e-10f, -1e9f};
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = i < special.length ? special[i] : i % 2 == 0 ? Float.intBitsToFloat(rnd.nextInt())
+                    : (float) rnd.nextGaussian() * 0x1p-10f; // gradient-like: mostly normal halves after a scale
+        }
+        return f;
+    }
+
+    /**
+     * The bulk kernels (chunked through arrays; on Java 20+ the JDK's conversions) against the scalar ones, bit for
+     * bit, over lengths that are not multiples of the chunk, from nonzero positions, on heap and direct buffers.
+     */
+    @Test
+    void bulkKernelsEqualTheScalarOnesBitForBit() {
+        Random rnd = new Random(7);
+        for (boolean direct : new boolean[] {false, true}) {
+            for (int n : new int[] {1, Float16.CHUNK - 1, 2 * Float16.CHUNK + 5}) {
+                int off = 3;
+                float scale = 0x1p7f;
+                float[] values = testFloats(n, rnd);
+                FloatBuffer src = floats(off + n, direct);
+                src.position(off);
+                src.put(values).position(off);
+                ShortBuffer wire = shorts(off + n, direct);
+                wire.position(off);
+                Float16.encode(src, scale, wire);
+                assertEquals(off, src.position(), "encode leaves positions");
+                assertEquals(off, wire.position(), "encode leaves positions");
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float16.fromFloat(values[i] * scale), wire.get(off + i), "encode " + values[i]);
+                }
+
+                ShortBuffer other = shorts(off + n, direct);
+                for (int i = 0; i < off + n; i++) {
+                    other.put(i, (short) rnd.nextInt(1 << 16));
+                }
+                other.position(off);
+                short[] before = new short[n];
+                wire.get(off, before, 0, n);
+                Float16.sum(wire, other);
+                for (int i = 0; i < n; i++) {
+                    float a = Float16.toFloat(before[i]);
+                    float b = Float16.toFloat(other.get(off + i));
+                    short got = wire.get(off + i);
+                    if (Float.isNaN(a) && Float.isNaN(b)) { // IEEE leaves open whose payload NaN + NaN keeps
+                        assertTrue((got & 0x7c00) == 0x7c00 && (got & 0x3ff) != 0, "NaN + NaN is a NaN");
+                        continue;
+                    }
+                    assertEquals(Float16.fromFloat(a + b), got, "sum of halves " + before[i] + ", " + other.get(off + i));
+                }
+
+                FloatBuffer back = floats(off + n, direct);
+                back.position(off);
+                Float16.decode(wire, 1f / scale, back);
+                for (int i = 0; i < n; i++) {
+                    float expected = Float16.toFloat(wire.get(off + i)) * (1f / scale);
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(back.get(off + i)),
+                            "decode of half " + wire.get(off + i));
+                }
+                assertEquals(0f, back.get(0), "decode writes nothing before the position");
+            }
+        }
+    }
+
+    @Test
+    void bulkDecodeAndSumCoverEveryHalf() {
+        ShortBuffer all = ShortBuffer.allocate(1 << 16);
+        for (int h = 0; h < 1 << 16; h++) {
+            all.put(h, (short) h);
+        }
+        FloatBuffer decoded = FloatBuffer.allocate(1 << 16);
+        Float16.decode(all, 1f, decoded);
+        ShortBuffer doubled = ShortBuffer.allocate(1 << 16).put(all.duplicate()).clear();
+        Float16.sum(doubled, all);
+        for (int h = 0; h < 1 << 16; h++) {
+            float expected = Float16.toFloat((short) h) * 1f; // the multiply quiets a signalling NaN, as the kernel's
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(decoded.get(h)), "half " + h);
+            float twice = Float16.toFloat((short) h) + Float16.toFloat((short) h);
+            assertEquals(Float16.fromFloat(twice), doubled.get(h), "half " + h + " doubled");
+        }
+    }
+
+    private static FloatBuffer floats(int n, boolean direct) {
+        return direct ? ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer() : FloatBuffer.allocate(n);
+    }
+
+    private static ShortBuffer shorts(int n, boolean direct) {
+        return direct ? ByteBuffer.allocateDirect(n * 2).order(ByteOrder.nativeOrder()).asShortBuffer() : ShortBuffer.allocate(n);
     }
 }
