@@ -18,6 +18,10 @@ import java.nio.ShortBuffer;
  * or above 65520 (half-way between 65504 and the first unrepresentable 65536) become ±infinity,
  * infinities stay infinities, and NaN stays a quiet NaN (the top 9 payload bits are kept, the quiet bit is
  * set). {@link #toFloat} is exact: every half is a float.
+ *
+ * <p>The bulk kernels ({@link #encode}, {@link #decode}, {@link #sum}) give the same results, and on Java 20+
+ * run through the JDK's own conversions, which the JIT vectorises (about 10× faster; see the comment above
+ * the array kernels and docs/RESULTS-compression.md).
  */
 public final class Float16 {
     /** Largest finite half, 65504. */
@@ -162,7 +166,7 @@ public final class Float16 {
 
     /** {@code h[i] = fromFloat(f[i] * scale)} for i < n: the array kernel of {@link #encode(FloatBuffer, float, ShortBuffer)}. */
     public static void encode(float[] f, float scale, short[] h, int n) {
-        if (JDK_TO_HALF != null) {
+        if (usesJdkConversions()) {
             for (int i = 0; i < n; i++) {
                 h[i] = jdkToHalf(f[i] * scale);
             }
@@ -174,7 +178,7 @@ public final class Float16 {
     }
 
     private static void decode(short[] h, float scale, float[] f, int n) {
-        if (JDK_TO_FLOAT != null) {
+        if (usesJdkConversions()) {
             for (int i = 0; i < n; i++) {
                 f[i] = jdkToFloat(h[i]) * scale;
             }
