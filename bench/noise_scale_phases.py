@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""B_simple per epoch from a `bigbatch noise-scale` run's noise-scale.json (docs/RESULTS-reproduce.md, Figure 1).
+"""B_simple per epoch, or per N steps, from a `bigbatch noise-scale` run's noise-scale.json (RESULTS-reproduce.md).
+
+`bigbatch noise-scale` prints and stores the per-epoch values itself (its "epochs" array); this script also
+splits a run into shorter phases (e.g. the fifths of a 1-epoch run) and reads files written before that.
 
 The run's own estimate is one exponential moving average over all steps. Here each epoch's steps are averaged
 separately: the unbiased one-step estimates of |G|^2 and tr(Sigma) (McCandlish et al. 2018, A.1; the same

@@ -107,9 +107,15 @@ public final class NoiseScaleCommand implements Callable<Integer> {
           .run();
     }
     NoiseScale.Estimate e = probe.estimate();
-    write(out.resolve("noise-scale.json"), config, probe);
-    spec.commandLine().getOut().println(summary(e, perWorkerBatch, config.globalBatch()));
-    spec.commandLine().getOut().flush();
+    int stepsPerEpoch = Math.max(1, splits.train().size() / config.globalBatch()); // the sampler's floor(N / kn)
+    List<NoiseScale.Estimate> epochs = probe.perPhase(stepsPerEpoch);
+    write(out.resolve("noise-scale.json"), config, probe, stepsPerEpoch);
+    var console = spec.commandLine().getOut();
+    if (epochs.size() > 1) {
+      console.println(perEpoch(epochs, stepsPerEpoch));
+    }
+    console.println(summary(e, perWorkerBatch, config.globalBatch()));
+    console.flush();
     return 0;
   }
 
@@ -120,7 +126,19 @@ public final class NoiseScaleCommand implements Callable<Integer> {
         e.bSimple());
   }
 
-  static void write(Path file, TrainConfig config, NoiseScaleProbe probe) {
+  /** One line per epoch: B_simple from that epoch's plain means (the run's own estimate is an EMA of its last steps). */
+  static String perEpoch(List<NoiseScale.Estimate> epochs, int stepsPerEpoch) {
+    StringBuilder sb = new StringBuilder("B_simple per epoch (plain means of the one-step estimates over the epoch):");
+    for (int i = 0; i < epochs.size(); i++) {
+      NoiseScale.Estimate p = epochs.get(i);
+      sb.append(String.format(Locale.ROOT, "%n  epoch %d (steps %d-%d): |G|^2 = %.4g, tr(Sigma) = %.4g, B_simple = %.0f",
+          i, (long) i * stepsPerEpoch, (long) i * stepsPerEpoch + p.steps() - 1, p.gradNormSq(), p.traceSigma(),
+          p.bSimple()));
+    }
+    return sb.toString();
+  }
+
+  static void write(Path file, TrainConfig config, NoiseScaleProbe probe, int stepsPerEpoch) {
     NoiseScale.Estimate e = probe.estimate();
     ObjectNode node = JSON.createObjectNode();
     node.put("config", config.toString());
@@ -131,6 +149,13 @@ public final class NoiseScaleCommand implements Callable<Integer> {
     node.put("traceSigma", e.traceSigma());
     node.put("bSimple", e.bSimple());
     node.put("criticalBatch", e.bSimple());
+    ArrayNode epochs = node.putArray("epochs");
+    List<NoiseScale.Estimate> phases = probe.perPhase(stepsPerEpoch);
+    for (int i = 0; i < phases.size(); i++) {
+      NoiseScale.Estimate p = phases.get(i);
+      epochs.addObject().put("epoch", i).put("steps", p.steps()).put("gradNormSq", p.gradNormSq())
+          .put("traceSigma", p.traceSigma()).put("bSimple", p.bSimple());
+    }
     ArrayNode history = node.putArray("history");
     for (NoiseScaleProbe.Sample s : probe.samples()) {
       history.addObject().put("step", s.step()).put("smallNormSq", s.smallNormSq()).put("bigNormSq", s.bigNormSq())

@@ -1,5 +1,9 @@
 package dev.bigbatch.diag;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * Gradient noise scale B_simple = tr(Σ)/|G|² (McCandlish et al. 2018, appendix A.1) from the squared
  * norms of gradients at two batch sizes: {@code smallBatch} (one worker's n examples, before
@@ -51,6 +55,40 @@ public final class NoiseScale {
   /** Unbiased one-step estimate of tr(Σ) (the per-example gradient covariance's trace). */
   public static double traceSigma(int smallBatch, int bigBatch, double smallNormSq, double bigNormSq) {
     return (smallNormSq - bigNormSq) / (1.0 / smallBatch - 1.0 / bigBatch);
+  }
+
+  /**
+   * The estimate from the plain means of the one-step estimates over {@code smallNormSq.length} steps (no EMA):
+   * B_simple of one phase of training, e.g. one epoch. NaN B_simple where the mean |G|² is not positive.
+   */
+  public static Estimate mean(int smallBatch, int bigBatch, double[] smallNormSq, double[] bigNormSq) {
+    if (smallNormSq.length != bigNormSq.length || smallNormSq.length == 0) {
+      throw new IllegalArgumentException("need equally many (and some) small and big norms, got "
+          + smallNormSq.length + " and " + bigNormSq.length);
+    }
+    double g2 = 0;
+    double trace = 0;
+    for (int i = 0; i < smallNormSq.length; i++) {
+      g2 += gradNormSq(smallBatch, bigBatch, smallNormSq[i], bigNormSq[i]);
+      trace += traceSigma(smallBatch, bigBatch, smallNormSq[i], bigNormSq[i]);
+    }
+    g2 /= smallNormSq.length;
+    trace /= smallNormSq.length;
+    return new Estimate(smallNormSq.length, g2, trace, g2 > 0 ? trace / g2 : Double.NaN);
+  }
+
+  /** {@link #mean} over each run of {@code stepsPerPhase} consecutive steps (the last run may be shorter). */
+  public static List<Estimate> phases(int smallBatch, int bigBatch, double[] smallNormSq, double[] bigNormSq,
+      int stepsPerPhase) {
+    if (stepsPerPhase < 1) {
+      throw new IllegalArgumentException("steps per phase must be >= 1, got " + stepsPerPhase);
+    }
+    List<Estimate> out = new ArrayList<>();
+    for (int lo = 0; lo < smallNormSq.length; lo += stepsPerPhase) {
+      int hi = Math.min(smallNormSq.length, lo + stepsPerPhase);
+      out.add(mean(smallBatch, bigBatch, Arrays.copyOfRange(smallNormSq, lo, hi), Arrays.copyOfRange(bigNormSq, lo, hi)));
+    }
+    return out;
   }
 
   /** Adds one step's squared norms |G_small|² and |G_big|². */

@@ -95,8 +95,19 @@ public final class NoiseScaleProbe implements GradientObserver {
     return sum;
   }
 
+  /** The running (EMA) estimate: the last ~1/(1 − decay) steps. */
   public NoiseScale.Estimate estimate() {
     return estimator.estimate();
+  }
+
+  /**
+   * One estimate per {@code stepsPerPhase} consecutive steps (the last phase may be shorter), each from the plain
+   * means over its steps ({@link NoiseScale#phases}): how B_simple moves during training, which the EMA hides.
+   */
+  public List<NoiseScale.Estimate> perPhase(int stepsPerPhase) {
+    return NoiseScale.phases(estimator.smallBatch(), estimator.bigBatch(),
+        samples.stream().mapToDouble(Sample::smallNormSq).toArray(),
+        samples.stream().mapToDouble(Sample::bigNormSq).toArray(), stepsPerPhase);
   }
 
   public List<Sample> samples() {

@@ -82,6 +82,46 @@ class NoiseScaleTest {
     assertEquals(1, ns.estimate().steps());
   }
 
+  /**
+   * Training moves B_simple (McCandlish et al.: it grows as the loss falls). Two phases drawn from the oracle with
+   * true noise scales 16 and 400: the per-phase means recover each, and the EMA at the end sees only the second.
+   */
+  @Test
+  void phasesRecoverEachPhasesNoiseScaleWhereTheEmaSeesOnlyTheLast() {
+    Random r = new Random(7);
+    int small = 32;
+    int big = 256;
+    int perPhase = 4000;
+    double[] g = {1.0, -0.5, 0.25};
+    double gSq = 1.0 + 0.25 + 0.0625;
+    double[] trueScale = {16, 400};
+    double[] smallSq = new double[2 * perPhase];
+    double[] bigSq = new double[2 * perPhase];
+    NoiseScale ema = new NoiseScale(small, big, 0.99);
+    for (int phase = 0; phase < 2; phase++) {
+      double each = trueScale[phase] * gSq / g.length; // isotropic Σ with tr(Σ)/|G|² = trueScale
+      double[] sigma = {each, each, each};
+      for (int t = 0; t < perPhase; t++) {
+        double[] s = step(g, sigma, small, big, r);
+        smallSq[phase * perPhase + t] = s[0];
+        bigSq[phase * perPhase + t] = s[1];
+        ema.add(s[0], s[1]);
+      }
+    }
+    java.util.List<NoiseScale.Estimate> phases = NoiseScale.phases(small, big, smallSq, bigSq, perPhase);
+    assertEquals(2, phases.size());
+    for (int phase = 0; phase < 2; phase++) {
+      assertEquals(perPhase, phases.get(phase).steps());
+      assertEquals(trueScale[phase], phases.get(phase).bSimple(), 0.1 * trueScale[phase], "phase " + phase);
+    }
+    assertEquals(400, ema.estimate().bSimple(), 0.25 * 400, "the EMA forgets the first phase");
+    NoiseScale.Estimate whole = NoiseScale.mean(small, big, smallSq, bigSq);
+    assertEquals((16 + 400) / 2.0, whole.bSimple(), 0.1 * 208, "one mean over both phases: tr and |G|^2 averaged");
+    assertEquals(3, NoiseScale.phases(small, big, smallSq, bigSq, 3000).size(), "a shorter last phase");
+    assertEquals(2000, NoiseScale.phases(small, big, smallSq, bigSq, 3000).get(2).steps());
+    assertThrows(IllegalArgumentException.class, () -> NoiseScale.phases(small, big, smallSq, bigSq, 0));
+  }
+
   @Test
   void rejectsBadSettings() {
     assertThrows(IllegalArgumentException.class, () -> new NoiseScale(32, 32, 0.9));
