@@ -120,6 +120,13 @@ public final class NoiseScaleCommand implements Callable<Integer> {
   }
 
   static String summary(NoiseScale.Estimate e, int small, int big) {
+    if (!Double.isFinite(e.bSimple())) {
+      return String.format(Locale.ROOT,
+          "noise scale over %d steps (B_small=%d, B_big=%d): |G|^2 = %.4g, tr(Sigma) = %.4g: B_simple cannot be "
+              + "resolved, the estimated |G|^2 is not positive (the true gradient is below the estimator's noise, as "
+              + "late in a run whose learning rate has decayed); "
+              + "more workers (a larger B_big) or an earlier window resolve it", e.steps(), small, big, e.gradNormSq(), e.traceSigma());
+    }
     return String.format(Locale.ROOT,
         "noise scale over %d steps (B_small=%d, B_big=%d): |G|^2 = %.4g, tr(Sigma) = %.4g, B_simple = %.1f "
             + "-> critical batch ~ %.0f examples", e.steps(), small, big, e.gradNormSq(), e.traceSigma(), e.bSimple(),
@@ -131,9 +138,9 @@ public final class NoiseScaleCommand implements Callable<Integer> {
     StringBuilder sb = new StringBuilder("B_simple per epoch (plain means of the one-step estimates over the epoch):");
     for (int i = 0; i < epochs.size(); i++) {
       NoiseScale.Estimate p = epochs.get(i);
-      sb.append(String.format(Locale.ROOT, "%n  epoch %d (steps %d-%d): |G|^2 = %.4g, tr(Sigma) = %.4g, B_simple = %.0f",
+      sb.append(String.format(Locale.ROOT, "%n  epoch %d (steps %d-%d): |G|^2 = %.4g, tr(Sigma) = %.4g, B_simple = %s",
           i, (long) i * stepsPerEpoch, (long) i * stepsPerEpoch + p.steps() - 1, p.gradNormSq(), p.traceSigma(),
-          p.bSimple()));
+          Double.isFinite(p.bSimple()) ? String.format(Locale.ROOT, "%.0f", p.bSimple()) : "n/a (|G|^2 <= 0)"));
     }
     return sb.toString();
   }
