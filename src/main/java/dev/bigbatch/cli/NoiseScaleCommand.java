@@ -109,7 +109,7 @@ public final class NoiseScaleCommand implements Callable<Integer> {
     NoiseScale.Estimate e = probe.estimate();
     int stepsPerEpoch = Math.max(1, splits.train().size() / config.globalBatch()); // the sampler's floor(N / kn)
     List<NoiseScale.Estimate> epochs = probe.perPhase(stepsPerEpoch);
-    write(out.resolve("noise-scale.json"), config, probe, stepsPerEpoch);
+    write(out.resolve("noise-scale.json"), config, probe, epochs);
     var console = spec.commandLine().getOut();
     if (epochs.size() > 1) {
       console.println(perEpoch(epochs, stepsPerEpoch));
@@ -145,7 +145,7 @@ public final class NoiseScaleCommand implements Callable<Integer> {
     return sb.toString();
   }
 
-  static void write(Path file, TrainConfig config, NoiseScaleProbe probe, int stepsPerEpoch) {
+  static void write(Path file, TrainConfig config, NoiseScaleProbe probe, List<NoiseScale.Estimate> perEpoch) {
     NoiseScale.Estimate e = probe.estimate();
     ObjectNode node = JSON.createObjectNode();
     node.put("config", config.toString());
@@ -157,9 +157,8 @@ public final class NoiseScaleCommand implements Callable<Integer> {
     node.put("bSimple", e.bSimple());
     node.put("criticalBatch", e.bSimple());
     ArrayNode epochs = node.putArray("epochs");
-    List<NoiseScale.Estimate> phases = probe.perPhase(stepsPerEpoch);
-    for (int i = 0; i < phases.size(); i++) {
-      NoiseScale.Estimate p = phases.get(i);
+    for (int i = 0; i < perEpoch.size(); i++) {
+      NoiseScale.Estimate p = perEpoch.get(i);
       epochs.addObject().put("epoch", i).put("steps", p.steps()).put("gradNormSq", p.gradNormSq())
           .put("traceSigma", p.traceSigma()).put("bSimple", p.bSimple());
     }
