@@ -61,7 +61,7 @@ public final class AutoBatchPlan implements StepPlan {
   public AutoBatchPlan(TrainConfig config, AutoBatchSettings settings, int datasetSize, int processes) {
     this.config = config;
     this.cursor = new EpochCursor(datasetSize, config.seed());
-    this.schedule = AutoRecipe.schedule(config);
+    this.schedule = AutoRecipe.schedule(config, datasetSize);
     this.autopilot = new BatchAutopilot(settings, config.perWorkerBatch(), processes, datasetSize, config.workers());
   }
 

@@ -110,7 +110,10 @@ public final class TrainCommand implements Callable<Integer> {
     b.lrScaling = Enums.parse(ScalingRule.class, v, "--lr-scaling");
   }
 
-  @Option(names = "--warmup", description = "gradual (default), constant, none, legw")
+  @Option(names = "--warmup", description = "gradual (default: per iteration from --warmup-start-lr up to the scaled "
+      + "peak, reached at the warmup's last iteration; Goyal et al. 2017), constant (the start rate, then the peak), none, "
+      + "legw (gradual over --warmup-epochs·kn/B0 epochs, sqrt scaling). A warmup only ramps up: at kn <= B0 it holds "
+      + "the peak.")
   void warmup(String v) {
     b.warmup = Enums.parse(TrainConfig.WarmupKind.class, v, "--warmup");
   }
@@ -120,8 +123,8 @@ public final class TrainCommand implements Callable<Integer> {
     b.warmupEpochs = v;
   }
 
-  @Option(names = "--warmup-start-lr", description = "Learning rate at warmup step 0 (default: min(--lr, 0.1), "
-      + "Goyal's η at kn = 256).")
+  @Option(names = "--warmup-start-lr", description = "Learning rate at warmup step 0 (default: --lr, the base rate η "
+      + "at --base-batch, where Goyal's warmup starts); also AutoWU's start.")
   void warmupStart(double v) {
     b.warmupStartLr = v;
   }
@@ -151,7 +154,8 @@ public final class TrainCommand implements Callable<Integer> {
     b.autoWuPatience = v;
   }
 
-  @Option(names = "--decay", description = "cosine (default), step, poly, none")
+  @Option(names = "--decay", description = "cosine (default), step, poly, none. Cosine and poly run over the "
+      + "iterations after the warmup; step decay divides at --decay-epochs counted from the start (Goyal).")
   void decay(String v) {
     b.decay = Enums.parse(TrainConfig.DecayKind.class, v, "--decay");
   }

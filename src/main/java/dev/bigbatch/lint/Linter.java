@@ -19,6 +19,7 @@ public final class Linter {
         new AdaptationOn1dParams(),
         new WarmupUnderOneStep(),
         new WarmupNotWholeSteps(),
+        new WarmupWithoutRamp(),
         new LossNormalisedPerWorker(),
         new NoEpochReshuffle(),
         new ResumeWorkerCountChanged(),

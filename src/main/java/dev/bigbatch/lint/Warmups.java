@@ -1,6 +1,6 @@
 package dev.bigbatch.lint;
 
-import dev.bigbatch.schedule.Legw;
+import dev.bigbatch.train.Recipe;
 import dev.bigbatch.train.TrainConfig;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -17,11 +17,7 @@ final class Warmups {
     if (adaptive(c)) {
       return 0;
     }
-    return switch (c.warmup()) {
-      case NONE -> 0;
-      case CONSTANT, GRADUAL -> c.warmupEpochs();
-      case LEGW -> Legw.warmupEpochs(c.warmupEpochs(), c.globalBatch(), c.baseBatch());
-    };
+    return Recipe.warmupEpochs(c);
   }
 
   /**

@@ -2,7 +2,11 @@ package dev.bigbatch.schedule;
 
 import java.util.Arrays;
 
-/** η·factor^(number of milestones ≤ step); milestones are global steps, sorted ascending. */
+/**
+ * η·factor^(number of milestones ≤ step); milestones are global steps, sorted ascending. Goyal's decay is on
+ * absolute epochs (η ÷ 10 at epochs 30, 60 and 80 of 90, counted from the start of training, warmup included), so
+ * the recipe does not shift it after the warmup.
+ */
 public record StepDecay(double peakLr, long[] milestoneSteps, double factor) implements LrSchedule {
   public StepDecay {
     LrSchedule.requirePositive(peakLr, "peak learning rate");

@@ -8,11 +8,21 @@ import dev.bigbatch.schedule.PolynomialDecay;
 import dev.bigbatch.schedule.ScalingRule;
 import dev.bigbatch.schedule.StepDecay;
 import dev.bigbatch.schedule.Warmup;
+import java.util.Locale;
 
 /**
- * Turns a config into the learning-rate schedule of the large-batch recipe: the peak rate from the
- * scaling rule (sqrt under LEGW), the decay on the absolute step axis, and the warmup wrapped
- * around it. Epoch quantities become steps here, once, using the real steps per epoch.
+ * Turns a config into the learning-rate schedule of the large-batch recipe (Goyal et al. 2017 §2.1–2.2, LEGW,
+ * LARS). Epoch quantities become steps here, once, using the real steps per epoch S:
+ *
+ * <ul>
+ *   <li>Peak kη = rule(η0, kn, B0) ({@link #peakLr}; the sqrt rule under LEGW).
+ *   <li>Warmup of M = round(m·S) iterations ({@link #warmupSteps}; LEGW: m = m0·kn/B0) from the start rate
+ *       ({@link TrainConfig#warmupStartLr}: the base rate η unless --warmup-start-lr says otherwise) up to kη, which the
+ *       gradual ramp reaches exactly at its last iteration ({@link Warmup}). It only ramps up: at kn ≤ B0 (k ≤ 1)
+ *       the warmup iterations hold the peak. A warmup that would ramp but rounds to zero iterations is an error.
+ *   <li>Decay: cosine and poly run over the T − M iterations after the warmup (the LARS paper's polynomial decay
+ *       follows the warmup); Goyal's step decay stays on absolute epochs (milestones round(e·S), warmup included).
+ * </ul>
  */
 public final class Recipe {
   private Recipe() {}
@@ -23,14 +33,23 @@ public final class Recipe {
     return rule.scale(c.baseLr(), c.globalBatch(), c.baseBatch());
   }
 
-  /** Warmup length in iterations (LEGW: m0·kn/B0 epochs). */
-  public static long warmupSteps(TrainConfig c, int stepsPerEpoch) {
-    double epochs = switch (c.warmup()) {
+  /** Warmup length in epochs m (LEGW: m0·kn/B0; none: 0). */
+  public static double warmupEpochs(TrainConfig c) {
+    return switch (c.warmup()) {
       case NONE -> 0;
       case CONSTANT, GRADUAL -> c.warmupEpochs();
       case LEGW -> Legw.warmupEpochs(c.warmupEpochs(), c.globalBatch(), c.baseBatch());
     };
-    return Math.round(epochs * stepsPerEpoch);
+  }
+
+  /** Warmup length in iterations M = round(m·S) (LEGW: m = m0·kn/B0 epochs). */
+  public static long warmupSteps(TrainConfig c, int stepsPerEpoch) {
+    return Math.round(warmupEpochs(c) * stepsPerEpoch);
+  }
+
+  /** True when the warmup changes the rate: it starts below the peak (kn &gt; B0 with the default start). */
+  public static boolean warmupRamps(TrainConfig c) {
+    return c.warmup() != TrainConfig.WarmupKind.NONE && c.warmupEpochs() > 0 && c.warmupStartLr() < peakLr(c);
   }
 
   public static long totalSteps(TrainConfig c, int stepsPerEpoch) {
@@ -74,12 +93,27 @@ public final class Recipe {
     return c.schedule() == TrainConfig.ScheduleKind.AUTOWU ? Double.NaN : peakLr(c);
   }
 
+  /**
+   * The step → lr schedule (see the class comment); a new, stateful {@link AutoWu} under {@code --schedule autowu}.
+   *
+   * @throws IllegalArgumentException when a warmup that would ramp rounds to zero iterations at this batch
+   */
   public static LrSchedule schedule(TrainConfig c, int stepsPerEpoch) {
     if (c.schedule() == TrainConfig.ScheduleKind.AUTOWU) {
       return autoWu(c, stepsPerEpoch);
     }
     double peak = peakLr(c);
     long total = totalSteps(c, stepsPerEpoch);
+    long warm = warmupSteps(c, stepsPerEpoch);
+    if (warm == 0 && warmupRamps(c)) {
+      double iterations = warmupEpochs(c) * stepsPerEpoch;
+      double oneStep = c.warmup() == TrainConfig.WarmupKind.LEGW ? c.baseBatch() / (double) c.globalBatch() / stepsPerEpoch
+          : 1.0 / stepsPerEpoch;
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "warmup of %.4g epochs is %.3g iterations at %d "
+          + "steps/epoch (kn=%d): it rounds to no warmup at all; lengthen --warmup-epochs to at least %.4g (one "
+          + "iteration) or say --warmup none", warmupEpochs(c), iterations, stepsPerEpoch, c.globalBatch(), oneStep));
+    }
+    long decaySteps = Math.max(1, total - warm);
     LrSchedule main = switch (c.decay()) {
       case NONE -> LrSchedule.constant(peak);
       case STEP -> {
@@ -90,14 +124,13 @@ public final class Recipe {
         }
         yield new StepDecay(peak, steps, c.decayFactor());
       }
-      case POLY -> new PolynomialDecay(peak, total, c.decayPower());
-      case COSINE -> new CosineDecay(peak, total);
+      case POLY -> new PolynomialDecay(peak, decaySteps, c.decayPower()).from(warm);
+      case COSINE -> new CosineDecay(peak, decaySteps).from(warm);
     };
-    long warm = warmupSteps(c, stepsPerEpoch);
     return switch (c.warmup()) {
       case NONE -> main;
-      case CONSTANT -> new Warmup(main, Warmup.Kind.CONSTANT, warm, c.warmupStartLr());
-      case GRADUAL, LEGW -> new Warmup(main, Warmup.Kind.GRADUAL, warm, c.warmupStartLr());
+      case CONSTANT -> new Warmup(main, Warmup.Kind.CONSTANT, warm, c.warmupStartLr(), peak);
+      case GRADUAL, LEGW -> new Warmup(main, Warmup.Kind.GRADUAL, warm, c.warmupStartLr(), peak);
     };
   }
 }

@@ -11,6 +11,11 @@ import java.util.Locale;
  * Everything that defines a training run, validated at construction with messages that name the
  * flag. Batch sizes carry their meaning in their names: {@code perWorkerBatch} is n, {@code workers}
  * is k, the global batch is k·n.
+ *
+ * @param warmupStartLr the warmup's rate at its first iteration (and AutoWU's η_start): --warmup-start-lr, by
+ *     default ({@link Builder#build}) the base rate η0, the recipe's rate at B0. Goyal et al. 2017 §2.2: "we start
+ *     from a learning rate of η and increment it by a constant amount at each iteration such that it reaches
+ *     η̂ = kη after 5 epochs". See {@link Recipe} for the whole schedule.
  */
 public record TrainConfig(
     DataKind data,
@@ -145,7 +150,8 @@ public record TrainConfig(
         schedule == ScheduleKind.AUTOWU ? String.format(Locale.ROOT, "AUTOWU(start %g, max %s, <= %g of steps, patience %d)",
             warmupStartLr, autoWuMaxLr == 0 ? "auto" : String.format(Locale.ROOT, "%g", autoWuMaxLr), autoWuMaxWarmup,
             autoWuPatience)
-            : String.format(Locale.ROOT, "%s(%g epochs)", warmup, warmupEpochs), decay, epochs, seed);
+            : warmup == WarmupKind.NONE ? String.format(Locale.ROOT, "%s(%g epochs)", warmup, warmupEpochs)
+            : String.format(Locale.ROOT, "%s(%g epochs from %g)", warmup, warmupEpochs, warmupStartLr), decay, epochs, seed);
   }
 
   /** Defaults of {@code bigbatch train}; override with {@link Builder}. */
@@ -169,6 +175,7 @@ public record TrainConfig(
     public ScalingRule lrScaling = ScalingRule.LINEAR;
     public WarmupKind warmup = WarmupKind.GRADUAL;
     public double warmupEpochs = 0.5;
+    /** null: the base rate {@link #baseLr} (Goyal's η). */
     public Double warmupStartLr = null;
     public DecayKind decay = DecayKind.COSINE;
     public double[] decayEpochs = {};
@@ -196,7 +203,7 @@ public record TrainConfig(
     public TrainConfig build() {
       return new TrainConfig(data, dataDir, model, width, zeroGamma, perWorkerBatch, workers, workersPerChunk,
           optimizer, baseLr, baseBatch, lrScaling, warmup, warmupEpochs,
-          warmupStartLr == null ? Math.min(baseLr, 0.1) : warmupStartLr, decay, decayEpochs, decayFactor, decayPower, momentum,
+          warmupStartLr == null ? baseLr : warmupStartLr, decay, decayEpochs, decayFactor, decayPower, momentum,
           weightDecay, nesterov, decayBiasAndNorm, trustCoefficient, beta1, beta2, eps, epochs, seed, threads, augment, trainLimit, out,
           schedule, autoWuMaxLr, autoWuMaxWarmup, autoWuPatience);
     }

@@ -44,7 +44,7 @@ class AutoRecipeTest {
     TrainConfig c = config(warmup, decay, scaling, workers);
     int stepsPerEpoch = 40;
     LrSchedule steps = Recipe.schedule(c, stepsPerEpoch);
-    ProgressSchedule epochs = AutoRecipe.schedule(c);
+    ProgressSchedule epochs = AutoRecipe.schedule(c, stepsPerEpoch * c.globalBatch());
     for (long s = 0; s < 6 * stepsPerEpoch; s++) {
       double expected = steps.lrAt(s);
       assertEquals(expected, epochs.lrAt(s / (double) stepsPerEpoch, c.globalBatch()), 1e-12 * Math.max(1, expected),
@@ -54,19 +54,21 @@ class AutoRecipeTest {
 
   @Test
   void changingTheBatchScalesByTheRuleAndKeepsTheDecayPosition() {
-    ProgressSchedule linear = AutoRecipe.schedule(config("GRADUAL", "COSINE", "LINEAR", 8));
-    ProgressSchedule sqrt = AutoRecipe.schedule(config("GRADUAL", "COSINE", "SQRT", 8));
+    int examples = 10240; // 40 steps of 256 per epoch
+    ProgressSchedule linear = AutoRecipe.schedule(config("GRADUAL", "COSINE", "LINEAR", 8), examples);
+    ProgressSchedule sqrt = AutoRecipe.schedule(config("GRADUAL", "COSINE", "SQRT", 8), examples);
     for (double p : new double[] {1.5, 2.0, 3.7, 5.9}) {
-      double cosine = 0.5 * (1 + Math.cos(Math.PI * p / 6));
+      double cosine = 0.5 * (1 + Math.cos(Math.PI * (p - 1.5) / 4.5)); // over the 4.5 epochs after the warmup
       assertEquals(0.1 * 256 / 256 * cosine, linear.lrAt(p, 256), 1e-15);
       assertEquals(0.1 * 1024 / 256 * cosine, linear.lrAt(p, 1024), 1e-15, "×4 batch → ×4 lr at the same epoch");
       assertEquals(0.1 * 2 * cosine, sqrt.lrAt(p, 1024), 1e-15, "sqrt: ×4 batch → ×2 lr");
     }
-    // During gradual warmup the ramp heads for the current batch's target and starts at the same point.
+    // During gradual warmup the ramp heads for the current batch's peak and starts at the same point; it reaches
+    // the peak at the warmup's last step, which at kn = 4096 (0.4 epoch per step) starts at 1.5 − 0.4 = 1.1.
     assertEquals(0.05, linear.lrAt(0, 256), 1e-15);
     assertEquals(0.05, linear.lrAt(0, 4096), 1e-15);
-    double target = 0.1 * 4096 / 256 * 0.5 * (1 + Math.cos(Math.PI * 1.5 / 6));
-    assertEquals(0.05 + (target - 0.05) * 0.5, linear.lrAt(0.75, 4096), 1e-12);
+    assertEquals(0.05 + (1.6 - 0.05) * 0.75 / 1.1, linear.lrAt(0.75, 4096), 1e-12);
+    assertEquals(1.6, linear.lrAt(1.1, 4096), 1e-12);
     // Continuity on the epoch axis at a fixed batch: no jump at the end of warmup, smooth everywhere.
     for (int kn : new int[] {256, 4096}) {
       double before = linear.lrAt(1.5 - 1e-9, kn);
@@ -78,7 +80,7 @@ class AutoRecipeTest {
   @Test
   void legwIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> AutoRecipe.schedule(config("LEGW", "COSINE", "SQRT", 8)));
+        () -> AutoRecipe.schedule(config("LEGW", "COSINE", "SQRT", 8), 10240));
     assertTrue(e.getMessage().startsWith("--warmup legw cannot be used with --batch auto"), e.getMessage());
   }
 }

@@ -41,10 +41,14 @@ class LintCommandTest {
   }
 
   @Test
-  void trainDefaultsLintClean() {
+  void trainDefaultsOnlyNoteTheirWarmupHasNothingToRamp() {
+    // kn = 256 = B0: k = 1, the warmup starts at the peak η0 = 0.4 (Goyal: from η to kη).
     Outcome o = run("lint");
     assertEquals(0, o.code(), o.err());
-    assertTrue(o.out().contains("no warnings"), o.out());
+    assertTrue(o.out().contains("[warmup-without-ramp] kn=256 ≤ B0=256"), o.out());
+    assertTrue(o.out().contains("1 warning"), o.out());
+    Outcome ramp = run("lint", "--workers", "16", "--warmup-epochs", "1");
+    assertTrue(ramp.out().contains("no warnings"), "kn = 512 ramps 0.4 → 0.8 over 117 steps: " + ramp.out());
   }
 
   @Test

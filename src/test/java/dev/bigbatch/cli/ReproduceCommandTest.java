@@ -50,6 +50,33 @@ class ReproduceCommandTest {
     assertTrue(!Files.exists(dir.resolve("goyal-table1")), "dry run writes nothing");
   }
 
+  /**
+   * The peak η each experiment's table lists ({@link RunSpec#peakLr}, the scaling rule's kη) is the highest rate
+   * its train command runs, and the first step runs at min(η0, kη): warmups start at the base rate and reach
+   * the peak; at kn ≤ B0 they hold it. Fashion-MNIST: D = 60000 or --train-limit, S = ⌊D/kn⌋.
+   */
+  @Test
+  void everyRowRunsThePeakItsTableLists() {
+    for (Budget budget : List.of(Budget.QUICK, Budget.FULL)) {
+      for (String name : Experiments.NAMES) {
+        for (RunSpec r : Experiments.plan(name, budget).runs()) {
+          dev.bigbatch.train.TrainConfig c = TrainCommand.parse(r.trainArgs().toArray(String[]::new)).config();
+          int spe = Math.max(1, (r.trainLimit() > 0 ? r.trainLimit() : 60_000) / r.globalBatch());
+          long total = dev.bigbatch.train.Recipe.totalSteps(c, spe);
+          dev.bigbatch.schedule.LrSchedule lr = dev.bigbatch.train.Recipe.schedule(c, spe);
+          double max = 0;
+          for (long t = 0; t < total; t++) {
+            max = Math.max(max, lr.lrAt(t));
+          }
+          String what = name + " " + budget.name() + " " + r.id();
+          assertEquals(r.peakLr(), max, 1e-12 * r.peakLr(), what);
+          double first = r.warmup().equals("none") ? r.peakLr() : Math.min(r.baseLr(), r.peakLr());
+          assertEquals(first, lr.lrAt(0), 1e-12 * r.peakLr(), what);
+        }
+      }
+    }
+  }
+
   @Test
   void overridesChangeTheBudget() {
     ReproduceCommand r = new ReproduceCommand();

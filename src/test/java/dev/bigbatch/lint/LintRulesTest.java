@@ -19,7 +19,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LintRulesTest {
   private static final int D = 60_000;
 
-  /** The train defaults: kn = 256, gradual warmup 0.5 epoch (117 steps), linear scaling; lint-clean. */
+  /**
+   * The train defaults: kn = 256 = B0, gradual warmup 0.5 epoch (117 steps), linear scaling; lint-clean but for
+   * the warmup, which has nothing to ramp at k = 1.
+   */
   private static TrainConfig config(Consumer<TrainConfig.Builder> edit) {
     TrainConfig.Builder b = TrainConfig.builder();
     // Pinned here (not the CLI defaults, which may change): Goyal's η0 = 0.1 at B0 = 256, 4 epochs.
@@ -58,6 +61,10 @@ class LintRulesTest {
         Arguments.of(new WarmupNotWholeSteps(),
             ctx(b -> { b.workers = 256; b.warmupEpochs = 0.5; }),
             ctx(b -> { b.workers = 256; b.warmupEpochs = 3.0 / 7; }), "the trainer runs 4"),
+        // kn = 256 = B0: the peak 0.1 is the base rate the warmup starts from; kn = 512 ramps 0.1 → 0.2.
+        Arguments.of(new WarmupWithoutRamp(),
+            ctx(b -> {}),
+            ctx(b -> b.workers = 16), "kn=256 ≤ B0=256: the peak 0.1000 is not above the base rate η0=0.1"),
         Arguments.of(new ResumeWorkerCountChanged(),
             withResume(b -> b.workers = 16, 8, 32),
             withResume(b -> b.workers = 8, 8, 32), "k=8 (kn=256, peak LR 0.1000) but this run has k=16 (kn=512, peak LR 0.2000"),
@@ -86,8 +93,25 @@ class LintRulesTest {
   }
 
   @Test
-  void trainDefaultsAreClean() {
-    assertEquals(List.of(), Linter.defaults().check(ctx(b -> {})));
+  void trainDefaultsOnlySayTheirWarmupHasNothingToRamp() {
+    assertEquals(List.of("warmup-without-ramp"), Linter.defaults().check(ctx(b -> {})).stream().map(Warning::ruleId).toList());
+    assertEquals(List.of(), Linter.defaults().check(ctx(b -> { b.workers = 16; b.warmupEpochs = 1; })),
+        "kn = 512, a ramp over 117 steps: clean");
+  }
+
+  @Test
+  void warmupWithoutRampSaysWhyForEachCause() {
+    WarmupWithoutRamp rule = new WarmupWithoutRamp();
+    // Goyal Table 2a's unscaled row at kn = 8k: η = 0.1 is start and peak.
+    String none = rule.check(ctx(b -> { b.workers = 256; b.lrScaling = ScalingRule.NONE; })).orElseThrow().reason();
+    assertTrue(none.contains("--lr-scaling none keeps the peak at the base rate η0=0.1"), none);
+    // Goyal Figure 1 at kn = 64: k = 1/4, the peak 0.025 is below η.
+    String small = rule.check(ctx(b -> b.workers = 2)).orElseThrow().reason();
+    assertTrue(small.contains("kn=64 ≤ B0=256: the peak 0.02500") && small.contains("k = 0.25"), small);
+    Warning high = rule.check(ctx(b -> { b.workers = 16; b.warmupStartLr = 0.5; })).orElseThrow();
+    assertTrue(high.reason().contains("--warmup-start-lr 0.5 is not below the peak 0.2000"), high.reason());
+    assertTrue(high.fix().contains("lower --warmup-start-lr below 0.2000"), high.fix());
+    assertEquals(Optional.empty(), rule.check(ctx(b -> { b.workers = 2; b.warmup = TrainConfig.WarmupKind.NONE; })));
   }
 
   @Test

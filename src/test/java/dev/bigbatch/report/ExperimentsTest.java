@@ -90,7 +90,17 @@ class ExperimentsTest {
       double expected = r.warmup().equals("legw") ? 0.1 * Math.sqrt(ratio) : 0.1 * ratio;
       assertEquals(expected, r.peakLr(), 1e-12, r.row());
     }
-    assertTrue(p.runs().stream().anyMatch(r -> r.globalBatch() == 2048 && r.warmup().equals("gradual")));
+    // Both arms warm up from the base rate η0 = 0.1 (the default start), none passes another.
+    assertTrue(p.runs().stream().noneMatch(r -> r.trainArgs().contains("--warmup-start-lr")));
+    // The fixed warmup of 1/32 epoch at ×16 (quick: 16384 examples, 8 steps of 2048 per epoch) is 0.25 iteration:
+    // there is no such warmup, and the row says so instead of running one that silently vanishes.
+    RunSpec fixed = row(p, "kn=2048 (×16), linear, fixed warmup under 1 step: none");
+    assertEquals("none", fixed.warmup());
+    assertEquals(1.6, fixed.peakLr(), 1e-12);
+    // Full: 32768 examples; ×16 has 16 steps per epoch (0.5 iteration, rounds to 1), ×64 has 4 (0.125: none).
+    Experiments.Plan full = Experiments.plan("legw", Budget.FULL);
+    assertEquals("gradual", row(full, "kn=2048 (×16), linear + fixed warmup").warmup());
+    assertEquals("none", row(full, "kn=8192 (×64), linear, fixed warmup under 1 step: none").warmup());
   }
 
   @Test

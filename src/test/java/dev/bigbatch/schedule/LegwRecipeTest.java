@@ -1,6 +1,7 @@
 package dev.bigbatch.schedule;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.train.Recipe;
@@ -9,8 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * LEGW through the recipe, as the trainer gets it: batch ×s (s = 1..64 from B0 = 128) gives peak
- * η0·sqrt(s) and a gradual warmup of m0·s epochs, whatever --lr-scaling says; compared with the
- * closed forms at chosen steps.
+ * η0·sqrt(s) and a gradual warmup of m0·s epochs, whatever --lr-scaling says, that reaches the peak at its
+ * last iteration; compared with the closed forms at chosen steps. (The runs here start the warmup at an
+ * explicit --warmup-start-lr 1e-4, so even ×1 ramps.)
  */
 class LegwRecipeTest {
   private static final int BASE = 128;
@@ -48,41 +50,46 @@ class LegwRecipeTest {
       LrSchedule lr = Recipe.schedule(c, spe);
       assertEquals(1e-4, lr.lrAt(0), 1e-15);
       for (long t : new long[] {1, m / 3, m / 2, m - 1}) {
-        assertEquals(1e-4 + (peak - 1e-4) * t / m, lr.lrAt(t), 1e-12, "scale " + s + " step " + t);
+        assertEquals(1e-4 + (peak - 1e-4) * t / (m - 1), lr.lrAt(t), 1e-12, "scale " + s + " step " + t);
       }
+      assertEquals(peak, lr.lrAt(m - 1), 1e-12, "the peak at the warmup's last iteration");
       assertEquals(peak, lr.lrAt(m), 1e-12);
       assertEquals(peak, lr.lrAt(5L * spe), 1e-12);
     }
   }
 
   @Test
-  void legwWarmupHandsOverToThePolynomialDecayOnTheAbsoluteStepAxis() {
+  void legwWarmupHandsOverToAPolynomialDecayOverTheStepsAfterIt() {
     int s = 16;
-    int spe = EXAMPLES / (BASE * s);
+    int spe = EXAMPLES / (BASE * s); // 29
     TrainConfig c = config(s, TrainConfig.WarmupKind.LEGW, ScalingRule.SQRT, TrainConfig.DecayKind.POLY);
     double peak = ETA0 * 4;
     long total = 10L * spe;
-    long m = Math.round(M0 * s * spe);
+    long m = Math.round(M0 * s * spe); // round(23.2) = 23
     LrSchedule lr = Recipe.schedule(c, spe);
-    double atEnd = peak * Math.pow(1 - (double) m / total, 2);
     long half = m / 2;
-    assertEquals(1e-4 + (atEnd - 1e-4) * half / m, lr.lrAt(half), 1e-12);
-    assertEquals(atEnd, lr.lrAt(m), 1e-12);
+    assertEquals(1e-4 + (peak - 1e-4) * half / (m - 1), lr.lrAt(half), 1e-12);
+    assertEquals(peak, lr.lrAt(m - 1), 1e-12);
+    assertEquals(peak, lr.lrAt(m), 1e-12);
     long t = total - spe;
-    assertEquals(peak * Math.pow(1 - (double) t / total, 2), lr.lrAt(t), 1e-12);
+    assertEquals(peak * Math.pow(1 - (double) (t - m) / (total - m), 2), lr.lrAt(t), 1e-12);
     assertEquals(0.0, lr.lrAt(total), 1e-15);
   }
 
   @Test
   void linearScalingWithFixedWarmupIsTheComparisonArm() {
-    for (int s : new int[] {1, 8, 64}) {
+    for (int s : new int[] {1, 8}) {
       int spe = EXAMPLES / (BASE * s);
       TrainConfig c = config(s, TrainConfig.WarmupKind.GRADUAL, ScalingRule.LINEAR, TrainConfig.DecayKind.NONE);
-      long m = Math.round(M0 * spe); // fixed in epochs: fewer steps as the batch grows
+      long m = Math.round(M0 * spe); // fixed in epochs: fewer steps as the batch grows (23, 3)
       assertEquals(ETA0 * s, Recipe.peakLr(c), 1e-12);
       assertEquals(m, Recipe.warmupSteps(c, spe));
-      assertEquals(ETA0 * s, Recipe.schedule(c, spe).lrAt(m), 1e-12);
+      assertEquals(ETA0 * s, Recipe.schedule(c, spe).lrAt(m - 1), 1e-12);
       assertTrue(m <= Math.round(M0 * s * spe));
     }
+    // ×64: 7 steps per epoch, 0.05 epoch = 0.35 iteration: the fixed warmup rounds to none, which train refuses.
+    TrainConfig c = config(64, TrainConfig.WarmupKind.GRADUAL, ScalingRule.LINEAR, TrainConfig.DecayKind.NONE);
+    assertEquals(0, Recipe.warmupSteps(c, 7));
+    assertThrows(IllegalArgumentException.class, () -> Recipe.schedule(c, 7));
   }
 }

@@ -20,19 +20,21 @@ class ScheduleTest {
   }
 
   @Test
-  void gradualWarmupAddsAConstantEachIterationThenHandsOver() {
+  void gradualWarmupAddsAConstantEachIterationAndReachesThePeakAtItsLastIteration() {
+    // Goyal §2.2: from η, a constant increment per iteration, kη reached at the end of the warmup.
     double eta0 = 0.1;
     double target = 3.2;
     long m = 500;
     LrSchedule main = new StepDecay(target, new long[] {3000, 6000, 8000}, 0.1);
-    Warmup w = new Warmup(main, Warmup.Kind.GRADUAL, m, eta0);
-    double inc = (target - eta0) / m;
+    Warmup w = new Warmup(main, Warmup.Kind.GRADUAL, m, eta0, target);
+    double inc = (target - eta0) / (m - 1);
     for (long t = 0; t < m; t++) {
       assertEquals(eta0 + inc * t, w.lrAt(t), 1e-12, "step " + t);
     }
     for (long t = 1; t < m; t++) {
       assertEquals(inc, w.lrAt(t) - w.lrAt(t - 1), 1e-12);
     }
+    assertEquals(target, w.lrAt(m - 1), EPS);
     assertEquals(target, w.lrAt(m), EPS);
     assertEquals(target, w.lrAt(2999), EPS);
     assertEquals(target * 0.1, w.lrAt(3000), 1e-12);
@@ -42,7 +44,7 @@ class ScheduleTest {
 
   @Test
   void constantWarmupJumpsAtTheEnd() {
-    Warmup w = new Warmup(LrSchedule.constant(3.2), Warmup.Kind.CONSTANT, 100, 0.1);
+    Warmup w = new Warmup(LrSchedule.constant(3.2), Warmup.Kind.CONSTANT, 100, 0.1, 3.2);
     for (long t = 0; t < 100; t++) {
       assertEquals(0.1, w.lrAt(t), EPS);
     }
@@ -50,11 +52,39 @@ class ScheduleTest {
   }
 
   @Test
-  void warmupTargetsTheMainScheduleValueWhenItDecays() {
-    LrSchedule main = new CosineDecay(1.0, 1000);
-    Warmup w = new Warmup(main, Warmup.Kind.GRADUAL, 100, 0.0 + 1e-3);
-    assertEquals(main.lrAt(100), w.lrAt(100), EPS);
-    assertEquals(1e-3 + (main.lrAt(100) - 1e-3) * 50 / 100.0, w.lrAt(50), EPS);
+  void warmupTargetsThePeakAndADecayFromItsEndStartsThere() {
+    LrSchedule main = new CosineDecay(1.0, 900).from(100);
+    Warmup w = new Warmup(main, Warmup.Kind.GRADUAL, 100, 1e-3, 1.0);
+    assertEquals(1.0, w.lrAt(99), EPS);
+    assertEquals(1.0, w.lrAt(100), EPS);
+    assertEquals(1e-3 + (1.0 - 1e-3) * 50 / 99.0, w.lrAt(50), EPS);
+    assertEquals(0.5, w.lrAt(550), 1e-12); // halfway through the 900 decay steps
+    assertEquals(0.0, w.lrAt(1000), 1e-15);
+  }
+
+  @Test
+  void aWarmupNeverRampsDownAndAOneStepWarmupRunsAtItsStart() {
+    // kn = 64 at B0 = 256: kη = 0.025 is below η = 0.1, so there is nothing to warm up to.
+    Warmup down = new Warmup(LrSchedule.constant(0.025), Warmup.Kind.GRADUAL, 100, 0.1, 0.025);
+    Warmup flat = new Warmup(LrSchedule.constant(0.1), Warmup.Kind.CONSTANT, 100, 0.1, 0.1);
+    for (long t = 0; t < 120; t++) {
+      assertEquals(0.025, down.lrAt(t), EPS);
+      assertEquals(0.1, flat.lrAt(t), EPS);
+    }
+    Warmup one = new Warmup(LrSchedule.constant(3.2), Warmup.Kind.GRADUAL, 1, 0.1, 3.2);
+    assertEquals(0.1, one.lrAt(0), EPS);
+    assertEquals(3.2, one.lrAt(1), EPS);
+  }
+
+  @Test
+  void fromShiftsAScheduleToStartLater() {
+    LrSchedule p = new PolynomialDecay(2.0, 100, 2).from(10);
+    assertEquals(2.0, p.lrAt(0), EPS);
+    assertEquals(2.0, p.lrAt(10), EPS);
+    assertEquals(2.0 * 0.25, p.lrAt(60), 1e-12);
+    assertEquals(0.0, p.lrAt(110), EPS);
+    LrSchedule c = LrSchedule.constant(1);
+    assertEquals(c, c.from(0));
   }
 
   @Test
@@ -90,7 +120,7 @@ class ScheduleTest {
 
   @Test
   void schedulesArePureFunctionsOfTheStep() {
-    Warmup w = new Warmup(new PolynomialDecay(1.0, 100, 2), Warmup.Kind.GRADUAL, 10, 0.1);
+    Warmup w = new Warmup(new PolynomialDecay(1.0, 90, 2).from(10), Warmup.Kind.GRADUAL, 10, 0.1, 1.0);
     double first = w.lrAt(42);
     for (long t = 0; t < 100; t++) {
       w.lrAt(t);
