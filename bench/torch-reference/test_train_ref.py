@@ -174,13 +174,18 @@ class AugmentationTest(unittest.TestCase):
 
 
 class ScheduleTest(unittest.TestCase):
+    """Hand-computed from the papers: Goyal sec. 2.2 ("we start from a learning rate of eta and increment it by a
+    constant amount at each iteration such that it reaches kn/B0*eta"), LEGW (sqrt, warmup m0*kn/B0 epochs), LARS
+    (poly 2 after the warmup)."""
+
     def test_goyal_gradual_warmup_kn8k(self):
         a = args_for("--workers 256 --batch-per-worker 32 --lr 0.1 --base-batch 256 --warmup gradual "
                      "--warmup-epochs 1 --decay step --decay-epochs 6,12,16 --epochs 18")
         s = train_ref.Schedule(a, 60000 // 8192)  # 7 steps/epoch
         self.assertEqual(s.total, 126)
-        for step in range(7):
-            self.assertAlmostEqual(s.lr(step), 0.1 + (3.2 - 0.1) * step / 7, places=12)
+        for step in range(7):  # from 0.1, + 3.1/6 per step, 3.2 at the warmup's last step
+            self.assertAlmostEqual(s.lr(step), 0.1 + (3.2 - 0.1) * step / 6, places=12)
+        self.assertAlmostEqual(s.lr(6), 3.2, places=12)
         self.assertAlmostEqual(s.lr(7), 3.2, places=12)
         self.assertAlmostEqual(s.lr(41), 3.2, places=12)
         self.assertAlmostEqual(s.lr(42), 0.32, places=12)
@@ -191,11 +196,43 @@ class ScheduleTest(unittest.TestCase):
         a = args_for("--workers 8 --batch-per-worker 32 --lr 0.4 --lr-scaling sqrt --base-batch 64 --warmup constant "
                      "--warmup-epochs 0.5 --decay poly --decay-power 2 --epochs 2")
         s = train_ref.Schedule(a, 10)
-        self.assertAlmostEqual(s.peak, 0.8, places=12)
+        self.assertAlmostEqual(s.peak, 0.8, places=12)  # 0.4 * sqrt(256/64)
         self.assertEqual(s.warm, 5)
-        self.assertEqual(s.lr(4), 0.1)
-        self.assertAlmostEqual(s.lr(5), 0.8 * (1 - 5 / 20) ** 2, places=12)
+        self.assertEqual(s.lr(4), 0.4)  # constant warmup at eta = --lr
+        self.assertAlmostEqual(s.lr(5), 0.8, places=12)  # poly over the 15 steps after the warmup
+        self.assertAlmostEqual(s.lr(10), 0.8 * (1 - 5 / 15) ** 2, places=12)
         self.assertAlmostEqual(s.lr(20), 0.0, places=12)
+
+    def test_below_the_base_batch_there_is_no_ramp(self):
+        a = args_for("--workers 2 --batch-per-worker 32 --lr 0.1 --base-batch 256 --warmup gradual "
+                     "--warmup-epochs 1 --decay cosine --epochs 2")
+        s = train_ref.Schedule(a, 937)  # kn = 64: peak 0.025 < eta = 0.1
+        for step in (0, 1, 500, 936):
+            self.assertAlmostEqual(s.lr(step), 0.025, places=15)
+        self.assertAlmostEqual(s.lr(937 + 937 // 2), 0.025 * 0.5 * (1 + math.cos(math.pi * (937 // 2) / 937)), places=15)
+
+    def test_legw_x64_reaches_its_sqrt_peak(self):
+        a = args_for("--workers 64 --batch-per-worker 128 --lr 0.1 --base-batch 128 --warmup legw "
+                     "--warmup-epochs 0.03125 --decay cosine --epochs 3")
+        s = train_ref.Schedule(a, 4)  # 32768 examples: 4 steps/epoch, warmup 2 epochs = 8 steps, T = 12
+        self.assertEqual((s.warm, s.total), (8, 12))
+        self.assertAlmostEqual(s.lr(0), 0.1, places=15)
+        self.assertAlmostEqual(s.lr(7), 0.8, places=12)
+        self.assertAlmostEqual(s.lr(8), 0.8, places=12)
+        self.assertAlmostEqual(s.lr(9), 0.8 * 0.5 * (1 + math.cos(math.pi / 4)), places=12)
+
+    def test_a_warmup_that_rounds_to_nothing_is_an_error(self):
+        a = args_for("--workers 64 --batch-per-worker 128 --lr 0.1 --base-batch 128 --warmup gradual "
+                     "--warmup-epochs 0.03125 --decay cosine --epochs 3")
+        with self.assertRaises(SystemExit) as e:
+            train_ref.Schedule(a, 4)  # 0.125 iterations
+        self.assertIn("rounds to no warmup", str(e.exception))
+
+    def test_config_string_names_the_warmup_start(self):
+        a = args_for("--workers 256 --batch-per-worker 32 --lr 0.2 --warmup gradual --warmup-epochs 1")
+        self.assertIn("warmup=GRADUAL(1.00000 epochs from 0.200000)", train_ref.config_string(a))
+        a = args_for("--workers 256 --batch-per-worker 32 --warmup none")
+        self.assertIn("warmup=NONE(0.500000 epochs) ", train_ref.config_string(a))
 
 
 class CompareTablesTest(unittest.TestCase):

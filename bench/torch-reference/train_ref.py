@@ -24,12 +24,16 @@ Semantics, each read from the Java (file named), not guessed:
   with p = 1/2; each epoch a fresh permutation, cut into floor(N/kn) batches of kn (the remainder dropped);
   worker w's examples are positions [w*n, (w+1)*n) of the batch. The RNG differs from bigbatch's
   (torch generators seeded from --seed), so orders and crops differ; the distributions are the same.
-* Schedule (train/Recipe, schedule/*): peak = rule(lr, kn, base-batch) (linear: *kn/B0, sqrt, none; LEGW:
-  sqrt and warmup epochs * kn/B0); S = floor(N/kn) steps/epoch; T = max(1, round(epochs*S)); warmup steps
-  m = round(warmup-epochs*S), decay milestones round(e*S) on the absolute step axis (Java Math.round:
-  floor(x+0.5)). Gradual: lr(s) = start + (main(m) - start)*s/m for s < m; constant: start for s < m;
-  start = --warmup-start-lr, default min(--lr, 0.1). Step decay: peak*factor^(#milestones <= s); poly:
-  peak*(1-min(s,T)/T)^p; cosine: peak*0.5*(1+cos(pi*min(s,T)/T)). Step s uses lr(s), s from 0.
+* Schedule (train/Recipe, schedule/*; the papers' formulas, Goyal et al. 2017 sec. 2.2, LEGW, LARS):
+  peak = rule(lr, kn, base-batch) (linear: *kn/B0, sqrt, none; LEGW: sqrt and warmup epochs * kn/B0);
+  S = floor(N/kn) steps/epoch; T = max(1, round(epochs*S)); warmup steps m = round(warmup-epochs*S) (Java
+  Math.round: floor(x+0.5)); start = --warmup-start-lr, default --lr (Goyal: "we start from a learning rate
+  of eta ... such that it reaches kn/B0*eta"). The warmup only ramps up: if start >= peak (kn <= B0) every
+  step gets main(s). Otherwise, for s < m, gradual: start + (peak - start)*s/(m - 1) (the peak at the last
+  warmup step; start if m = 1), constant: start. A warmup that ramps but rounds to m = 0 is an error.
+  main(s): step decay peak*factor^(#milestones <= s), milestones round(e*S) on the absolute step axis; poly
+  peak*(1-u)^p and cosine peak*0.5*(1+cos(pi*u)) over the steps after the warmup, u = min(max(s-m, 0),
+  D)/D with D = max(1, T - m). Step s uses lr(s), s from 0.
 * SGD (optim/Sgd): d = g + wd*w (wd only on tensors of dim > 1 unless --decay-bias-and-norm);
   v = m*(lr_t/lr_{t-1})*v + lr_t*d (momentum correction; ratio 1 on the first step);
   Nesterov (default): w -= lr_t*d + m*v; plain: w -= v.
@@ -160,7 +164,12 @@ class Schedule:
                "legw": a.warmup_epochs * ratio}[a.warmup]
         self.warm = jround(wep * steps_per_epoch)
         self.kind = a.warmup
-        self.start = a.warmup_start_lr if a.warmup_start_lr is not None else min(a.lr, 0.1)
+        self.start = a.warmup_start_lr if a.warmup_start_lr is not None else a.lr
+        self.ramps = self.kind != "none" and a.warmup_epochs > 0 and self.start < self.peak
+        if self.ramps and self.warm == 0:
+            raise SystemExit(f"warmup of {wep:g} epochs is {wep * steps_per_epoch:g} iterations at "
+                             f"{steps_per_epoch} steps/epoch: it rounds to no warmup at all")
+        self.decay_steps = max(1, self.total - self.warm)
         self.decay = a.decay
         self.milestones = [jround(e * steps_per_epoch) for e in a.decay_epochs]
         self.factor = a.decay_factor
@@ -171,18 +180,17 @@ class Schedule:
             return self.peak
         if self.decay == "step":
             return self.peak * self.factor ** sum(1 for m in self.milestones if m <= s)
-        t = min(s, self.total) / self.total
+        u = min(max(s - self.warm, 0), self.decay_steps) / self.decay_steps
         if self.decay == "poly":
-            return self.peak * (1.0 - t) ** self.power
-        return self.peak * 0.5 * (1 + math.cos(math.pi * t))  # cosine
+            return self.peak * (1.0 - u) ** self.power
+        return self.peak * 0.5 * (1 + math.cos(math.pi * u))  # cosine
 
     def lr(self, s):
-        if self.kind == "none" or s >= self.warm:
+        if not self.ramps or s >= self.warm:
             return self.main(s)
-        if self.kind == "constant":
+        if self.kind == "constant" or self.warm == 1:
             return self.start
-        target = self.main(self.warm)
-        return self.start + (target - self.start) * s / self.warm
+        return self.start + (self.peak - self.start) * s / (self.warm - 1)
 
 
 # ---------------------------------------------------------------- optimizers (optim/Sgd, optim/Lars)
@@ -341,11 +349,13 @@ def java_g(x):
 
 def config_string(a):
     kn = a.workers * a.batch_per_worker
+    start = "" if a.warmup == "none" else \
+        f" from {java_g(a.warmup_start_lr if a.warmup_start_lr is not None else a.lr)}"
     opt = (f"(m={java_g(a.momentum)} nesterov={'true' if a.nesterov else 'false'})" if a.optimizer == "sgd"
            else f"(m={java_g(a.momentum)} trust={java_g(a.trust_coefficient)})")
     return (f"model={a.model} width={a.width} n={a.batch_per_worker} k={a.workers} kn={kn} "
             f"optimizer={a.optimizer.upper()}{opt} wd={java_g(a.weight_decay)} lr0={java_g(a.lr)} "
-            f"scaling={a.lr_scaling.upper()} warmup={a.warmup.upper()}({java_g(a.warmup_epochs)} epochs) "
+            f"scaling={a.lr_scaling.upper()} warmup={a.warmup.upper()}({java_g(a.warmup_epochs)} epochs{start}) "
             f"decay={a.decay.upper()} epochs={java_g(a.epochs)} seed={a.seed}")
 
 
