@@ -5,7 +5,8 @@ import org.bytedeco.openblas.global.openblas_nolapack;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Process-wide LibTorch settings: native extraction, intra-op thread count and the global seed.
+ * Process-wide LibTorch settings: native extraction, the convolution path ({@link ConvolutionCheck}),
+ * intra-op thread count and the global seed.
  * Everything else in bigbatch takes its randomness from explicit seeds, never from here.
  */
 public final class Torch {
@@ -19,7 +20,13 @@ public final class Torch {
     if (!initialised) {
       Natives.ensureCached();
       torch.get_num_threads(); // forces the native library to load now, not in the first step
-      initialised = true;
+      initialised = true; // before the check, which itself creates tensors
+      try {
+        ConvolutionCheck.ensure(); // before anything runs: oneDNN's convolutions are wrong on some CPUs (see its doc)
+      } catch (RuntimeException e) {
+        initialised = false;
+        throw e;
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.bigbatch.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,6 +86,20 @@ class LaunchProcessTest {
     for (int i = 0; i < a.length; i++) {
       assertEquals(a[i], b[i], 1e-5 * Math.max(1, Math.abs(a[i])), "parameter element " + i);
     }
+  }
+
+  /** The command in two JVMs, one after the other: bit-identical parameters (it died with NaN at random on Zen 5). */
+  @Test
+  void theSameRunInTwoJvmsIsBitIdentical(@TempDir Path dir) throws Exception {
+    float[][] params = new float[2][];
+    for (int i = 0; i < 2; i++) {
+      Path out = dir.resolve("run" + i);
+      Process p = java(trainArgs(out)).redirectErrorStream(true).redirectOutput(dir.resolve(i + ".log").toFile()).start();
+      assertTrue(p.waitFor(3, TimeUnit.MINUTES), "train did not finish");
+      assertEquals(0, p.exitValue(), Files.readString(dir.resolve(i + ".log")));
+      params[i] = params(out.resolve("checkpoint.bin"));
+    }
+    assertArrayEquals(params[0], params[1]);
   }
 
   @Test
