@@ -356,11 +356,19 @@ public final class ConvolutionCheck {
    * oneDNN) and returns the relative error of the output, the input gradient and the weight gradient.
    */
   public static List<Finding> compareAll() {
-    List<Finding> out = new ArrayList<>();
-    for (int[] p : PROBLEMS) {
-      out.addAll(compare(p));
+    // The float64 reference goes to the native convolution, which would first ask NNPACK; on the affected machines
+    // NNPACK cannot start and says so on every JVM's stderr. The check does not need it: off while it runs.
+    boolean nnpack = torch.globalContext().userEnabledNNPACK();
+    torch.globalContext().setUserEnabledNNPACK(false);
+    try {
+      List<Finding> out = new ArrayList<>();
+      for (int[] p : PROBLEMS) {
+        out.addAll(compare(p));
+      }
+      return out;
+    } finally {
+      torch.globalContext().setUserEnabledNNPACK(nnpack);
     }
-    return out;
   }
 
   private static List<Finding> compare(int[] p) {
