@@ -2,6 +2,7 @@ package dev.bigbatch.cli;
 
 import dev.bigbatch.report.AtomicFiles;
 import dev.bigbatch.report.Budget;
+import dev.bigbatch.report.Criteria;
 import dev.bigbatch.report.Csv;
 import dev.bigbatch.report.Experiments;
 import dev.bigbatch.report.ResultTable;
@@ -39,10 +40,12 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "RUN_DIR", defaultValue = "runs/reproduce", description = "Parent directory of the experiment's runs (default ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--budget", defaultValue = "quick", description = "quick (~10 min on 2 cores; MLP, 5 epochs, 1 seed) or full (ResNet-8, 18 epochs, 3 seeds) (default ${DEFAULT-VALUE}).")
+  @Option(names = "--budget", defaultValue = "quick", description = "quick (a few minutes on 2 cores; MLP, 5 epochs, 1 seed) or full (issue 16's regime: "
+      + "ResNet-8 from kn0 = 32 with η0 = 0.0125, 18 epochs, 2 seeds a row, 3 where rows are close; see "
+      + "docs/RESULTS-reproduce.md) (default ${DEFAULT-VALUE}).")
   String budget;
 
-  @Option(names = "--seeds", description = "Seeds per row (overrides the budget).")
+  @Option(names = "--seeds", description = "Seeds for every row (overrides the budget's per-row seeds).")
   Integer seeds;
 
   @Option(names = "--epochs", description = "Epochs per run (overrides the budget; warmup stays 1/5 of them at most).")
@@ -95,7 +98,8 @@ public final class ReproduceCommand implements Callable<Integer> {
       return 0;
     }
     Path dir = out.resolve(plan.name());
-    o.printf("reproduce %s (budget %s): %d runs into %s%n", plan.name(), b.name(), plan.runs().size(), dir);
+    o.printf(java.util.Locale.ROOT, "reproduce %s (budget %s): %d runs, %.0f run-epochs, into %s%n", plan.name(), b.name(),
+        plan.runs().size(), plan.runEpochs(), dir);
     o.flush();
     long start = System.nanoTime();
     if (!dryRun) {
@@ -119,10 +123,14 @@ public final class ReproduceCommand implements Callable<Integer> {
     if (plan.name().equals("goyal-figure1") && !collect) {
       measureNoiseScale(dir, b, o);
     }
+    reportOtherRuns(plan, dir, o);
     ResultTable table = ResultTable.collect(plan, dir, b.lastEpochs());
-    table.write(dir);
+    List<Criteria.Check> checks = Criteria.evaluate(plan, table, figure1Table(plan, table, b));
+    table.write(dir, checks);
     o.println();
     o.print(table.markdown());
+    o.println();
+    o.print(checks.isEmpty() ? "No criterion was stated for this experiment before its runs.\n" : Criteria.markdown(checks));
     if (collect) { // the runs' own wall times are in their metrics; this command only read them
       o.printf("%ntable in %s%n", dir.resolve("table.md"));
     } else {
@@ -213,6 +221,43 @@ public final class ReproduceCommand implements Callable<Integer> {
   static Path checkpointOf(Path runDir) {
     Path ckpt = runDir.resolve("checkpoint.bin");
     return Files.isRegularFile(ckpt) ? ckpt : null;
+  }
+
+  /**
+   * goyal-figure1's table of the same budget under --out (Table 1 and 2a are judged at its kn*), or null when none
+   * of its runs is there.
+   */
+  private ResultTable figure1Table(Experiments.Plan plan, ResultTable table, Budget b) {
+    if (plan.name().equals("goyal-figure1")) {
+      return table;
+    }
+    Experiments.Plan figure1 = Experiments.plan("goyal-figure1", b);
+    Path figDir = out.resolve(figure1.name());
+    return Files.isDirectory(figDir) ? ResultTable.collect(figure1, figDir, b.lastEpochs()) : null;
+  }
+
+  /**
+   * Says which run directories under {@code dir} belong to no run of {@code plan}: runs of another budget or of an
+   * earlier regime (the full budget's rows changed with issue 16), left out of the table.
+   */
+  static void reportOtherRuns(Experiments.Plan plan, Path dir, PrintWriter o) {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    plan.runs().forEach(r -> ids.add(r.id()));
+    List<String> others;
+    try (java.util.stream.Stream<Path> l = Files.list(dir)) {
+      others = l.filter(RunData::isRunDir).map(p -> p.getFileName().toString()).filter(n -> !ids.contains(n)).sorted()
+          .toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    if (!others.isEmpty()) {
+      o.printf("%d run director%s in %s belong to no run of this plan (another budget, or the regime before "
+          + "issue 16): left out of the table: %s%n", others.size(), others.size() == 1 ? "y" : "ies", dir,
+          String.join(", ", others));
+    }
   }
 
   /** The noise scale at kn = 256 (k = 8 workers of 32) over one epoch, written next to the figure's runs. */
