@@ -118,10 +118,15 @@ public final class ReproduceCommand implements Callable<Integer> {
       throw new IllegalStateException("interrupted while waiting for the runs", e);
     }
     if (dryRun) {
+      if (plan.name().equals("goyal-figure1")) {
+        o.println("then the gradient noise scale:");
+        o.println("$ bigbatch " + String.join(" ", noiseScaleArgs(plan, b, dir.resolve("noise-scale"))));
+        o.flush();
+      }
       return 0;
     }
     if (plan.name().equals("goyal-figure1") && !collect) {
-      measureNoiseScale(dir, b, o);
+      measureNoiseScale(plan, dir, b, o);
     }
     reportOtherRuns(plan, dir, o);
     ResultTable table = ResultTable.collect(plan, dir, b.lastEpochs());
@@ -260,24 +265,74 @@ public final class ReproduceCommand implements Callable<Integer> {
     }
   }
 
-  /** The noise scale at kn = 256 (k = 8 workers of 32) over one epoch, written next to the figure's runs. */
-  private void measureNoiseScale(Path dir, Budget b, PrintWriter o) {
+  /**
+   * The gradient noise scale B_simple beside goyal-figure1's runs ({@link #noiseScaleArgs}); a measurement already
+   * there is reused when it is of the same big batch and length, and moved aside (another regime's) when not.
+   */
+  private void measureNoiseScale(Experiments.Plan plan, Path dir, Budget b, PrintWriter o) {
     Path nsDir = dir.resolve("noise-scale");
-    if (Files.isRegularFile(nsDir.resolve("noise-scale.json"))) {
-      o.println("noise scale: measured earlier (" + nsDir.resolve("noise-scale.json") + ")");
-      return;
+    List<String> args = noiseScaleArgs(plan, b, nsDir);
+    Path json = nsDir.resolve("noise-scale.json");
+    if (Files.isRegularFile(json)) {
+      int bigBatch = Integer.parseInt(args.get(args.indexOf("--workers") + 1))
+          * Integer.parseInt(args.get(args.indexOf("--batch-per-worker") + 1));
+      double epochs = Double.parseDouble(args.get(args.indexOf("--epochs") + 1));
+      try {
+        com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        if (n.path("bigBatch").asInt() == bigBatch && n.path("epochs").size() >= Math.floor(epochs)) {
+          o.println("noise scale: measured earlier (" + json + ")");
+          return;
+        }
+        Path aside = dir.resolve("noise-scale.other-regime");
+        for (int i = 2; Files.exists(aside); i++) {
+          aside = dir.resolve("noise-scale.other-regime-" + i);
+        }
+        Files.move(nsDir, aside);
+        o.printf("noise scale: %s measured another recipe (B_big = %d, %d epoch(s)); moved to %s, measuring again%n",
+            json, n.path("bigBatch").asInt(), n.path("epochs").size(), aside);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read or move " + nsDir + ": " + e.getMessage(), e);
+      }
     }
-    List<String> args = new ArrayList<>(List.of("noise-scale", "--model", b.model(), "--width", Integer.toString(b.width()),
-        "--batch-per-worker", "32", "--workers", "8", "--epochs", "1", "--out", nsDir.toString()));
+    o.println("$ bigbatch " + String.join(" ", args));
+    o.flush();
+    Main.run(args.toArray(String[]::new));
+  }
+
+  /**
+   * The noise-scale command of goyal-figure1. Quick: one epoch at kn = 256 (k = 8 × 32). Full (issue 16): along the
+   * whole of Figure 1's run at kn = 16·kn0 = 512, seed 1, with its recipe (η0 at B0, warmup, step decay, λ,
+   * augmentation), whose flags are copied from that run's train command; B_big = 512 resolves B_simple to several
+   * thousand, where kn = 256 could not late in a run.
+   */
+  List<String> noiseScaleArgs(Experiments.Plan plan, Budget b, Path nsDir) {
+    List<String> args = new ArrayList<>(List.of("noise-scale"));
+    if (b.quick()) {
+      args.addAll(List.of("--model", b.model(), "--width", Integer.toString(b.width()), "--batch-per-worker", "32",
+          "--workers", "8", "--epochs", "1"));
+    } else {
+      int first = plan.runs().get(0).globalBatch();
+      RunSpec r = plan.runs().stream().filter(s -> s.globalBatch() == 16 * first).findFirst().orElse(plan.runs().get(0));
+      List<String> t = r.trainArgs();
+      for (String flag : List.of("--model", "--width", "--batch-per-worker", "--workers", "--lr", "--base-batch",
+          "--warmup-epochs", "--decay", "--decay-epochs", "--weight-decay", "--epochs", "--seed", "--train-limit")) {
+        int i = t.indexOf(flag);
+        if (i >= 0) {
+          args.addAll(List.of(flag, t.get(i + 1)));
+        }
+      }
+      if (!t.contains("--no-augment")) {
+        args.add("--augment");
+      }
+    }
     if (threads > 0) {
       args.addAll(List.of("--threads", Integer.toString(threads)));
     }
     if (data != null) {
       args.addAll(List.of("--data", data.toString()));
     }
-    o.println("$ bigbatch " + String.join(" ", args));
-    o.flush();
-    Main.run(args.toArray(String[]::new));
+    args.addAll(List.of("--out", nsDir.toString()));
+    return args;
   }
 
   /** runs.csv: which directory holds which row and seed (the report labels its curves from it). */

@@ -113,7 +113,7 @@ public final class Criteria {
         }
       }
     }
-    return new KnStar(Verdict.INSUFFICIENT, -1, false, "no goyal-figure1 table under this output directory");
+    return new KnStar(Verdict.INSUFFICIENT, -1, false, "kn* unknown: no goyal-figure1 runs under this --out");
   }
 
   static Map<String, Arm> arms(ResultTable table) {
