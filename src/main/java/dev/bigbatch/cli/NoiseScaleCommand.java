@@ -52,8 +52,27 @@ public final class NoiseScaleCommand implements Callable<Integer> {
   @Option(names = {"-k", "--workers"}, defaultValue = "8", description = "Workers k; big batch k·n (default ${DEFAULT-VALUE}).")
   int workers;
 
-  @Option(names = "--lr", defaultValue = "0.1", description = "η0 at batch 256, linear scaling, gradual warmup (default ${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "0.1", description = "η0 at batch --base-batch, linear scaling, gradual warmup (default ${DEFAULT-VALUE}).")
   double lr;
+
+  @Option(names = "--base-batch", defaultValue = "256", description = "Batch B0 at which --lr applies; the peak is "
+      + "--lr·kn/B0 and the warmup starts at --lr (default ${DEFAULT-VALUE}).")
+  int baseBatch;
+
+  @Option(names = "--warmup-epochs", description = "Gradual warmup in epochs (default: 0.5, at most half the run).")
+  Double warmupEpochs;
+
+  @Option(names = "--decay", defaultValue = "cosine", description = "cosine (default), step, poly, none: as train's --decay.")
+  String decay;
+
+  @Option(names = "--decay-epochs", split = ",", description = "Epochs at which step decay divides the LR by 10 (e.g. 6,12,16).")
+  double[] decayEpochs;
+
+  @Option(names = "--weight-decay", defaultValue = "5e-4", description = "Weight decay λ (default ${DEFAULT-VALUE}).")
+  double weightDecay;
+
+  @Option(names = "--augment", description = "Random crop + flip, as train does by default (off here unless given).")
+  boolean augment;
 
   @Option(names = "--epochs", defaultValue = "1", description = "Length of the run in epochs (default ${DEFAULT-VALUE}).")
   double epochs;
@@ -75,24 +94,7 @@ public final class NoiseScaleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig.Builder b = TrainConfig.builder();
-    if (data != null) {
-      b.dataDir = data;
-    }
-    b.model = model;
-    b.width = width;
-    b.perWorkerBatch = perWorkerBatch;
-    b.workers = workers;
-    b.workersPerChunk = Math.min(workers, 16);
-    b.baseLr = lr;
-    b.epochs = epochs;
-    b.warmupEpochs = Math.min(0.5, epochs / 2);
-    b.trainLimit = trainLimit;
-    b.seed = seed;
-    b.threads = threads;
-    b.augment = false;
-    b.out = out;
-    TrainConfig config = b.build();
+    TrainConfig config = config();
     NoiseScaleProbe probe = new NoiseScaleProbe(perWorkerBatch, config.globalBatch(), ema);
     Torch.threads(config.threads());
     Torch.seed(config.seed());
@@ -117,6 +119,32 @@ public final class NoiseScaleCommand implements Callable<Integer> {
     console.println(summary(e, perWorkerBatch, config.globalBatch()));
     console.flush();
     return 0;
+  }
+
+  /** The run this command measures along (validated: a bad flag fails before any training). */
+  TrainConfig config() {
+    TrainConfig.Builder b = TrainConfig.builder();
+    if (data != null) {
+      b.dataDir = data;
+    }
+    b.model = model;
+    b.width = width;
+    b.perWorkerBatch = perWorkerBatch;
+    b.workers = workers;
+    b.workersPerChunk = Math.min(workers, 16);
+    b.baseLr = lr;
+    b.baseBatch = baseBatch;
+    b.epochs = epochs;
+    b.warmupEpochs = warmupEpochs != null ? warmupEpochs : Math.min(0.5, epochs / 2);
+    b.decay = Enums.parse(TrainConfig.DecayKind.class, decay, "--decay");
+    b.decayEpochs = decayEpochs != null ? decayEpochs : new double[0];
+    b.weightDecay = weightDecay;
+    b.trainLimit = trainLimit;
+    b.seed = seed;
+    b.threads = threads;
+    b.augment = augment;
+    b.out = out;
+    return b.build();
   }
 
   static String summary(NoiseScale.Estimate e, int small, int big) {

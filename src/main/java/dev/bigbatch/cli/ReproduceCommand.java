@@ -2,6 +2,7 @@ package dev.bigbatch.cli;
 
 import dev.bigbatch.report.AtomicFiles;
 import dev.bigbatch.report.Budget;
+import dev.bigbatch.report.Criteria;
 import dev.bigbatch.report.Csv;
 import dev.bigbatch.report.Experiments;
 import dev.bigbatch.report.ResultTable;
@@ -39,10 +40,12 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "RUN_DIR", defaultValue = "runs/reproduce", description = "Parent directory of the experiment's runs (default ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--budget", defaultValue = "quick", description = "quick (~10 min on 2 cores; MLP, 5 epochs, 1 seed) or full (ResNet-8, 18 epochs, 3 seeds) (default ${DEFAULT-VALUE}).")
+  @Option(names = "--budget", defaultValue = "quick", description = "quick (a few minutes on 2 cores; MLP, 5 epochs, 1 seed) or full (issue 16's regime: "
+      + "ResNet-8 from kn0 = 32 with η0 = 0.0125, 18 epochs, 2 seeds a row, 3 where rows are close; see "
+      + "docs/RESULTS-reproduce.md) (default ${DEFAULT-VALUE}).")
   String budget;
 
-  @Option(names = "--seeds", description = "Seeds per row (overrides the budget).")
+  @Option(names = "--seeds", description = "Seeds for every row (overrides the budget's per-row seeds).")
   Integer seeds;
 
   @Option(names = "--epochs", description = "Epochs per run (overrides the budget; warmup stays 1/5 of them at most).")
@@ -95,7 +98,8 @@ public final class ReproduceCommand implements Callable<Integer> {
       return 0;
     }
     Path dir = out.resolve(plan.name());
-    o.printf("reproduce %s (budget %s): %d runs into %s%n", plan.name(), b.name(), plan.runs().size(), dir);
+    o.printf(java.util.Locale.ROOT, "reproduce %s (budget %s): %d runs, %.0f run-epochs, into %s%n", plan.name(), b.name(),
+        plan.runs().size(), plan.runEpochs(), dir);
     o.flush();
     long start = System.nanoTime();
     if (!dryRun) {
@@ -114,15 +118,24 @@ public final class ReproduceCommand implements Callable<Integer> {
       throw new IllegalStateException("interrupted while waiting for the runs", e);
     }
     if (dryRun) {
+      if (plan.name().equals("goyal-figure1")) {
+        o.println("then the gradient noise scale:");
+        o.println("$ bigbatch " + String.join(" ", noiseScaleArgs(plan, b, dir.resolve("noise-scale"))));
+        o.flush();
+      }
       return 0;
     }
     if (plan.name().equals("goyal-figure1") && !collect) {
-      measureNoiseScale(dir, b, o);
+      measureNoiseScale(plan, dir, b, o);
     }
+    reportOtherRuns(plan, dir, o);
     ResultTable table = ResultTable.collect(plan, dir, b.lastEpochs());
-    table.write(dir);
+    List<Criteria.Check> checks = Criteria.evaluate(plan, table, figure1Table(plan, table, b));
+    table.write(dir, checks);
     o.println();
     o.print(table.markdown());
+    o.println();
+    o.print(checks.isEmpty() ? "No criterion was stated for this experiment before its runs.\n" : Criteria.markdown(checks));
     if (collect) { // the runs' own wall times are in their metrics; this command only read them
       o.printf("%ntable in %s%n", dir.resolve("table.md"));
     } else {
@@ -215,24 +228,111 @@ public final class ReproduceCommand implements Callable<Integer> {
     return Files.isRegularFile(ckpt) ? ckpt : null;
   }
 
-  /** The noise scale at kn = 256 (k = 8 workers of 32) over one epoch, written next to the figure's runs. */
-  private void measureNoiseScale(Path dir, Budget b, PrintWriter o) {
-    Path nsDir = dir.resolve("noise-scale");
-    if (Files.isRegularFile(nsDir.resolve("noise-scale.json"))) {
-      o.println("noise scale: measured earlier (" + nsDir.resolve("noise-scale.json") + ")");
+  /**
+   * goyal-figure1's table of the same budget under --out (Table 1 and 2a are judged at its kn*), or null when none
+   * of its runs is there.
+   */
+  private ResultTable figure1Table(Experiments.Plan plan, ResultTable table, Budget b) {
+    if (plan.name().equals("goyal-figure1")) {
+      return table;
+    }
+    Experiments.Plan figure1 = Experiments.plan("goyal-figure1", b);
+    Path figDir = out.resolve(figure1.name());
+    return Files.isDirectory(figDir) ? ResultTable.collect(figure1, figDir, b.lastEpochs()) : null;
+  }
+
+  /**
+   * Says which run directories under {@code dir} belong to no run of {@code plan}: runs of another budget or of an
+   * earlier regime (the full budget's rows changed with issue 16), left out of the table.
+   */
+  static void reportOtherRuns(Experiments.Plan plan, Path dir, PrintWriter o) {
+    if (!Files.isDirectory(dir)) {
       return;
     }
-    List<String> args = new ArrayList<>(List.of("noise-scale", "--model", b.model(), "--width", Integer.toString(b.width()),
-        "--batch-per-worker", "32", "--workers", "8", "--epochs", "1", "--out", nsDir.toString()));
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    plan.runs().forEach(r -> ids.add(r.id()));
+    List<String> others;
+    try (java.util.stream.Stream<Path> l = Files.list(dir)) {
+      others = l.filter(RunData::isRunDir).map(p -> p.getFileName().toString()).filter(n -> !ids.contains(n)).sorted()
+          .toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    if (!others.isEmpty()) {
+      o.printf("%d run director%s in %s belong to no run of this plan (another budget, or the regime before "
+          + "issue 16): left out of the table: %s%n", others.size(), others.size() == 1 ? "y" : "ies", dir,
+          String.join(", ", others));
+    }
+  }
+
+  /**
+   * The gradient noise scale B_simple beside goyal-figure1's runs ({@link #noiseScaleArgs}); a measurement already
+   * there is reused when it is of the same big batch and length, and moved aside (another regime's) when not.
+   */
+  private void measureNoiseScale(Experiments.Plan plan, Path dir, Budget b, PrintWriter o) {
+    Path nsDir = dir.resolve("noise-scale");
+    List<String> args = noiseScaleArgs(plan, b, nsDir);
+    Path json = nsDir.resolve("noise-scale.json");
+    if (Files.isRegularFile(json)) {
+      int bigBatch = Integer.parseInt(args.get(args.indexOf("--workers") + 1))
+          * Integer.parseInt(args.get(args.indexOf("--batch-per-worker") + 1));
+      double epochs = Double.parseDouble(args.get(args.indexOf("--epochs") + 1));
+      try {
+        com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        if (n.path("bigBatch").asInt() == bigBatch && n.path("epochs").size() >= Math.floor(epochs)) {
+          o.println("noise scale: measured earlier (" + json + ")");
+          return;
+        }
+        Path aside = dir.resolve("noise-scale.other-regime");
+        for (int i = 2; Files.exists(aside); i++) {
+          aside = dir.resolve("noise-scale.other-regime-" + i);
+        }
+        Files.move(nsDir, aside);
+        o.printf("noise scale: %s measured another recipe (B_big = %d, %d epoch(s)); moved to %s, measuring again%n",
+            json, n.path("bigBatch").asInt(), n.path("epochs").size(), aside);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read or move " + nsDir + ": " + e.getMessage(), e);
+      }
+    }
+    o.println("$ bigbatch " + String.join(" ", args));
+    o.flush();
+    Main.run(args.toArray(String[]::new));
+  }
+
+  /**
+   * The noise-scale command of goyal-figure1. Quick: one epoch at kn = 256 (k = 8 × 32). Full (issue 16): along the
+   * whole of Figure 1's run at kn = 16·kn0 = 512, seed 1, with its recipe (η0 at B0, warmup, step decay, λ,
+   * augmentation), whose flags are copied from that run's train command; B_big = 512 resolves B_simple to several
+   * thousand, where kn = 256 could not late in a run.
+   */
+  List<String> noiseScaleArgs(Experiments.Plan plan, Budget b, Path nsDir) {
+    List<String> args = new ArrayList<>(List.of("noise-scale"));
+    if (b.quick()) {
+      args.addAll(List.of("--model", b.model(), "--width", Integer.toString(b.width()), "--batch-per-worker", "32",
+          "--workers", "8", "--epochs", "1"));
+    } else {
+      int first = plan.runs().get(0).globalBatch();
+      RunSpec r = plan.runs().stream().filter(s -> s.globalBatch() == 16 * first).findFirst().orElse(plan.runs().get(0));
+      List<String> t = r.trainArgs();
+      for (String flag : List.of("--model", "--width", "--batch-per-worker", "--workers", "--lr", "--base-batch",
+          "--warmup-epochs", "--decay", "--decay-epochs", "--weight-decay", "--epochs", "--seed", "--train-limit")) {
+        int i = t.indexOf(flag);
+        if (i >= 0) {
+          args.addAll(List.of(flag, t.get(i + 1)));
+        }
+      }
+      if (!t.contains("--no-augment")) {
+        args.add("--augment");
+      }
+    }
     if (threads > 0) {
       args.addAll(List.of("--threads", Integer.toString(threads)));
     }
     if (data != null) {
       args.addAll(List.of("--data", data.toString()));
     }
-    o.println("$ bigbatch " + String.join(" ", args));
-    o.flush();
-    Main.run(args.toArray(String[]::new));
+    args.addAll(List.of("--out", nsDir.toString()));
+    return args;
   }
 
   /** runs.csv: which directory holds which row and seed (the report labels its curves from it). */

@@ -123,8 +123,20 @@ public record ResultTable(Experiments.Plan plan, int lastEpochs, List<Line> line
 
   /** Writes table.md (with a title and the error rule) and table.csv into {@code dir}. */
   public void write(Path dir) {
+    write(dir, List.of());
+  }
+
+  /**
+   * Writes table.md (with a title, the error rule and, when there are checks, the pre-stated criteria's verdicts
+   * under the table) and table.csv into {@code dir}, and the checks as criteria.csv when there are any.
+   */
+  public void write(Path dir, List<Criteria.Check> checks) {
     String md = "## " + plan.title() + "\n\nTest error = median of the last " + lastEpochs
         + " epoch(s)' test errors per run; mean ± std over seeds, then each seed's error in brackets.\n\n" + markdown();
+    if (!checks.isEmpty()) {
+      md += "\n" + Criteria.markdown(checks);
+      AtomicFiles.writeString(dir.resolve("criteria.csv"), Criteria.csv(checks));
+    }
     AtomicFiles.writeString(dir.resolve("table.md"), md);
     AtomicFiles.writeString(dir.resolve("table.csv"), csv());
   }

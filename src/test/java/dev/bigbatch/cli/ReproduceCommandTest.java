@@ -77,6 +77,37 @@ class ReproduceCommandTest {
     }
   }
 
+  /**
+   * Issue 16's B_simple is measured along Figure 1's run at 16·kn0 = 512 with that run's recipe: the noise-scale
+   * command the full dry run prints has the same learning rate at every step, the same λ, augmentation and length.
+   */
+  @Test
+  void fullNoiseScaleRunsFigure1sRecipeAt512(@TempDir Path dir) {
+    StringWriter text = new StringWriter();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(text));
+    assertEquals(0, cli.execute("reproduce", "goyal-figure1", "--budget", "full", "--dry-run", "--out", dir.toString()));
+    String line = text.toString().lines().filter(l -> l.startsWith("$ bigbatch noise-scale ")).findFirst().orElseThrow();
+    NoiseScaleCommand ns = new NoiseScaleCommand();
+    new CommandLine(ns).parseArgs(line.substring("$ bigbatch noise-scale ".length()).split(" "));
+    dev.bigbatch.train.TrainConfig got = ns.config();
+    RunSpec r = Experiments.plan("goyal-figure1", Budget.FULL).runs().stream()
+        .filter(s -> s.globalBatch() == 512 && s.seed() == 1).findFirst().orElseThrow();
+    dev.bigbatch.train.TrainConfig want = TrainCommand.parse(r.trainArgs().toArray(String[]::new)).config();
+    assertEquals(512, got.globalBatch());
+    assertEquals(want.weightDecay(), got.weightDecay());
+    assertEquals(want.augment(), got.augment());
+    assertTrue(got.augment());
+    int spe = 60_000 / 512;
+    long total = dev.bigbatch.train.Recipe.totalSteps(want, spe);
+    assertEquals(total, dev.bigbatch.train.Recipe.totalSteps(got, spe));
+    dev.bigbatch.schedule.LrSchedule a = dev.bigbatch.train.Recipe.schedule(want, spe);
+    dev.bigbatch.schedule.LrSchedule b = dev.bigbatch.train.Recipe.schedule(got, spe);
+    for (long t = 0; t < total; t++) {
+      assertEquals(a.lrAt(t), b.lrAt(t), 0, "step " + t);
+    }
+  }
+
   @Test
   void overridesChangeTheBudget() {
     ReproduceCommand r = new ReproduceCommand();
@@ -120,7 +151,7 @@ class ReproduceCommandTest {
     try (Stream<Path> l = Files.list(exp)) {
       Set<String> after = l.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
       after.removeAll(before);
-      assertEquals(Set.of("table.md", "table.csv", "runs.csv"), after, "nothing trained: no new run directory");
+      assertEquals(Set.of("table.md", "table.csv", "criteria.csv", "runs.csv"), after, "nothing trained: no new run directory");
     }
     List<List<String>> csv = Csv.parse(Files.readString(exp.resolve("table.csv")));
     assertEquals("1", csv.get(1).get(8), "the running seed is left out");
@@ -129,6 +160,62 @@ class ReproduceCommandTest {
     assertEquals("NaN", csv.get(2).get(9), "a diverged seed is tabled as diverged");
     assertEquals("0", csv.get(3).get(8));
     assertTrue(text.toString().contains("(no result yet: running or killed, 1 epoch(s) done; left out)"), text.toString());
+    // one seed a row: every criterion is printed, and none can be judged
+    assertTrue(text.toString().contains("### Pre-stated criteria (issue 16)"), text.toString());
+    List<List<String>> criteria = Csv.parse(Files.readString(exp.resolve("criteria.csv")));
+    assertEquals(3, criteria.size());
+    assertTrue(criteria.subList(1, 3).stream().allMatch(r -> r.get(0).equals("INSUFFICIENT")), criteria.toString());
+  }
+
+  /**
+   * --collect of goyal-table1 reads goyal-figure1's runs beside it for kn*: Figure 1 inside the band up to 512 and
+   * outside at 1k (kn* = 512), Table 1 at 512 within 0.5 pt of the base with none and constant above gradual: both
+   * Table 1 criteria PASS, judged at kn = 512 (1024 is printed for information: gradual there is 12 pt above).
+   */
+  @Test
+  void collectJudgesTable1AtFigure1sKnStar(@TempDir Path out) throws IOException {
+    for (RunSpec r : Experiments.plan("goyal-figure1", Budget.FULL).runs()) {
+      run(out.resolve("goyal-figure1").resolve(r.id()), (r.globalBatch() <= 512 ? 8.0 + 0.1 * r.seed() : 20) / 100,
+          "completed");
+    }
+    for (RunSpec r : Experiments.plan("goyal-table1", Budget.FULL).runs()) {
+      double pt = r.globalBatch() == 32 ? 8.0 : r.globalBatch() == 1024 ? 20
+          : switch (r.warmup()) { case "gradual" -> 8.2; case "none" -> 9.0; default -> 9.5; };
+      run(out.resolve("goyal-table1").resolve(r.id()), (pt + 0.1 * r.seed()) / 100, "completed");
+    }
+    StringWriter text = new StringWriter();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(text));
+    assertEquals(0, cli.execute("reproduce", "goyal-table1", "--budget", "full", "--collect", "--out", out.toString()),
+        text.toString());
+    List<List<String>> criteria = Csv.parse(Files.readString(out.resolve("goyal-table1").resolve("criteria.csv")));
+    assertEquals(List.of("PASS", "PASS"), criteria.subList(1, 3).stream().map(r -> r.get(0)).toList(), criteria.toString());
+    assertTrue(criteria.get(1).get(2).startsWith("kn* = 512, judged at kn=512"), criteria.get(1).get(2));
+    assertTrue(Files.readString(out.resolve("goyal-table1").resolve("table.md")).contains("| PASS | Table 1 at kn*"));
+  }
+
+  /**
+   * An output directory of the full budget before issue 16 (rows at kn = 256 and 8k) collects without error: its
+   * runs are named as belonging to no run of the plan, every row is "not run" and every criterion INSUFFICIENT.
+   */
+  @Test
+  void collectOverTheOldRegimesRunsSaysTheyAreLeftOut(@TempDir Path out) throws IOException {
+    Path exp = out.resolve("goyal-table1");
+    for (String old : List.of("kn-256-0.1-no-warmup-s1", "kn-8k-3.2-gradual-warmup-s1", "kn-8k-3.2-gradual-warmup-s2")) {
+      run(exp.resolve(old), 0.1, "completed");
+    }
+    Files.writeString(exp.resolve("runs.csv"), "row,seed,dir,kn,peak_lr\n");
+    StringWriter text = new StringWriter();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(text));
+    assertEquals(0, cli.execute("reproduce", "goyal-table1", "--budget", "full", "--collect", "--out", out.toString()),
+        text.toString());
+    assertTrue(text.toString().contains("3 run directories in " + exp + " belong to no run of this plan"), text.toString());
+    assertTrue(text.toString().contains("kn-8k-3.2-gradual-warmup-s2"), text.toString());
+    List<List<String>> table = Csv.parse(Files.readString(exp.resolve("table.csv")));
+    assertTrue(table.subList(1, table.size()).stream().allMatch(r -> r.get(8).equals("0")), table.toString());
+    List<List<String>> criteria = Csv.parse(Files.readString(exp.resolve("criteria.csv")));
+    assertTrue(criteria.subList(1, criteria.size()).stream().allMatch(r -> r.get(0).equals("INSUFFICIENT")));
   }
 
   @Test

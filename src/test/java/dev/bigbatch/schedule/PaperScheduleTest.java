@@ -215,7 +215,7 @@ class PaperScheduleTest {
 
   @Test
   void legwScalesBySqrtAndItsWarmupLengthLinearly() {
-    // reproduce legw --budget full: n = 128, B0 = 128, η0 = 0.1, m0 = 0.03125 epoch, E = 3, cosine, D = 32768.
+    // reproduce legw --budget full before issue 16: n = 128, B0 = 128, η0 = 0.1, m0 = 0.03125 epoch, E = 3, cosine, D = 32768.
     // ×s: S = 256/s, m = m0·s epochs = 8 steps for every s, T = 768/s, peak 0.1·√s.
     for (int s : new int[] {1, 4, 16, 64}) {
       TrainConfig.Builder b = TrainConfig.builder();
@@ -289,7 +289,7 @@ class PaperScheduleTest {
 
   @Test
   void polyDecayRunsOverTheIterationsAfterTheWarmup() {
-    // reproduce lars --budget full, SGD and LARS rows: gradual warmup 1 epoch, poly power 2, E = 18.
+    // reproduce lars --budget full before issue 16, SGD and LARS rows: gradual warmup 1 epoch, poly power 2, E = 18.
     // kn = 8192: S = 7, M = 7, T = 126, peak 3.2 (before: the ramp aimed at the decayed 2.85).
     TrainConfig c = config(256, b -> { b.decay = DecayKind.POLY; b.decayEpochs = new double[0]; });
     IntToDoubleFunction paper = t -> t < 7 ? gradual(0.1, 3.2, 7, t) : poly2(3.2, 7, 126, t);
