@@ -33,6 +33,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -230,7 +231,8 @@ public final class TrainCommand implements Callable<Integer> {
     b.seed = v;
   }
 
-  @Option(names = "--threads", description = "LibTorch intra-op threads (default: all cores).", defaultValue = "0")
+  @Option(names = "--threads", description = "LibTorch intra-op threads (default: all cores in a single process; the"
+      + " launcher's share of them under launch; LibTorch's own choice under mpirun/srun).", defaultValue = "0")
   void threads(int v) {
     b.threads = v;
   }
@@ -465,6 +467,35 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /**
+   * Intra-op threads for this process: {@code --threads} if given; else the launcher's share ({@code BIGBATCH_THREADS},
+   * set by {@code launch}); else, in a single process, every core — LibTorch's own default is 1 on the 2-core machine,
+   * which made the main job 1.45× slower (308 s vs 213 s, issue 18); else (a rank started by mpirun/srun, which cannot
+   * know how many ranks share its host) 0, LibTorch's choice.
+   */
+  static int intraOpThreads(int flag, Map<String, String> env, int cores) {
+    if (flag < 0) {
+      throw new IllegalArgumentException("--threads must be >= 0 (0: all cores), got " + flag);
+    }
+    if (flag > 0) {
+      return flag;
+    }
+    String launched = env.get(LaunchCommand.THREADS_ENV);
+    if (launched != null) {
+      try {
+        int n = Integer.parseInt(launched.trim());
+        if (n > 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(LaunchCommand.THREADS_ENV + " must be a positive whole number of threads, got '"
+          + launched + "'");
+    }
+    return Cluster.launched(env) ? 0 : cores;
+  }
+
+  /**
    * Trains as the flags say, as the replica {@code join} returns (one process simulating all workers, or
    * one rank of a job); {@code extra} listeners observe the run on every rank. Returns the exit code.
    */
@@ -493,8 +524,7 @@ public final class TrainCommand implements Callable<Integer> {
           + "is untested)");
     }
     StepTrace trace = stepTrace(adversarial != null, auto != null, decentral != null);
-    String launchedThreads = System.getenv(LaunchCommand.THREADS_ENV);
-    Torch.threads(config.threads() == 0 && launchedThreads != null ? Integer.parseInt(launchedThreads) : config.threads());
+    Torch.threads(intraOpThreads(config.threads(), System.getenv(), Runtime.getRuntime().availableProcessors()));
     DataSource.Splits data = DataSource.load(config);
     var in = new Models.InputSpec(data.train().channels(), data.train().height(), data.train().width(),
         Math.max(data.train().numClasses(), data.test().numClasses()));
