@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,8 +51,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * alone; only the in-process check runs then.
  */
 public final class ConvolutionCheck {
-  /** The convolution path this process uses. */
-  public enum Path {
+  /** The convolution implementation this process uses. */
+  public enum Backend {
     /** oneDNN at the ISA LibTorch chose (checked, or {@code BIGBATCH_ONEDNN=on}). */
     ONEDNN_DEFAULT,
     /** oneDNN at the ISA the user set with {@code ONEDNN_MAX_CPU_ISA}; checked in-process. */
@@ -96,15 +97,15 @@ public final class ConvolutionCheck {
   private static final String CHILD_FLAG = "--child";
   private static final String CACHE_FORMAT = "1";
 
-  private static volatile Path path;
+  private static volatile Backend backend;
   private static volatile List<Finding> defaultFailures = List.of();
 
   private ConvolutionCheck() {}
 
-  /** The path this process uses (runs the check on first use of LibTorch, from {@link Torch#init()}). */
-  public static Path path() {
+  /** The backend this process uses (the check runs on first use of LibTorch, from {@link Torch#init()}). */
+  public static Backend backend() {
     Torch.init();
-    return path;
+    return backend;
   }
 
   /** What the default path got wrong when it was probed (empty if it was right or not probed). */
@@ -115,49 +116,49 @@ public final class ConvolutionCheck {
 
   /** Called once by {@link Torch#init()}, after LibTorch loaded and before anything runs on it. */
   static synchronized void ensure() {
-    if (path != null) {
+    if (backend != null) {
       return;
     }
     String setting = setting();
     String userIsa = firstNonBlank(System.getenv("ONEDNN_MAX_CPU_ISA"), System.getenv("DNNL_MAX_CPU_ISA"));
-    Path chosen;
+    Backend chosen;
     if (setting.equals("on")) {
-      path = Path.ONEDNN_DEFAULT;
+      backend = Backend.ONEDNN_DEFAULT;
       return;
     } else if (setting.equals("off")) {
       useNative();
-      chosen = Path.NATIVE;
+      chosen = Backend.NATIVE;
     } else if (userIsa != null) {
-      chosen = Path.ONEDNN_USER_ISA;
+      chosen = Backend.ONEDNN_USER_ISA;
     } else if (setting.equals("sse41")) {
       torch.set_env("ONEDNN_MAX_CPU_ISA", "SSE41", true);
-      chosen = Path.ONEDNN_SSE41;
+      chosen = Backend.ONEDNN_SSE41;
     } else {
       List<Finding> wrong = probeDefault();
       if (wrong.isEmpty()) {
-        chosen = Path.ONEDNN_DEFAULT;
+        chosen = Backend.ONEDNN_DEFAULT;
       } else {
         defaultFailures = List.copyOf(wrong);
         torch.set_env("ONEDNN_MAX_CPU_ISA", "SSE41", true);
-        chosen = Path.ONEDNN_SSE41;
+        chosen = Backend.ONEDNN_SSE41;
         System.err.println("bigbatch: LibTorch's vectorised oneDNN convolutions are wrong on this CPU (" + wrong.get(0)
             + "; " + wrong.size() + " of " + PROBLEMS.length * 3 + " checks); oneDNN capped at SSE4.1, correct but"
             + " slower (docs/RESULTS-zen5.md; BIGBATCH_ONEDNN=on|sse41|off overrides)");
       }
     }
     List<Finding> wrong = wrongOnes(compareAll());
-    if (!wrong.isEmpty() && chosen != Path.NATIVE) {
+    if (!wrong.isEmpty() && chosen != Backend.NATIVE) {
       System.err.println("bigbatch: LibTorch's oneDNN convolutions are wrong on this CPU even on the chosen path ("
           + wrong.get(0) + "); using LibTorch's native convolution, much slower (docs/RESULTS-zen5.md)");
       useNative();
-      chosen = Path.NATIVE;
+      chosen = Backend.NATIVE;
       wrong = wrongOnes(compareAll());
     }
     if (!wrong.isEmpty()) {
       throw new IllegalStateException("LibTorch's convolutions are wrong on this CPU with and without oneDNN: "
           + wrong.get(0) + " (docs/RESULTS-zen5.md)");
     }
-    path = chosen;
+    backend = chosen;
   }
 
   static String setting() {
@@ -198,7 +199,7 @@ public final class ConvolutionCheck {
 
   /** The default path's wrong findings: from the cache, else from a child JVM (then cached). */
   private static List<Finding> probeDefault() {
-    java.nio.file.Path cache = cacheFile();
+    Path cache = cacheFile();
     List<Finding> cached = readCache(cache);
     if (cached != null) {
       return cached;
@@ -277,18 +278,18 @@ public final class ConvolutionCheck {
    * The cache file for this CPU and LibTorch build: keyed by the first processor's vendor, family, model,
    * stepping, microcode and flags in /proc/cpuinfo, and by the pytorch presets' version.
    */
-  static java.nio.file.Path cacheFile() {
+  static Path cacheFile() {
     String home = System.getProperty("user.home");
     String xdg = System.getenv("XDG_CACHE_HOME");
-    java.nio.file.Path dir = xdg != null && !xdg.isBlank() ? java.nio.file.Path.of(xdg, "bigbatch")
-        : java.nio.file.Path.of(home, ".cache", "bigbatch");
+    Path dir = xdg != null && !xdg.isBlank() ? Path.of(xdg, "bigbatch")
+        : Path.of(home, ".cache", "bigbatch");
     return dir.resolve("onednn-conv-check-" + machineKey() + ".properties");
   }
 
   private static String machineKey() {
     Map<String, String> cpu = new TreeMap<>();
     try {
-      for (String line : Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
         if (line.isBlank()) {
           break; // the first processor is enough
         }
@@ -315,21 +316,24 @@ public final class ConvolutionCheck {
   }
 
   /** The cached wrong findings, or null if there is no usable cache. */
-  private static List<Finding> readCache(java.nio.file.Path file) {
+  private static List<Finding> readCache(Path file) {
     if (!Files.isRegularFile(file)) {
       return null;
     }
     Properties p = new Properties();
     try (InputStream in = Files.newInputStream(file)) {
       p.load(in);
-      return parseFindings(p.getProperty("wrong", "").replace(';', '\n'));
+      if (p.getProperty("verdict") == null || p.getProperty("wrong") == null) {
+        return null; // not a complete verdict: probe again
+      }
+      return parseFindings(p.getProperty("wrong").replace(';', '\n'));
     } catch (IOException | IllegalArgumentException e) {
       return null; // unreadable or corrupt: probe again
     }
   }
 
   /** Writes the verdict (temp file, then rename); a cache that cannot be written only costs a probe next time. */
-  private static void writeCache(java.nio.file.Path file, List<Finding> wrong) {
+  private static void writeCache(Path file, List<Finding> wrong) {
     StringBuilder b = new StringBuilder();
     for (Finding f : wrong) {
       b.append("finding\t").append(f.problem()).append('\t').append(f.pass()).append('\t').append(f.relativeError()).append(';');
@@ -339,11 +343,15 @@ public final class ConvolutionCheck {
     p.setProperty("verdict", wrong.isEmpty() ? "default path correct" : "default path wrong");
     try {
       Files.createDirectories(file.getParent());
-      java.nio.file.Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-      try (var out = Files.newOutputStream(tmp)) {
-        p.store(out, "bigbatch: oneDNN convolution check of the default path (dev.bigbatch.engine.ConvolutionCheck)");
+      Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+      try {
+        try (var out = Files.newOutputStream(tmp)) {
+          p.store(out, "bigbatch: oneDNN convolution check of the default path (dev.bigbatch.engine.ConvolutionCheck)");
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp); // gone after the move; left only by a failed write
       }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       // not cached: the next process probes again
     }

@@ -17,15 +17,15 @@ import org.junit.jupiter.api.Test;
 class ConvolutionCheckTest {
   @Test
   void theChosenPathComputesEveryProblemLikeFloat64() {
-    ConvolutionCheck.Path path = ConvolutionCheck.path();
-    assertNotNull(path);
+    ConvolutionCheck.Backend backend = ConvolutionCheck.backend();
+    assertNotNull(backend);
     List<ConvolutionCheck.Finding> findings = ConvolutionCheck.compareAll();
     assertEquals(8 * 3, findings.size());
     for (ConvolutionCheck.Finding f : findings) {
-      assertFalse(f.wrong(), "on path " + path + ": " + f);
+      assertFalse(f.wrong(), "on backend " + backend + ": " + f);
     }
     if (!ConvolutionCheck.defaultFailures().isEmpty()) {
-      assertEquals(ConvolutionCheck.Path.ONEDNN_SSE41, path, "the default path was wrong: " + ConvolutionCheck.defaultFailures());
+      assertEquals(ConvolutionCheck.Backend.ONEDNN_SSE41, backend, "the default path was wrong: " + ConvolutionCheck.defaultFailures());
     }
   }
 
