@@ -253,8 +253,9 @@ public final class ReproduceCommand implements Callable<Integer> {
     plan.runs().forEach(r -> ids.add(r.id()));
     List<String> others;
     try (java.util.stream.Stream<Path> l = Files.list(dir)) {
-      others = l.filter(RunData::isRunDir).map(p -> p.getFileName().toString()).filter(n -> !ids.contains(n)).sorted()
-          .toList();
+      // goyal-figure1's noise-scale measurement (and one set aside from another regime) is not a table row
+      others = l.filter(RunData::isRunDir).map(p -> p.getFileName().toString()).filter(n -> !ids.contains(n))
+          .filter(n -> !n.startsWith("noise-scale")).sorted().toList();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
     }

@@ -1,6 +1,7 @@
 package dev.bigbatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -204,6 +205,7 @@ class ReproduceCommandTest {
     for (String old : List.of("kn-256-0.1-no-warmup-s1", "kn-8k-3.2-gradual-warmup-s1", "kn-8k-3.2-gradual-warmup-s2")) {
       run(exp.resolve(old), 0.1, "completed");
     }
+    run(exp.resolve("noise-scale"), 0.1, "completed"); // a measurement next to the runs, not a stray run: not listed
     Files.writeString(exp.resolve("runs.csv"), "row,seed,dir,kn,peak_lr\n");
     StringWriter text = new StringWriter();
     CommandLine cli = new CommandLine(new Main());
@@ -212,6 +214,7 @@ class ReproduceCommandTest {
         text.toString());
     assertTrue(text.toString().contains("3 run directories in " + exp + " belong to no run of this plan"), text.toString());
     assertTrue(text.toString().contains("kn-8k-3.2-gradual-warmup-s2"), text.toString());
+    assertFalse(text.toString().contains("noise-scale"), text.toString());
     List<List<String>> table = Csv.parse(Files.readString(exp.resolve("table.csv")));
     assertTrue(table.subList(1, table.size()).stream().allMatch(r -> r.get(8).equals("0")), table.toString());
     List<List<String>> criteria = Csv.parse(Files.readString(exp.resolve("criteria.csv")));
