@@ -137,4 +137,24 @@ public class FakePeerTest {
             }
         }
     }
+
+    /**
+     * Silent strangers connected to rank 0's peer port during setup (issue 17): each used to hold the one acceptor for
+     * its whole 5 s handshake, so with three of them the real peer's own 5 s handshake timed out and the job failed.
+     * Now each stranger holds a handshake thread of its own and the real peer gets in at once.
+     */
+    @Test
+    void silentStrangersDuringSetupDoNotHoldUpTheRealPeer() throws Exception {
+        try (TcpListener listener = TcpTransport.listen(rank0, "127.0.0.1", secret, TIMEOUT, Duration.ofMinutes(1));
+                SocketChannel s1 = SocketChannel.open(listener.endpoint());
+                SocketChannel s2 = SocketChannel.open(listener.endpoint());
+                SocketChannel s3 = SocketChannel.open(listener.endpoint())) {
+            CompletableFuture<TcpTransport> mesh = startRank0(listener);
+            Thread.sleep(200); // rank 0 has accepted the strangers and is waiting for their handshakes
+            try (SocketChannel fake = authenticateAsRank1(listener.endpoint(), secret);
+                    TcpTransport t = mesh.get(10, TimeUnit.SECONDS)) {
+                assertEquals(2, t.size());
+            }
+        }
+    }
 }
