@@ -47,8 +47,12 @@ public final class LaunchCommand implements Callable<Integer> {
     int port = masterPort > 0 ? masterPort : freePort();
     String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / nproc);
-    List<Process> workers = new ArrayList<>();
+    List<Process> workers = java.util.Collections.synchronizedList(new ArrayList<>());
     List<Thread> pumps = new ArrayList<>();
+    // launch owns its workers: SIGTERM or SIGINT to it (the JVM runs shutdown hooks, not finally blocks) stops
+    // every worker too, instead of leaving them training, re-parented to PID 1.
+    Thread stopWorkers = new Thread(() -> stop(workers), "launch-stop-workers");
+    Runtime.getRuntime().addShutdownHook(stopWorkers);
     try {
       for (int rank = 0; rank < nproc; rank++) {
         ProcessBuilder pb = new ProcessBuilder(javaCommand()).redirectErrorStream(true);
@@ -68,7 +72,36 @@ public final class LaunchCommand implements Callable<Integer> {
       }
       return exit;
     } finally {
-      for (Process p : workers) {
+      stop(workers);
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopWorkers);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook is running
+      }
+    }
+  }
+
+  /** How long stopped workers get to exit on SIGTERM (closing sockets, no checkpoint) before SIGKILL. */
+  static final long GRACE_MILLIS = 1000;
+
+  /**
+   * SIGTERM to every live worker, then SIGKILL to those still alive after {@link #GRACE_MILLIS} in all (a worker
+   * stopped with SIGSTOP, or hung, ignores SIGTERM: it used to hold launch 10 s per worker).
+   */
+  static void stop(List<Process> workers) {
+    List<Process> live;
+    synchronized (workers) {
+      live = workers.stream().filter(Process::isAlive).toList();
+    }
+    live.forEach(Process::destroy);
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS);
+    for (Process p : live) {
+      try {
+        if (!p.waitFor(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
         p.destroyForcibly();
       }
     }
@@ -85,14 +118,7 @@ public final class LaunchCommand implements Callable<Integer> {
         } else if (p.exitValue() != 0) {
           System.err.println("bigbatch launch: rank " + rank + " exited with code " + p.exitValue()
               + "; stopping the other workers");
-          for (Process other : workers) {
-            other.destroy();
-          }
-          for (Process other : workers) {
-            if (!other.waitFor(10, TimeUnit.SECONDS)) {
-              other.destroyForcibly();
-            }
-          }
+          stop(workers);
           return p.exitValue();
         }
       }

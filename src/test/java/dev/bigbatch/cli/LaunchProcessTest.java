@@ -88,6 +88,34 @@ class LaunchProcessTest {
     }
   }
 
+  /**
+   * SIGTERM to launch stops its workers (issue 17): they used to go on training, re-parented to PID 1. The workers
+   * are launch's direct children running the CLI; the JVM's shutdown hook gives them {@code GRACE_MILLIS}, then SIGKILL.
+   */
+  @Test
+  void sigtermToLaunchStopsEveryWorker(@TempDir Path dir) throws Exception {
+    List<String> launch = new ArrayList<>(List.of("launch", "--nproc", "2", "--"));
+    launch.addAll(trainArgs(dir.resolve("run"), 500)); // far longer than the test waits
+    Process p = java(launch).redirectErrorStream(true).redirectOutput(dir.resolve("launch.log").toFile()).start();
+    List<ProcessHandle> workers = List.of();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (workers.size() < 2 && System.nanoTime() < deadline && p.isAlive()) {
+      Thread.sleep(100);
+      workers = p.children().filter(h -> h.info().commandLine().orElse("").contains(Main.class.getName())).toList();
+    }
+    assertEquals(2, workers.size(), Files.readString(dir.resolve("launch.log")));
+    Thread.sleep(500); // both are past start-up
+    p.destroy(); // SIGTERM
+    assertTrue(p.waitFor(10, TimeUnit.SECONDS), "launch did not exit on SIGTERM");
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (workers.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
+    List<ProcessHandle> left = workers.stream().filter(ProcessHandle::isAlive).toList();
+    left.forEach(ProcessHandle::destroyForcibly); // do not leak them into the rest of the suite
+    assertTrue(left.isEmpty(), "workers still running after launch got SIGTERM: " + left);
+  }
+
   /** The issue's command in two JVMs, one after the other: bit-identical parameters (it died with NaN at random on Zen 5). */
   @Test
   void theSameRunInTwoJvmsIsBitIdentical(@TempDir Path dir) throws Exception {
