@@ -24,6 +24,7 @@ import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.GradientCompression;
 import dev.bigbatch.train.TrainListener;
 import dev.bigbatch.train.MetricsJsonl;
+import dev.bigbatch.train.RunLock;
 import dev.bigbatch.train.TrainConfig;
 import dev.bigbatch.train.FixedBatchPlan;
 import dev.bigbatch.train.StepPlan;
@@ -532,7 +533,10 @@ public final class TrainCommand implements Callable<Integer> {
     // Decentralized ranks each read their own file once joined (RankCheckpoints); synchronous runs read one file here.
     Checkpoints.State resumed = resume == null || decentral != null ? null : RankCheckpoints.loadSynchronous(resume);
     autoBatch.checkResume(resumed);
+    // The run directory is claimed once every check has passed and before anything is written to it: a second run
+    // into the same --out is refused (one line, exit 2) instead of interleaving its metrics with this one's.
     try (Replicas joined = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap);
+        RunLock claimed = RunLock.claim(config.out(), joined.rank());
         ConAdv conAdvRun = adversarial == null ? null : new ConAdv(adversarial, config, data.train(), model,
             Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma())))) {
       Replicas replicas = joined;
