@@ -533,10 +533,7 @@ public final class TrainCommand implements Callable<Integer> {
     // Decentralized ranks each read their own file once joined (RankCheckpoints); synchronous runs read one file here.
     Checkpoints.State resumed = resume == null || decentral != null ? null : RankCheckpoints.loadSynchronous(resume);
     autoBatch.checkResume(resumed);
-    // The run directory is claimed once every check has passed and before anything is written to it: a second run
-    // into the same --out is refused (one line, exit 2) instead of interleaving its metrics with this one's.
     try (Replicas joined = join.join(commTimeoutSeconds, bucketBytes(model), !noOverlap);
-        RunLock claimed = RunLock.claim(config.out(), joined.rank());
         ConAdv conAdvRun = adversarial == null ? null : new ConAdv(adversarial, config, data.train(), model,
             Torch.seeded(config.seed(), () -> Models.create(config.model(), in, config.width(), config.zeroGamma())))) {
       Replicas replicas = joined;
@@ -552,37 +549,44 @@ public final class TrainCommand implements Callable<Integer> {
         opt = job.optimizer();
         resumed = resume == null ? null : job.resume(resume, config, model, System.out);
       }
-      List<TrainListener> listeners = new ArrayList<>();
-      if (replicas.size() > 1) {
-        listeners.add(new CommBytesListener(replicas::bytesSent, replicas.rank() == 0 ? config.out() : null, System.out));
-      }
-      if (replicas.rank() == 0) {
-        listeners.add(metrics(config.out(), resumed).setting("gradCompression", compression.name().toLowerCase(Locale.ROOT)));
-        listeners.add(new ConsoleProgress(System.out));
-      } else if (rankMetrics) {
-        listeners.add(metrics(config.out().resolve("rank" + replicas.rank()), resumed)
-            .setting("gradCompression", compression.name().toLowerCase(Locale.ROOT)));
-      }
-      listeners.addAll(extra);
-      if (replicas.rank() == 0) {
-        RecipeLint.atTrainStart(config, data.train().size(), resumed, auto != null, System.out);
-      }
-      StepPlan plan = auto == null ? new FixedBatchPlan(config, data.train().size())
-          : new AutoBatchPlan(config, auto, data.train().size(), replicas.size());
-      Trainer trainer = new Trainer(config, plan, model, opt, data.train(), data.test(), replicas, listeners)
-          .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
-      if (resumed != null) {
-        trainer.resumeFrom(resumed);
-      }
-      if (trace != null) {
-        trainer.trace(trace).stopAfter(trace.steps());
-      }
-      trainer.conAdv(conAdvRun).run();
-      if (joined instanceof DistributedReplicas distributed && distributed.compressionSummary() != null) {
-        System.out.println(distributed.compressionSummary());
-      }
-      if (conAdvRun != null && replicas.rank() == 0) {
-        System.out.println(conAdvRun.summary());
+      // The run directory is claimed once every check has passed (the decentralized resume's included) and before
+      // anything is written to it: a second run into the same --out is refused in one line instead of interleaving
+      // its metrics with this one's.
+      try (RunLock claimed = RunLock.claim(config.out(), replicas.rank())) {
+        List<TrainListener> listeners = new ArrayList<>();
+        if (replicas.size() > 1) {
+          listeners.add(new CommBytesListener(replicas::bytesSent, replicas.rank() == 0 ? config.out() : null,
+              System.out));
+        }
+        if (replicas.rank() == 0) {
+          listeners.add(metrics(config.out(), resumed)
+              .setting("gradCompression", compression.name().toLowerCase(Locale.ROOT)));
+          listeners.add(new ConsoleProgress(System.out));
+        } else if (rankMetrics) {
+          listeners.add(metrics(config.out().resolve("rank" + replicas.rank()), resumed)
+              .setting("gradCompression", compression.name().toLowerCase(Locale.ROOT)));
+        }
+        listeners.addAll(extra);
+        if (replicas.rank() == 0) {
+          RecipeLint.atTrainStart(config, data.train().size(), resumed, auto != null, System.out);
+        }
+        StepPlan plan = auto == null ? new FixedBatchPlan(config, data.train().size())
+            : new AutoBatchPlan(config, auto, data.train().size(), replicas.size());
+        Trainer trainer = new Trainer(config, plan, model, opt, data.train(), data.test(), replicas, listeners)
+            .checkpoints(new Checkpoints.Policy(checkpointFile(), checkpointEvery, true));
+        if (resumed != null) {
+          trainer.resumeFrom(resumed);
+        }
+        if (trace != null) {
+          trainer.trace(trace).stopAfter(trace.steps());
+        }
+        trainer.conAdv(conAdvRun).run();
+        if (joined instanceof DistributedReplicas distributed && distributed.compressionSummary() != null) {
+          System.out.println(distributed.compressionSummary());
+        }
+        if (conAdvRun != null && replicas.rank() == 0) {
+          System.out.println(conAdvRun.summary());
+        }
       }
     }
     return 0;
