@@ -22,27 +22,47 @@ public final class Main {
   public static int run(String... args) {
     Natives.ensureCached();
     CommandLine cli = new CommandLine(new Main());
+    // Every help page lists -V/--version: let every subcommand answer it with the top level's version.
+    shareVersion(cli, cli.getCommandSpec().version());
     cli.setParameterExceptionHandler((e, args2) -> {
-      // One line, no usage dump: the flag and what is wrong (the setter's own message when it has one).
+      // One line, no usage dump: the flag and what is wrong (the setter's own message when it has one), and for a
+      // mistyped subcommand or option the closest valid ones ("bigbatch trian").
       Throwable cause = e.getCause();
       String message = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getMessage();
-      e.getCommandLine().getErr().println("bigbatch " + e.getCommandLine().getCommandName() + ": error: " + message
-          + " (see --help)");
+      if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+        message += "; did you mean " + String.join(" or ", u.getSuggestions().stream().limit(3).toList()) + "?";
+      }
+      e.getCommandLine().getErr().println(prefix(e.getCommandLine()) + ": error: " + message + " (see --help)");
       return EXIT_BAD_INPUT;
     });
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      String name = cmd.getCommandName();
+      String name = prefix(cmd);
       if (e instanceof IllegalArgumentException || e instanceof DataFormatException) {
-        cmd.getErr().println("bigbatch " + name + ": error: " + e.getMessage());
+        cmd.getErr().println(name + ": error: " + e.getMessage());
         return EXIT_BAD_INPUT;
       }
       if (e instanceof DivergedException || e instanceof dev.bigbatch.comm.CommException
           || e instanceof dev.bigbatch.train.ReplicaDriftException || e instanceof IllegalStateException) {
-        cmd.getErr().println("bigbatch " + name + ": error: " + e.getMessage());
+        cmd.getErr().println(name + ": error: " + e.getMessage());
         return EXIT_FAILURE;
       }
       throw e;
     });
     return cli.execute(args);
+  }
+
+  /** "bigbatch" for the top level, "bigbatch train" for a subcommand (it said "bigbatch bigbatch" at the top). */
+  private static String prefix(CommandLine cmd) {
+    return cmd.getParent() == null ? "bigbatch" : "bigbatch " + cmd.getCommandSpec().qualifiedName(" ")
+        .replaceFirst("^bigbatch ", "");
+  }
+
+  private static void shareVersion(CommandLine cmd, String[] version) {
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      if (sub.getCommandSpec().version().length == 0) {
+        sub.getCommandSpec().version(version);
+      }
+      shareVersion(sub, version);
+    }
   }
 }
