@@ -74,6 +74,11 @@ public final class ConvolutionCheck {
     public String toString() {
       return String.format(Locale.ROOT, "%s %s: relative error %.3g", problem, pass, relativeError);
     }
+
+    /** The line the child prints and the cache stores; {@link #parseFindings} reads it back. */
+    String line() {
+      return "finding\t" + problem + "\t" + pass + "\t" + relativeError;
+    }
   }
 
   /**
@@ -269,7 +274,7 @@ public final class ConvolutionCheck {
     }
     Torch.init(); // BIGBATCH_ONEDNN=on: no probe, no cap
     for (Finding f : wrongOnes(compareAll())) {
-      System.out.println("finding\t" + f.problem() + "\t" + f.pass() + "\t" + f.relativeError());
+      System.out.println(f.line());
     }
     System.out.println("\ndone");
   }
@@ -336,7 +341,7 @@ public final class ConvolutionCheck {
   private static void writeCache(Path file, List<Finding> wrong) {
     StringBuilder b = new StringBuilder();
     for (Finding f : wrong) {
-      b.append("finding\t").append(f.problem()).append('\t').append(f.pass()).append('\t').append(f.relativeError()).append(';');
+      b.append(f.line()).append(';');
     }
     Properties p = new Properties();
     p.setProperty("wrong", b.toString());

@@ -241,18 +241,7 @@ class PaperScheduleTest {
       assertEquals(peak, max(c, spe, total), TOL, "LEGW ×" + s + " reaches η0·√s");
     }
     // ×64 by hand: 2 of 3 epochs of warmup (8 of 12 steps), then cosine over 4 steps.
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "lstm";
-    b.perWorkerBatch = 128;
-    b.workers = 64;
-    b.workersPerChunk = 64;
-    b.baseBatch = 128;
-    b.baseLr = 0.1;
-    b.warmup = WarmupKind.LEGW;
-    b.warmupEpochs = 0.03125;
-    b.decay = DecayKind.COSINE;
-    b.epochs = 3;
-    LrSchedule x64 = Recipe.schedule(b.build(), 4);
+    LrSchedule x64 = Recipe.schedule(lstmAt64(WarmupKind.LEGW).build(), 4);
     assertEquals(0.1, x64.lrAt(0), TOL);
     assertEquals(0.8, x64.lrAt(7), TOL);
     assertEquals(0.8, x64.lrAt(8), TOL);
@@ -264,17 +253,7 @@ class PaperScheduleTest {
   void aWarmupThatRoundsToNoStepsIsAnError() {
     // LEGW's comparison arm at ×64 (full budget): linear scaling, fixed warmup of 0.03125 epoch at S = 4 steps
     // per epoch = 0.125 iterations, which rounds to none. It used to vanish silently.
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "lstm";
-    b.perWorkerBatch = 128;
-    b.workers = 64;
-    b.workersPerChunk = 64;
-    b.baseBatch = 128;
-    b.baseLr = 0.1;
-    b.warmup = WarmupKind.GRADUAL;
-    b.warmupEpochs = 0.03125;
-    b.decay = DecayKind.COSINE;
-    b.epochs = 3;
+    TrainConfig.Builder b = lstmAt64(WarmupKind.GRADUAL);
     TrainConfig c = b.build();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Recipe.schedule(c, 4));
     assertTrue(e.getMessage().contains("0.125 iterations at 4 steps/epoch") && e.getMessage().contains("--warmup none")
@@ -283,6 +262,22 @@ class PaperScheduleTest {
     b.workers = 1;
     b.warmupEpochs = 0.001; // S = 256: 0.256 iterations
     assertSteps("kn = B0, warmup under one step", b.build(), 256, 768, t -> cosine(0.1, 0, 768, t));
+  }
+
+  /** The MNIST-LSTM of LEGW at ×64 from B0 = 128 (kn = 8192, S = 4 steps/epoch), η0 = 0.1, m0 = 1/32 epoch, cosine, 3 epochs. */
+  private static TrainConfig.Builder lstmAt64(WarmupKind warmup) {
+    TrainConfig.Builder b = TrainConfig.builder();
+    b.model = "lstm";
+    b.perWorkerBatch = 128;
+    b.workers = 64;
+    b.workersPerChunk = 64;
+    b.baseBatch = 128;
+    b.baseLr = 0.1;
+    b.warmup = warmup;
+    b.warmupEpochs = 0.03125;
+    b.decay = DecayKind.COSINE;
+    b.epochs = 3;
+    return b;
   }
 
   // ---------------------------------------------------------------- LARS: poly(2) after the warmup
