@@ -14,7 +14,27 @@ public final class Models {
   /** LSTM hidden size per unit of {@code --width}. */
   public static final int LSTM_HIDDEN_PER_WIDTH = 8;
 
+  /** The names {@link #create} knows, for messages. */
+  public static final String KNOWN = "resnet8, resnet14, resnet20, resnet32, resnet56 (any 6n+2), mlp, resnet50, lstm";
+
   private Models() {}
+
+  /**
+   * Checks that {@link #create} builds a model of this name.
+   *
+   * @throws IllegalArgumentException naming the known models, or the valid ResNet depths
+   */
+  public static void check(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    if (n.equals("mlp") || n.equals("lstm") || n.equals("resnet50")) {
+      return;
+    }
+    Matcher m = RESNET.matcher(n);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("unknown model '" + name + "'; known: " + KNOWN);
+    }
+    ResNetCifar.checkDepth(Integer.parseInt(m.group(1)));
+  }
 
   /** What a model needs to know about its input. */
   public record InputSpec(int channels, int height, int width, int classes) {}
@@ -40,6 +60,6 @@ public final class Models {
       return new ResNetCifar(Integer.parseInt(m.group(1)), width, in.channels(), in.classes(), zeroGamma);
     }
     throw new IllegalArgumentException(
-        "unknown model '" + name + "'; known: resnet8, resnet14, resnet20, resnet32, resnet56 (any 6n+2), mlp, resnet50, lstm");
+        "unknown model '" + name + "'; known: " + KNOWN);
   }
 }

@@ -19,10 +19,15 @@ public final class ResNetCifar extends RegisteredModel {
   private final int depth;
   private final int width;
 
-  public ResNetCifar(int depth, int width, int inChannels, int classes, boolean zeroGamma) {
+  /** @throws IllegalArgumentException unless depth = 6n+2 &gt;= 8 */
+  static void checkDepth(int depth) {
     if (depth < 8 || (depth - 2) % 6 != 0) {
       throw new IllegalArgumentException("ResNet depth must be 6n+2 and >= 8 (8, 14, 20, 32, 56, …), got " + depth);
     }
+  }
+
+  public ResNetCifar(int depth, int width, int inChannels, int classes, boolean zeroGamma) {
+    checkDepth(depth);
     if (width < 1) {
       throw new IllegalArgumentException("ResNet width must be >= 1, got " + width);
     }

@@ -1,0 +1,182 @@
+package dev.bigbatch.spec;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The spec as JSON ({@code config.json}): enums in their flag spelling ({@code fashion-mnist}), paths as written,
+ * unknown keys rejected. A run directory's {@code config.json} holds the spec under {@value #JOB_KEY}.
+ */
+public final class Specs {
+  /** The key of the job spec in a run's {@code config.json}. */
+  public static final String JOB_KEY = "job";
+
+  /** Reads and writes specs; strict about unknown keys. */
+  public static final ObjectMapper JSON = new ObjectMapper().registerModule(module());
+
+  private Specs() {}
+
+  /** The flag spelling of an enum value: {@code FASHION_MNIST} → {@code fashion-mnist}. */
+  public static String flagValue(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** Parses a flag spelling ({@code fashion-mnist}, case-insensitive) into {@code type}; the message names the values. */
+  public static <E extends Enum<E>> E parseEnum(Class<E> type, String value) {
+    String key = value.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equals(key)) {
+        return e;
+      }
+    }
+    throw new IllegalArgumentException("unknown value '" + value + "'; expected one of "
+        + Arrays.stream(type.getEnumConstants()).map(Specs::flagValue).collect(Collectors.joining(", ")));
+  }
+
+  /** One line of JSON. */
+  public static String json(Object spec) {
+    try {
+      return JSON.writeValueAsString(spec);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The job in {@code file}: a run directory's {@code config.json} (the spec under {@value #JOB_KEY}) or a bare spec.
+   * Keys left out take the defaults of {@code bigbatch train}.
+   *
+   * @throws IllegalArgumentException one line naming the file and what is wrong with it
+   */
+  public static JobSpec read(Path file) {
+    return builder(file, readJob(file)).build();
+  }
+
+  /** The spec object of {@code file} (see {@link #read}), for overlaying flags on it. */
+  public static ObjectNode readJob(Path file) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(file.toFile());
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException(file + ": no such file");
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException(file + ": not a JSON object");
+    }
+    JsonNode job = root.has(JOB_KEY) ? root.get(JOB_KEY) : root;
+    if (!job.isObject()) {
+      throw new IllegalArgumentException(file + ": '" + JOB_KEY + "' is not a JSON object");
+    }
+    return (ObjectNode) job.deepCopy();
+  }
+
+  /**
+   * A builder from a spec object ({@link #readJob}), keys left out at their defaults.
+   *
+   * @param source named in errors (the file the object came from)
+   */
+  public static JobSpec.Builder builder(Object source, JsonNode job) {
+    try {
+      return JSON.treeToValue(job, JobSpec.Builder.class);
+    } catch (JsonMappingException e) {
+      String at = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+          .collect(Collectors.joining("."));
+      throw new IllegalArgumentException(source + ": " + (at.isEmpty() ? "" : at + ": ") + firstLine(e.getOriginalMessage()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(source + ": " + firstLine(e.getOriginalMessage()));
+    }
+  }
+
+  /**
+   * Sets the values at {@code paths} (dotted, e.g. {@code lr.base}) of {@code from} on {@code onto}: how flags given on
+   * the command line override a {@code config.json}.
+   */
+  public static ObjectNode overlay(ObjectNode onto, JobSpec.Builder from, Collection<String> paths) {
+    JsonNode values = JSON.valueToTree(from);
+    for (String path : paths) {
+      String[] keys = path.split("\\.");
+      ObjectNode target = onto;
+      JsonNode source = values;
+      for (int i = 0; i < keys.length - 1; i++) {
+        JsonNode next = target.get(keys[i]);
+        target = next instanceof ObjectNode o ? o : target.putObject(keys[i]);
+        source = source.path(keys[i]);
+      }
+      target.set(keys[keys.length - 1], source.path(keys[keys.length - 1]).deepCopy());
+    }
+    return onto;
+  }
+
+  private static String firstLine(String s) {
+    int nl = s == null ? -1 : s.indexOf('\n');
+    return nl < 0 ? String.valueOf(s) : s.substring(0, nl);
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private static SimpleModule module() {
+    SimpleModule m = new SimpleModule("bigbatch-spec");
+    m.addSerializer(Path.class, new StdSerializer<>(Path.class) {
+      @Override
+      public void serialize(Path p, JsonGenerator g, SerializerProvider sp) throws IOException {
+        g.writeString(p.toString());
+      }
+    });
+    m.addDeserializer(Path.class, new StdDeserializer<>(Path.class) {
+      @Override
+      public Path deserialize(JsonParser p, DeserializationContext c) throws IOException {
+        return Path.of(p.getValueAsString());
+      }
+    });
+    m.addSerializer(Enum.class, new StdSerializer<>(Enum.class) {
+      @Override
+      public void serialize(Enum e, JsonGenerator g, SerializerProvider sp) throws IOException {
+        g.writeString(flagValue(e));
+      }
+    });
+    m.setDeserializerModifier(new BeanDeserializerModifier() {
+      @Override
+      public JsonDeserializer<?> modifyEnumDeserializer(DeserializationConfig config, JavaType type,
+          BeanDescription desc, JsonDeserializer<?> deserializer) {
+        Class<Enum> raw = (Class<Enum>) type.getRawClass();
+        return new StdDeserializer<Enum>(raw) {
+          @Override
+          public Enum deserialize(JsonParser p, DeserializationContext c) throws IOException {
+            try {
+              return parseEnum(raw, p.getValueAsString());
+            } catch (IllegalArgumentException e) {
+              throw JsonMappingException.from(p, e.getMessage());
+            }
+          }
+        };
+      }
+    });
+    return m;
+  }
+}
