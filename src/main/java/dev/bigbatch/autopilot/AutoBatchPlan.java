@@ -6,11 +6,11 @@ import dev.bigbatch.diag.NoiseScale;
 import dev.bigbatch.diag.NoiseScaleProbe;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.schedule.ProgressSchedule;
+import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.BatchDecision;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.Replicas;
 import dev.bigbatch.train.StepPlan;
-import dev.bigbatch.train.TrainConfig;
 import dev.bigbatch.train.TrainListener;
 import dev.bigbatch.train.Trainer;
 import java.util.Iterator;
@@ -45,7 +45,7 @@ import org.bytedeco.pytorch.Tensor;
  * decisions at the same steps as an uninterrupted one.
  */
 public final class AutoBatchPlan implements StepPlan {
-  private final TrainConfig config;
+  private final JobSpec config;
   private final EpochCursor cursor;
   private final ProgressSchedule schedule;
   private final BatchAutopilot autopilot;
@@ -58,11 +58,12 @@ public final class AutoBatchPlan implements StepPlan {
    * @param datasetSize N, the training examples
    * @param processes P; k stays a multiple of it
    */
-  public AutoBatchPlan(TrainConfig config, AutoBatchSettings settings, int datasetSize, int processes) {
+  public AutoBatchPlan(JobSpec config, AutoBatchSettings settings, int datasetSize, int processes) {
     this.config = config;
     this.cursor = new EpochCursor(datasetSize, config.seed());
     this.schedule = AutoRecipe.schedule(config, datasetSize);
-    this.autopilot = new BatchAutopilot(settings, config.perWorkerBatch(), processes, datasetSize, config.workers());
+    this.autopilot = new BatchAutopilot(settings, config.batch().perWorker(), processes, datasetSize,
+        config.batch().virtualWorkers());
   }
 
   public BatchAutopilot autopilot() {
@@ -74,7 +75,7 @@ public final class AutoBatchPlan implements StepPlan {
   }
 
   private int globalBatch() {
-    return autopilot.workers() * config.perWorkerBatch();
+    return autopilot.workers() * config.batch().perWorker();
   }
 
   @Override
@@ -134,7 +135,7 @@ public final class AutoBatchPlan implements StepPlan {
   @Override
   public void beforeUpdate(Step s, Model model, Tensor images, Tensor labels, Replicas replicas) {
     if (autopilot.measuring()) {
-      double[] norms = NoiseScaleProbe.squaredNorms(model, images, labels, config.perWorkerBatch());
+      double[] norms = NoiseScaleProbe.squaredNorms(model, images, labels, config.batch().perWorker());
       double[] small = {norms[0]};
       replicas.sum(small);
       outcome = autopilot.afterStep(small[0] / replicas.size(), norms[1]);
@@ -143,14 +144,14 @@ public final class AutoBatchPlan implements StepPlan {
 
   @Override
   public Boundary afterStep(Step s, double loss, List<TrainListener> listeners) {
-    int kn = s.workers() * config.perWorkerBatch();
+    int kn = s.workers() * config.batch().perWorker();
     pos = cursor.after(pos, kn);
     if (outcome != null) {
-      int newKn = outcome.newWorkers() * config.perWorkerBatch();
+      int newKn = outcome.newWorkers() * config.batch().perWorker();
       double nextProgress = cursor.progressEpochs(cursor.start(pos, newKn));
       NoiseScale.Estimate e = outcome.estimate();
       BatchDecision d = new BatchDecision(s.step(), at.epoch(), progress, (int) e.steps(), outcome.smallBatch(),
-          outcome.bigBatch(), e.gradNormSq(), e.traceSigma(), e.bSimple(), outcome.oldWorkers() * config.perWorkerBatch(),
+          outcome.bigBatch(), e.gradNormSq(), e.traceSigma(), e.bSimple(), outcome.oldWorkers() * config.batch().perWorker(),
           newKn, s.lr(), schedule.lrAt(nextProgress, newKn), outcome.reason());
       listeners.forEach(l -> l.onBatchDecision(d));
       outcome = null;

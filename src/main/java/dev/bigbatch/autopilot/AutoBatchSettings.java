@@ -1,5 +1,7 @@
 package dev.bigbatch.autopilot;
 
+import dev.bigbatch.spec.BatchSpec;
+
 /**
  * Settings of {@code --batch auto}, validated with messages that name the flag.
  *
@@ -26,5 +28,11 @@ public record AutoBatchSettings(int minGlobalBatch, int maxGlobalBatch, int meas
     if (!(emaDecay >= 0 && emaDecay < 1)) {
       throw new IllegalArgumentException("--auto-ema must be in [0, 1), got " + emaDecay);
     }
+  }
+
+  /** The autopilot settings of {@code b}, its defaults resolved; null unless {@code b} is {@code --batch auto}. */
+  public static AutoBatchSettings of(BatchSpec b) {
+    return b.auto() ? new AutoBatchSettings(b.minGlobalBatch(), b.maxGlobalBatch(), b.measureStepsOrDefault(),
+        b.emaDecay(), b.grow()) : null;
   }
 }

@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
     description = "Start K local worker processes running a bigbatch command (e.g. train) as one job.")
 public final class LaunchCommand implements Callable<Integer> {
   /** Intra-op threads per worker when the command does not say (cores / K, at least 1). */
-  static final String THREADS_ENV = "BIGBATCH_THREADS";
+  static final String THREADS_ENV = dev.bigbatch.job.Cluster.THREADS_ENV;
 
   @Option(names = "--nproc", required = true, description = "Number of worker processes K.")
   int nproc;

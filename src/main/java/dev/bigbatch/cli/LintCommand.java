@@ -4,8 +4,8 @@ import dev.bigbatch.lint.LintContext;
 import dev.bigbatch.lint.Linter;
 import dev.bigbatch.lint.RunIdentity;
 import dev.bigbatch.lint.Warning;
+import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.Checkpoints;
-import dev.bigbatch.train.TrainConfig;
 import dev.bigbatch.train.decentralized.RankCheckpoints;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -45,15 +45,16 @@ public final class LintCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig config = train.config();
+    JobSpec config = train.spec();
     OptionalInt d = trainExamples != null ? OptionalInt.of(trainExamples) : LintContext.nominalTrainExamples(config);
     Optional<RunIdentity> resumed = train.resumePath() == null ? Optional.empty()
         : Optional.of(fromCheckpoint(train.resumePath()));
     Optional<RunIdentity> ref = reference == null ? Optional.empty() : Optional.of(read(reference));
     List<Warning> warnings = Linter.defaults().check(new LintContext(config, d, resumed, ref));
     PrintWriter out = spec.commandLine().getOut();
-    out.println("bigbatch lint: " + config);
-    out.println("bigbatch lint: " + (d.isPresent() ? "D=" + d.getAsInt() + " examples, " + Math.max(1, d.getAsInt() / config.globalBatch())
+    out.println("bigbatch lint: " + config.summary());
+    out.println("bigbatch lint: " + (d.isPresent() ? "D=" + d.getAsInt() + " examples, "
+        + Math.max(1, d.getAsInt() / config.batch().global())
         + " steps/epoch" : "dataset size unknown (pass --train-examples); step-count rules skipped") + ", "
         + Linter.defaults().rules().size() + " rules");
     for (Warning w : warnings) {

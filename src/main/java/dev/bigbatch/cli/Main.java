@@ -2,7 +2,14 @@ package dev.bigbatch.cli;
 
 import dev.bigbatch.data.DataFormatException;
 import dev.bigbatch.engine.Natives;
+import dev.bigbatch.schedule.ScalingRule;
+import dev.bigbatch.spec.DataSpec;
+import dev.bigbatch.spec.LrSpec;
+import dev.bigbatch.spec.OptimizerSpec;
+import dev.bigbatch.spec.Specs;
+import dev.bigbatch.spec.SyncSpec;
 import dev.bigbatch.train.DivergedException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,14 +28,13 @@ public final class Main {
 
   public static int run(String... args) {
     Natives.ensureCached();
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = withSpecConverters(new CommandLine(new Main()));
     // Every help page lists -V/--version: let every subcommand answer it with the top level's version.
     shareVersion(cli, cli.getCommandSpec().version());
     cli.setParameterExceptionHandler((e, args2) -> {
       // One line, no usage dump: the flag and what is wrong (the setter's own message when it has one), and for a
       // mistyped subcommand or option the closest valid ones ("bigbatch trian").
-      Throwable cause = e.getCause();
-      String message = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getMessage();
+      String message = oneLine(e);
       if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
         message += "; did you mean " + String.join(" or ", u.getSuggestions().stream().limit(3).toList()) + "?";
       }
@@ -49,6 +55,33 @@ public final class Main {
       throw e;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * The message of a bad flag: the converter's or setter's own message when it has one, prefixed by the option's name
+   * unless it already starts with a flag ("--warmup: unknown value 'sideways'; expected one of …").
+   */
+  static String oneLine(CommandLine.ParameterException e) {
+    Throwable cause = e.getCause();
+    if (!(cause instanceof IllegalArgumentException)) {
+      return e.getMessage();
+    }
+    String message = cause.getMessage();
+    if (e.getArgSpec() instanceof CommandLine.Model.OptionSpec o && !message.startsWith("-")) {
+      message = o.longestName() + ": " + message;
+    }
+    return message;
+  }
+
+  /** The job spec's enums read in their flag spelling ({@code --dataset fashion-mnist}), on this command and below. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static CommandLine withSpecConverters(CommandLine cli) {
+    for (Class<? extends Enum> type : List.of(DataSpec.Kind.class, LrSpec.Warmup.class, LrSpec.Decay.class,
+        LrSpec.Schedule.class, ScalingRule.class, OptimizerSpec.Kind.class, SyncSpec.Mode.class, SyncSpec.Topology.class,
+        SyncSpec.Method.class, SyncSpec.Compression.class)) {
+      cli.registerConverter((Class) type, v -> Specs.parseEnum((Class) type, v));
+    }
+    return cli;
   }
 
   /** "bigbatch" for the top level, "bigbatch train" for a subcommand (it said "bigbatch bigbatch" at the top). */

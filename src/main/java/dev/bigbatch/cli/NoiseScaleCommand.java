@@ -10,10 +10,11 @@ import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.report.AtomicFiles;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import dev.bigbatch.train.DataSource;
 import dev.bigbatch.train.MetricsJsonl;
 import dev.bigbatch.train.Replicas;
-import dev.bigbatch.train.TrainConfig;
 import dev.bigbatch.train.Trainer;
 import java.nio.file.Path;
 import java.util.List;
@@ -94,56 +95,56 @@ public final class NoiseScaleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig config = config();
-    NoiseScaleProbe probe = new NoiseScaleProbe(perWorkerBatch, config.globalBatch(), ema);
+    JobSpec config = config();
+    NoiseScaleProbe probe = new NoiseScaleProbe(perWorkerBatch, config.batch().global(), ema);
     Torch.threads(config.threads());
     Torch.seed(config.seed());
     DataSource.Splits splits = DataSource.load(config);
     var in = new Models.InputSpec(splits.train().channels(), splits.train().height(), splits.train().width(),
         Math.max(splits.train().numClasses(), splits.test().numClasses()));
-    Model net = Models.create(config.model(), in, config.width(), config.zeroGamma());
+    Model net = Models.create(config.model().architecture(), in, config.model().width(), config.model().zeroGamma());
     try (Replicas single = Replicas.single()) {
-      new Trainer(config, net, Optimizers.create(config.optimizerSettings(), net.params()), splits.train(), splits.test(),
+      new Trainer(config, net, Optimizers.create(config.optimizer(), net.params()), splits.train(), splits.test(),
           single, List.of(new MetricsJsonl(out, 1)))
           .gradientObserver(probe)
           .run();
     }
     NoiseScale.Estimate e = probe.estimate();
-    int stepsPerEpoch = Math.max(1, splits.train().size() / config.globalBatch()); // the sampler's floor(N / kn)
+    int stepsPerEpoch = Math.max(1, splits.train().size() / config.batch().global()); // the sampler's floor(N / kn)
     List<NoiseScale.Estimate> epochs = probe.perPhase(stepsPerEpoch);
     write(out.resolve("noise-scale.json"), config, probe, epochs);
     var console = spec.commandLine().getOut();
     if (epochs.size() > 1) {
       console.println(perEpoch(epochs, stepsPerEpoch));
     }
-    console.println(summary(e, perWorkerBatch, config.globalBatch()));
+    console.println(summary(e, perWorkerBatch, config.batch().global()));
     console.flush();
     return 0;
   }
 
   /** The run this command measures along (validated: a bad flag fails before any training). */
-  TrainConfig config() {
-    TrainConfig.Builder b = TrainConfig.builder();
+  JobSpec config() {
+    JobSpec.Builder b = JobSpec.builder();
     if (data != null) {
-      b.dataDir = data;
+      b.data.dir = data;
     }
-    b.model = model;
-    b.width = width;
-    b.perWorkerBatch = perWorkerBatch;
-    b.workers = workers;
-    b.workersPerChunk = Math.min(workers, 16);
-    b.baseLr = lr;
-    b.baseBatch = baseBatch;
+    b.model.architecture = model;
+    b.model.width = width;
+    b.batch.perWorker = perWorkerBatch;
+    b.batch.workers = workers;
+    b.batch.workersPerChunk = Math.min(workers, 16);
+    b.lr.base = lr;
+    b.lr.baseBatch = baseBatch;
     b.epochs = epochs;
-    b.warmupEpochs = warmupEpochs != null ? warmupEpochs : Math.min(0.5, epochs / 2);
-    b.decay = Enums.parse(TrainConfig.DecayKind.class, decay, "--decay");
-    b.decayEpochs = decayEpochs != null ? decayEpochs : new double[0];
-    b.weightDecay = weightDecay;
-    b.trainLimit = trainLimit;
+    b.lr.warmupEpochs = warmupEpochs != null ? warmupEpochs : Math.min(0.5, epochs / 2);
+    b.lr.decay = Enums.parse(LrSpec.Decay.class, decay, "--decay");
+    b.lr.decayEpochs = decayEpochs != null ? decayEpochs : new double[0];
+    b.optimizer.weightDecay = weightDecay;
+    b.data.trainLimit = trainLimit;
     b.seed = seed;
     b.threads = threads;
-    b.augment = augment;
-    b.out = out;
+    b.data.augment = augment;
+    b.output.dir = out;
     return b.build();
   }
 
@@ -173,12 +174,12 @@ public final class NoiseScaleCommand implements Callable<Integer> {
     return sb.toString();
   }
 
-  static void write(Path file, TrainConfig config, NoiseScaleProbe probe, List<NoiseScale.Estimate> perEpoch) {
+  static void write(Path file, JobSpec config, NoiseScaleProbe probe, List<NoiseScale.Estimate> perEpoch) {
     NoiseScale.Estimate e = probe.estimate();
     ObjectNode node = JSON.createObjectNode();
-    node.put("config", config.toString());
-    node.put("smallBatch", config.perWorkerBatch());
-    node.put("bigBatch", config.globalBatch());
+    node.put("config", config.summary());
+    node.put("smallBatch", config.batch().perWorker());
+    node.put("bigBatch", config.batch().global());
     node.put("steps", e.steps());
     node.put("gradNormSq", e.gradNormSq());
     node.put("traceSigma", e.traceSigma());

@@ -5,8 +5,8 @@ import dev.bigbatch.diag.CostModel;
 import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
+import dev.bigbatch.spec.DataSpec;
 import dev.bigbatch.train.GradientBuckets;
-import dev.bigbatch.train.TrainConfig;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -78,14 +78,15 @@ public final class PlanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig.DataKind data = Enums.parse(TrainConfig.DataKind.class, dataset, "--dataset");
+    DataSpec.Kind data = Enums.parse(DataSpec.Kind.class, dataset, "--dataset");
     Models.InputSpec in = switch (data) {
       case FASHION_MNIST, MNIST -> new Models.InputSpec(1, 28, 28, 10);
       case CIFAR10 -> new Models.InputSpec(3, 32, 32, 10);
       case IMAGE_FOLDER -> throw new IllegalArgumentException("--dataset image-folder: plan needs a fixed input shape; "
           + "use cifar10 (3×32×32, as image folders are resized) with --train-examples");
+      case USER -> throw new IllegalArgumentException("dataset USER is supplied by the program, not read from --data");
     };
-    long d = trainExamples != null ? trainExamples : data == TrainConfig.DataKind.CIFAR10 ? 50_000 : 60_000;
+    long d = trainExamples != null ? trainExamples : data == DataSpec.Kind.CIFAR10 ? 50_000 : 60_000;
     if (gflopsPerExample != null && deviceGflops == null || gflopsPerExample == null && deviceGflops != null) {
       throw new IllegalArgumentException("--gflops-per-example and --device-gflops go together");
     }

@@ -8,6 +8,9 @@ import dev.bigbatch.report.Experiments;
 import dev.bigbatch.report.ResultTable;
 import dev.bigbatch.report.RunData;
 import dev.bigbatch.report.RunSpec;
+import dev.bigbatch.spec.LrSpec;
+import dev.bigbatch.spec.OptimizerSpec;
+import dev.bigbatch.spec.Specs;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -357,8 +360,8 @@ public final class ReproduceCommand implements Callable<Integer> {
       }
       if (s.model().equals("lstm") || s.warmup().equals("legw") || !s.optimizer().equals("sgd")) {
         try {
-          dev.bigbatch.train.TrainConfig.WarmupKind.valueOf(s.warmup().toUpperCase(java.util.Locale.ROOT));
-          dev.bigbatch.train.TrainConfig.OptimizerKind.valueOf(s.optimizer().toUpperCase(java.util.Locale.ROOT));
+          Specs.parseEnum(LrSpec.Warmup.class, s.warmup());
+          Specs.parseEnum(OptimizerSpec.Kind.class, s.optimizer());
         } catch (IllegalArgumentException e) {
           return "--warmup " + s.warmup() + " / --optimizer " + s.optimizer();
         }

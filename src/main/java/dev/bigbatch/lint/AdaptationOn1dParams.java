@@ -1,6 +1,7 @@
 package dev.bigbatch.lint;
 
-import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.OptimizerSpec;
 import java.util.Optional;
 
 /**
@@ -17,12 +18,12 @@ public record AdaptationOn1dParams() implements Rule {
 
   @Override
   public Optional<Warning> check(LintContext context) {
-    TrainConfig c = context.config();
-    if (!c.decayBiasAndNorm() || c.optimizer() == TrainConfig.OptimizerKind.SGD) {
+    JobSpec c = context.config();
+    if (!c.optimizer().decayBiasAndNorm() || c.optimizer().kind() == OptimizerSpec.Kind.SGD) {
       return Optional.empty();
     }
     return Optional.of(new Warning(id(),
-        c.optimizer() + " trust ratios ||w||/||update|| are applied to biases and BN γ/β (--decay-bias-and-norm); "
+        c.optimizer().kind() + " trust ratios ||w||/||update|| are applied to biases and BN γ/β (--decay-bias-and-norm); "
             + "their norms are tiny or 0, so their step size follows the ratio, not the schedule (solo-learn#301)",
         "drop --decay-bias-and-norm (1-D parameters then get the plain update with λ=0)"));
   }

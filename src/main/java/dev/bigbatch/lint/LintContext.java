@@ -1,6 +1,6 @@
 package dev.bigbatch.lint;
 
-import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.spec.JobSpec;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -14,7 +14,7 @@ import java.util.OptionalInt;
  * @param resumed the checkpoint this run resumes, if any
  * @param reference an earlier run to compare with (e.g. the baseline whose result should be reproduced)
  */
-public record LintContext(TrainConfig config, OptionalInt trainExamples, Optional<RunIdentity> resumed,
+public record LintContext(JobSpec config, OptionalInt trainExamples, Optional<RunIdentity> resumed,
     Optional<RunIdentity> reference) {
   public LintContext {
     Objects.requireNonNull(config, "config");
@@ -24,19 +24,20 @@ public record LintContext(TrainConfig config, OptionalInt trainExamples, Optiona
   }
 
   /** A context with only a config and a dataset size. */
-  public static LintContext of(TrainConfig config, int trainExamples) {
+  public static LintContext of(JobSpec config, int trainExamples) {
     return new LintContext(config, OptionalInt.of(trainExamples), Optional.empty(), Optional.empty());
   }
 
-  /** Training set sizes of the built-in datasets (empty for image folders). */
-  public static OptionalInt nominalTrainExamples(TrainConfig c) {
-    OptionalInt full = switch (c.data()) {
+  /** Training set sizes of the built-in datasets (empty for image folders and a program's own dataset). */
+  public static OptionalInt nominalTrainExamples(JobSpec c) {
+    OptionalInt full = switch (c.data().dataset()) {
       case FASHION_MNIST, MNIST -> OptionalInt.of(60_000);
       case CIFAR10 -> OptionalInt.of(50_000);
-      case IMAGE_FOLDER -> OptionalInt.empty();
+      case IMAGE_FOLDER, USER -> OptionalInt.empty();
     };
-    if (c.trainLimit() > 0) {
-      return OptionalInt.of(full.isPresent() ? Math.min(full.getAsInt(), c.trainLimit()) : c.trainLimit());
+    int limit = c.data().trainLimit();
+    if (limit > 0) {
+      return OptionalInt.of(full.isPresent() ? Math.min(full.getAsInt(), limit) : limit);
     }
     return full;
   }
@@ -46,6 +47,6 @@ public record LintContext(TrainConfig config, OptionalInt trainExamples, Optiona
     if (trainExamples.isEmpty()) {
       return OptionalInt.empty();
     }
-    return OptionalInt.of(Math.max(1, trainExamples.getAsInt() / config.globalBatch()));
+    return OptionalInt.of(Math.max(1, trainExamples.getAsInt() / config.batch().global()));
   }
 }

@@ -1,7 +1,8 @@
 package dev.bigbatch.lint;
 
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import dev.bigbatch.train.Recipe;
-import dev.bigbatch.train.TrainConfig;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -26,18 +27,20 @@ public record NoWarmupAtHighPeakLr(double maxScale) implements Rule {
 
   @Override
   public Optional<Warning> check(LintContext context) {
-    TrainConfig c = context.config();
-    boolean noWarmup = c.warmup() == TrainConfig.WarmupKind.NONE || c.warmupEpochs() == 0;
+    JobSpec c = context.config();
+    boolean noWarmup = c.lr().warmup() == LrSpec.Warmup.NONE || c.lr().warmupEpochs() == 0;
     double peak = Recipe.peakLr(c);
-    if (!noWarmup || Warmups.adaptive(c) || peak <= maxScale * c.baseLr()) {
+    if (!noWarmup || Warmups.adaptive(c) || peak <= maxScale * c.lr().base()) {
       return Optional.empty();
     }
-    double legw = WarmupShorterThanLegw.GOYAL.suggestedEpochs(c.globalBatch());
+    double legw = WarmupShorterThanLegw.GOYAL.suggestedEpochs(c.batch().global());
     return Optional.of(new Warning(id(), String.format(Locale.ROOT,
         "peak LR %.4g (%s scaling of η0=%s to kn=%d, %.3g× the base) is used from step 0 without warmup; "
             + "Goyal et al. at kn=8k: 24.84%% error without warmup vs 23.74%% with gradual warmup",
-        peak, c.lrScaling().name().toLowerCase(Locale.ROOT), Warmups.num(c.baseLr()), c.globalBatch(), peak / c.baseLr()),
-        String.format(Locale.ROOT, "--warmup gradual --warmup-epochs %.4g (LEGW length for kn=%d)", legw, c.globalBatch())
+        peak, c.lr().scaling().name().toLowerCase(Locale.ROOT), Warmups.num(c.lr().base()), c.batch().global(),
+        peak / c.lr().base()),
+        String.format(Locale.ROOT, "--warmup gradual --warmup-epochs %.4g (LEGW length for kn=%d)", legw,
+            c.batch().global())
             + Warmups.mustFit(c, legw)));
   }
 }

@@ -1,6 +1,6 @@
 package dev.bigbatch.lint;
 
-import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.spec.JobSpec;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -23,15 +23,16 @@ public record PerWorkerBatchChanged() implements Rule {
       return Optional.empty();
     }
     RunIdentity r = ref.get();
-    TrainConfig c = context.config();
-    if (r.globalBatch() != c.globalBatch() || r.perWorkerBatch() == c.perWorkerBatch()) {
+    JobSpec c = context.config();
+    if (r.globalBatch() != c.batch().global() || r.perWorkerBatch() == c.batch().perWorker()) {
       return Optional.empty();
     }
     return Optional.of(new Warning(id(), String.format(Locale.ROOT,
         "same global batch kn=%d as %s, but n changes %d → %d (k %d → %d): BN statistics are computed over %d "
             + "examples instead of %d, so the result will differ even though the update averages the same kn",
-        c.globalBatch(), r.source(), r.perWorkerBatch(), c.perWorkerBatch(), r.workers(), c.workers(),
-        c.perWorkerBatch(), r.perWorkerBatch()),
+        c.batch().global(), r.source(), r.perWorkerBatch(), c.batch().perWorker(), r.workers(),
+        c.batch().virtualWorkers(),
+        c.batch().perWorker(), r.perWorkerBatch()),
         String.format(Locale.ROOT, "keep --batch-per-worker %d --workers %d; if memory is the reason, add "
             + "--accumulate (BN stays per n-slice)", r.perWorkerBatch(), r.workers())));
   }

@@ -1,8 +1,8 @@
 package dev.bigbatch.lint;
 
 import dev.bigbatch.schedule.ScalingRule;
+import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.Recipe;
-import dev.bigbatch.train.TrainConfig;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -24,16 +24,17 @@ public record ResumeWorkerCountChanged() implements Rule {
       return Optional.empty();
     }
     RunIdentity saved = context.resumed().get();
-    TrainConfig c = context.config();
-    if (saved.workers() == c.workers()) {
+    JobSpec c = context.config();
+    if (saved.workers() == c.batch().virtualWorkers()) {
       return Optional.empty();
     }
-    ScalingRule rule = c.warmup() == TrainConfig.WarmupKind.LEGW ? ScalingRule.SQRT : c.lrScaling();
-    double savedPeak = rule.scale(c.baseLr(), saved.globalBatch(), c.baseBatch());
+    ScalingRule rule = c.lr().rule();
+    double savedPeak = c.lr().peak(saved.globalBatch());
     return Optional.of(new Warning(id(), String.format(Locale.ROOT,
         "%s was written with k=%d (kn=%d, peak LR %.4g) but this run has k=%d (kn=%d, peak LR %.4g under %s scaling); "
             + "the momentum buffer and schedule position belong to the old batch, and the trainer will refuse the resume",
-        saved.source(), saved.workers(), saved.globalBatch(), savedPeak, c.workers(), c.globalBatch(), Recipe.peakLr(c),
+        saved.source(), saved.workers(), saved.globalBatch(), savedPeak, c.batch().virtualWorkers(), c.batch().global(),
+        Recipe.peakLr(c),
         rule.name().toLowerCase(Locale.ROOT)),
         String.format(Locale.ROOT, "resume with --workers %d --batch-per-worker %d; to change k, start a new run "
             + "(the peak LR is rescaled from --lr and kn automatically)", saved.workers(), saved.perWorkerBatch())));

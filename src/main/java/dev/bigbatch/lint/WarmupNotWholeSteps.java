@@ -1,7 +1,7 @@
 package dev.bigbatch.lint;
 
+import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.Recipe;
-import dev.bigbatch.train.TrainConfig;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -25,12 +25,12 @@ public record WarmupNotWholeSteps() implements Rule {
   }
 
   private Warning warning(Warmups.Span w) {
-    TrainConfig c = w.config();
+    JobSpec c = w.config();
     long rounded = Recipe.warmupSteps(c, w.stepsPerEpoch());
     double actualEpochs = rounded / (double) w.stepsPerEpoch();
     return new Warning(id(), String.format(Locale.ROOT,
         "warmup of %.4g epochs is %.4g iterations at %d steps/epoch (kn=%d); the trainer runs %d, i.e. %.4g epochs",
-        w.epochs(), w.iterations(), w.stepsPerEpoch(), c.globalBatch(), rounded, actualEpochs),
+        w.epochs(), w.iterations(), w.stepsPerEpoch(), c.batch().global(), rounded, actualEpochs),
         String.format(Locale.ROOT, "write the warmup you get: --warmup-epochs %.6g", Warmups.baseEpochsFor(c, actualEpochs)));
   }
 }

@@ -1,7 +1,8 @@
 package dev.bigbatch.lint;
 
 import dev.bigbatch.schedule.Legw;
-import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -32,20 +33,20 @@ public record WarmupShorterThanLegw(double referenceWarmupEpochs, long reference
 
   @Override
   public Optional<Warning> check(LintContext context) {
-    TrainConfig c = context.config();
-    if (Warmups.adaptive(c) || c.warmup() != TrainConfig.WarmupKind.CONSTANT && c.warmup() != TrainConfig.WarmupKind.GRADUAL
-        || c.globalBatch() <= c.baseBatch()) {
+    JobSpec c = context.config();
+    if (Warmups.adaptive(c) || c.lr().warmup() != LrSpec.Warmup.CONSTANT && c.lr().warmup() != LrSpec.Warmup.GRADUAL
+        || c.batch().global() <= c.lr().baseBatch()) {
       return Optional.empty();
     }
-    double suggested = suggestedEpochs(c.globalBatch());
-    if (c.warmupEpochs() >= suggested * (1 - 1e-9)) {
+    double suggested = suggestedEpochs(c.batch().global());
+    if (c.lr().warmupEpochs() >= suggested * (1 - 1e-9)) {
       return Optional.empty();
     }
     return Optional.of(new Warning(id(), String.format(Locale.ROOT,
         "warmup of %.4g epochs at kn=%d is shorter than LEGW's %.4g epochs (warmup grows linearly with the batch: "
-            + "%s epochs at kn=%d, Goyal et al.)", c.warmupEpochs(), c.globalBatch(), suggested,
+            + "%s epochs at kn=%d, Goyal et al.)", c.lr().warmupEpochs(), c.batch().global(), suggested,
         Warmups.num(referenceWarmupEpochs), referenceBatch),
         String.format(Locale.ROOT, "--warmup-epochs %.4g, or --warmup legw --warmup-epochs %.4g (LEGW also uses sqrt scaling)",
-            suggested, suggestedEpochs(c.baseBatch())) + Warmups.mustFit(c, suggested)));
+            suggested, suggestedEpochs(c.lr().baseBatch())) + Warmups.mustFit(c, suggested)));
   }
 }

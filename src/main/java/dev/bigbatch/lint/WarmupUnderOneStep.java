@@ -1,7 +1,7 @@
 package dev.bigbatch.lint;
 
+import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.Recipe;
-import dev.bigbatch.train.TrainConfig;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -25,7 +25,7 @@ public record WarmupUnderOneStep() implements Rule {
   }
 
   private Warning warning(Warmups.Span w) {
-    TrainConfig c = w.config();
+    JobSpec c = w.config();
     int spe = w.stepsPerEpoch();
     long rounded = Recipe.warmupSteps(c, spe);
     String outcome = rounded == 1 ? "it rounds to 1 step at the start rate, then the peak: no ramp"
@@ -33,7 +33,7 @@ public record WarmupUnderOneStep() implements Rule {
         : "it rounds to 0 steps";
     return new Warning(id(), String.format(Locale.ROOT,
         "warmup of %.4g epochs is %.3g iterations at %d steps/epoch (kn=%d); %s",
-        w.epochs(), w.iterations(), spe, c.globalBatch(), outcome),
+        w.epochs(), w.iterations(), spe, c.batch().global(), outcome),
         String.format(Locale.ROOT, "lengthen --warmup-epochs to at least %.4g (10 iterations), or use --warmup legw",
             Warmups.baseEpochsFor(c, 10.0 / spe)) + Warmups.mustFit(c, 10.0 / spe));
   }

@@ -1,7 +1,7 @@
 package dev.bigbatch.lint;
 
+import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.Recipe;
-import dev.bigbatch.train.TrainConfig;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -21,26 +21,28 @@ public record WarmupWithoutRamp() implements Rule {
 
   @Override
   public Optional<Warning> check(LintContext context) {
-    TrainConfig c = context.config();
+    JobSpec c = context.config();
     if (Warmups.effectiveEpochs(c) == 0 || Recipe.warmupRamps(c)) {
       return Optional.empty();
     }
     double peak = Recipe.peakLr(c);
     String why;
-    if (c.warmupStartLr() != c.baseLr()) {
-      why = String.format(Locale.ROOT, "--warmup-start-lr %s is not below the peak %.4g", Warmups.num(c.warmupStartLr()), peak);
-    } else if (c.globalBatch() <= c.baseBatch()) {
+    if (c.lr().warmupStartLr() != c.lr().base()) {
+      why = String.format(Locale.ROOT, "--warmup-start-lr %s is not below the peak %.4g",
+          Warmups.num(c.lr().warmupStartLr()), peak);
+    } else if (c.batch().global() <= c.lr().baseBatch()) {
       why = String.format(Locale.ROOT, "kn=%d ≤ B0=%d: the peak %.4g is not above the base rate η0=%s the warmup starts "
-          + "from (Goyal: from η to kη, here k = %.3g)", c.globalBatch(), c.baseBatch(), peak, Warmups.num(c.baseLr()),
-          c.globalBatch() / (double) c.baseBatch());
+          + "from (Goyal: from η to kη, here k = %.3g)", c.batch().global(), c.lr().baseBatch(), peak,
+          Warmups.num(c.lr().base()),
+          c.batch().global() / (double) c.lr().baseBatch());
     } else {
       why = String.format(Locale.ROOT, "--lr-scaling none keeps the peak at the base rate η0=%s the warmup starts from",
-          Warmups.num(c.baseLr()));
+          Warmups.num(c.lr().base()));
     }
     return Optional.of(new Warning(id(), String.format(Locale.ROOT, "%s, so the %s warmup has nothing to ramp: its "
-        + "%.4g epochs run at the peak, then the decay", why, c.warmup().name().toLowerCase(Locale.ROOT),
+        + "%.4g epochs run at the peak, then the decay", why, c.lr().warmup().name().toLowerCase(Locale.ROOT),
         Warmups.effectiveEpochs(c)),
-        c.warmupStartLr() != c.baseLr() ? "lower --warmup-start-lr below " + String.format(Locale.ROOT, "%.4g", peak)
+        c.lr().warmupStartLr() != c.lr().base() ? "lower --warmup-start-lr below " + String.format(Locale.ROOT, "%.4g", peak)
             + ", or --warmup none"
             : "--warmup none (a cosine/poly decay then spans the whole run), or keep it so that runs at other kn share "
                 + "the decay window"));

@@ -1,6 +1,6 @@
 package dev.bigbatch.lint;
 
-import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.spec.JobSpec;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -17,13 +17,13 @@ public record WeightDecayOn1dParams() implements Rule {
 
   @Override
   public Optional<Warning> check(LintContext context) {
-    TrainConfig c = context.config();
-    if (!c.decayBiasAndNorm() || c.weightDecay() == 0) {
+    JobSpec c = context.config();
+    if (!c.optimizer().decayBiasAndNorm() || c.optimizer().weightDecay() == 0) {
       return Optional.empty();
     }
     return Optional.of(new Warning(id(), String.format(Locale.ROOT,
         "weight decay λ=%s is applied to biases and BN γ/β (--decay-bias-and-norm); Goyal et al. decay weights only, "
-            + "and decayed γ/β shrink the normalisation at large learning rates", Warmups.num(c.weightDecay())),
+            + "and decayed γ/β shrink the normalisation at large learning rates", Warmups.num(c.optimizer().weightDecay())),
         "drop --decay-bias-and-norm (1-D parameters then get λ=0)"));
   }
 }

@@ -6,22 +6,22 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Parameter initialisers; all draw from LibTorch's global generator (seeded by the trainer). */
-final class Init {
+public final class Init {
   private Init() {}
 
-  static Tensor zeros(long... shape) {
+  public static Tensor zeros(long... shape) {
     return torch.zeros(shape, new TensorOptions(ScalarType.Float));
   }
 
-  static Tensor ones(long... shape) {
+  public static Tensor ones(long... shape) {
     return torch.ones(shape, new TensorOptions(ScalarType.Float));
   }
 
-  static Tensor normal(double std, long... shape) {
+  public static Tensor normal(double std, long... shape) {
     return torch.randn(shape, new TensorOptions(ScalarType.Float)).mul_(new org.bytedeco.pytorch.Scalar(std));
   }
 
-  static Tensor uniform(double bound, long... shape) {
+  public static Tensor uniform(double bound, long... shape) {
     // rand is U[0,1); map to U[-bound, bound)
     return torch.rand(shape, new TensorOptions(ScalarType.Float))
         .mul_(new org.bytedeco.pytorch.Scalar(2 * bound))
@@ -29,7 +29,7 @@ final class Init {
   }
 
   /** He et al. normal init for ReLU nets, fan-out mode, as used by Goyal et al. */
-  static Tensor heNormalFanOut(long outChannels, long inChannels, long kh, long kw) {
+  public static Tensor heNormalFanOut(long outChannels, long inChannels, long kh, long kw) {
     double std = Math.sqrt(2.0 / (outChannels * kh * kw));
     return normal(std, outChannels, inChannels, kh, kw);
   }

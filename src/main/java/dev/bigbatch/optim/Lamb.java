@@ -29,7 +29,7 @@ import org.bytedeco.pytorch.global.torch;
  * schedule input — the learning rate is still the caller's per step. A parameter whose gradient is
  * undefined in a step is left untouched (its moments too), but t advances for all.
  *
- * <p>With {@code excludeBiasAndNorm} on (the default), parameters in {@link ParamGroup#BIAS_OR_NORM}
+ * <p>With {@code decayBiasAndNorm} off (the default), parameters in {@link ParamGroup#BIAS_OR_NORM}
  * take λ = 0 and φ = 1, i.e. plain Adam with bias correction: w = w − η_t·m̂/(sqrt(v̂) + ε).
  */
 public final class Lamb implements Optimizer {
@@ -38,9 +38,10 @@ public final class Lamb implements Optimizer {
    * @param beta2 second-moment decay in [0, 1) (0.999 in the paper)
    * @param eps added to sqrt(v̂) (1e-6 in the paper)
    * @param weightDecay decoupled λ ≥ 0 (0.01 in the paper)
-   * @param excludeBiasAndNorm biases and BN γ/β get no weight decay and no trust ratio
+   * @param decayBiasAndNorm biases and BN γ/β are treated like weights (decayed, trust ratio); off: they get no
+   *     weight decay and no trust ratio
    */
-  public record Options(double beta1, double beta2, double eps, double weightDecay, boolean excludeBiasAndNorm) {
+  public record Options(double beta1, double beta2, double eps, double weightDecay, boolean decayBiasAndNorm) {
     public Options {
       if (!(beta1 >= 0 && beta1 < 1)) {
         throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
@@ -58,7 +59,7 @@ public final class Lamb implements Optimizer {
 
     /** The paper's settings: β1 = 0.9, β2 = 0.999, ε = 1e-6, biases and BN excluded. */
     public static Options defaults(double weightDecay) {
-      return new Options(0.9, 0.999, 1e-6, weightDecay, true);
+      return new Options(0.9, 0.999, 1e-6, weightDecay, false);
     }
   }
 
@@ -101,7 +102,7 @@ public final class Lamb implements Optimizer {
         Tensor v = secondMoment.get(i).mul_(beta2).addcmul_(grad, grad, oneMinusBeta2);
         Tensor denom = v.div(biasCorrection2).sqrt_().add_(eps);
         Tensor r = m.div(biasCorrection1).div_(denom);
-        boolean adapt = p.group() == ParamGroup.WEIGHT || !opts.excludeBiasAndNorm();
+        boolean adapt = p.group() == ParamGroup.WEIGHT || opts.decayBiasAndNorm();
         double trust = 1.0;
         if (adapt) {
           if (opts.weightDecay() != 0) {

@@ -24,9 +24,9 @@ import org.bytedeco.pytorch.Tensor;
  * exactly as in {@link Sgd}; the two agree whenever η is constant, and on the first step (v = 0).
  * The norms are Frobenius norms over the whole tensor (a conv kernel, a linear matrix, a bias).
  *
- * <p>With {@code excludeBiasAndNorm} on (the default; common practice in the LARS line of work, cf.
+ * <p>With {@code decayBiasAndNorm} off (the default; common practice in the LARS line of work, cf.
  * solo-learn#301), parameters in {@link ParamGroup#BIAS_OR_NORM} take plain momentum SGD with the
- * global rate and no weight decay: λ_l = 1, β = 0, so v = m·(η_{t+1}/η_t)·v + η_{t+1}·g. With it off,
+ * global rate and no weight decay: λ_l = 1, β = 0, so v = m·(η_{t+1}/η_t)·v + η_{t+1}·g. With it on,
  * every parameter is adapted and decayed.
  */
 public final class Lars extends MomentumOptimizer {
@@ -34,10 +34,11 @@ public final class Lars extends MomentumOptimizer {
    * @param momentum m in [0, 1) (0.9 in the paper)
    * @param weightDecay β ≥ 0; it enters both the update and the local learning rate's denominator
    * @param trustCoefficient τ &gt; 0 (0.001 in the paper)
-   * @param excludeBiasAndNorm biases and BN γ/β get plain momentum SGD (no adaptation, no decay)
+   * @param decayBiasAndNorm biases and BN γ/β are treated like weights (adapted and decayed); off: they get plain
+   *     momentum SGD (no adaptation, no decay)
    * @param momentumCorrection scale the velocity by η_{t+1}/η_t when the learning rate changes
    */
-  public record Options(double momentum, double weightDecay, double trustCoefficient, boolean excludeBiasAndNorm,
+  public record Options(double momentum, double weightDecay, double trustCoefficient, boolean decayBiasAndNorm,
       boolean momentumCorrection) {
     public static final double DEFAULT_TRUST_COEFFICIENT = 0.001;
 
@@ -55,7 +56,7 @@ public final class Lars extends MomentumOptimizer {
 
     /** The paper's settings: m = 0.9, τ = 0.001, biases and BN excluded, with momentum correction. */
     public static Options defaults(double weightDecay) {
-      return new Options(0.9, weightDecay, DEFAULT_TRUST_COEFFICIENT, true, true);
+      return new Options(0.9, weightDecay, DEFAULT_TRUST_COEFFICIENT, false, true);
     }
   }
 
@@ -102,6 +103,6 @@ public final class Lars extends MomentumOptimizer {
   }
 
   private boolean isAdapted(Param p) {
-    return p.group() == ParamGroup.WEIGHT || !opts.excludeBiasAndNorm();
+    return p.group() == ParamGroup.WEIGHT || opts.decayBiasAndNorm();
   }
 }

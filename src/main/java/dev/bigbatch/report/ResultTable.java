@@ -83,7 +83,7 @@ public record ResultTable(Experiments.Plan plan, int lastEpochs, List<Line> line
       }
       std = ok.length > 1 ? Math.sqrt(std / (ok.length - 1)) : 0;
       lines.add(new Line(row.label(), first.globalBatch(), first.workers(), first.perWorkerBatch(), first.optimizer(),
-          first.warmup().equals("legw") ? "sqrt" : first.lrScaling().name().toLowerCase(Locale.ROOT), first.warmup(),
+          first.lr().rule().name().toLowerCase(Locale.ROOT), first.warmup(),
           first.peakLr(), errors, mean, std, row.reference()));
     }
     return new ResultTable(plan, lastEpochs, lines);

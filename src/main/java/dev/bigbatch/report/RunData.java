@@ -2,6 +2,8 @@ package dev.bigbatch.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.Specs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -66,6 +68,25 @@ public record RunData(Path dir, int globalBatch, int stepsPerEpoch, double peakL
           steps, epochs);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read run directory " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The job this run was started with (the {@value Specs#JOB_KEY} object of its {@code config.json}, defaults filled
+   * in), or null for a run directory written before config.json held it.
+   *
+   * @throws IllegalArgumentException naming the file and key when the job there is not valid
+   */
+  public JobSpec job() {
+    Path file = dir.resolve("config.json");
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    try {
+      JsonNode node = JSON.readTree(file.toFile()).path(Specs.JOB_KEY);
+      return node.isObject() ? Specs.builder(file, node).build() : null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
   }
 

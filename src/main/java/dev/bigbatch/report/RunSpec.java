@@ -1,6 +1,8 @@
 package dev.bigbatch.report;
 
 import dev.bigbatch.schedule.ScalingRule;
+import dev.bigbatch.spec.LrSpec;
+import dev.bigbatch.spec.Specs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -41,10 +43,22 @@ public record RunSpec(
     return workers * perWorkerBatch;
   }
 
-  /** Peak learning rate the run will use (LEGW always scales by sqrt, as {@code Recipe.peakLr}). */
+  /** The learning-rate recipe these flags give {@code train} (the flags this spec does not set at their defaults). */
+  public LrSpec lr() {
+    LrSpec.Builder b = new LrSpec.Builder();
+    b.base = baseLr;
+    b.baseBatch = baseBatch;
+    b.scaling = lrScaling;
+    b.warmup = Specs.parseEnum(LrSpec.Warmup.class, warmup);
+    b.warmupEpochs = warmupEpochs;
+    b.decay = Specs.parseEnum(LrSpec.Decay.class, decay);
+    b.decayEpochs = decayEpochs;
+    return b.build();
+  }
+
+  /** Peak learning rate the run will use ({@link LrSpec#peak}; LEGW always scales by sqrt). */
   public double peakLr() {
-    ScalingRule rule = warmup.equals("legw") ? ScalingRule.SQRT : lrScaling;
-    return rule.scale(baseLr, globalBatch(), baseBatch);
+    return lr().peak(globalBatch());
   }
 
   /** Directory name under the experiment's directory, unique per row and seed. */

@@ -15,27 +15,31 @@ import picocli.CommandLine.Option;
  * @param workers k, the workers (the global batch is k·A·n)
  * @param workersPerChunk virtual workers per forward/backward chunk (memory vs speed)
  * @param accumulate A, micro-batches per worker and step
- * @param auto {@code --batch auto}: the noise-scale autopilot chooses k while training (n fixed)
+ * @param mode {@code AUTO} ({@code --batch auto}): the noise-scale autopilot chooses k while training (n fixed)
  * @param minBatch {@code --batch auto}: smallest global batch it may choose (null: 2 workers' worth)
  * @param maxBatch {@code --batch auto}: largest global batch it may choose (null: {@value #DEFAULT_MAX_BATCH})
  * @param measureSteps {@code --batch auto}: steps per measurement window (null: {@value #DEFAULT_MEASURE_STEPS})
  * @param ema {@code --batch auto}: EMA decay per step of the |G|² and tr(Σ) estimates (null: {@value #DEFAULT_EMA})
  * @param grow {@code --batch auto}: re-measure every epoch and grow the batch (never shrinks)
  */
-public record BatchSpec(int perWorker, int workers, int workersPerChunk, int accumulate, boolean auto, Integer minBatch,
+public record BatchSpec(int perWorker, int workers, int workersPerChunk, int accumulate, Mode mode, Integer minBatch,
     Integer maxBatch, Integer measureSteps, Double ema, boolean grow) {
   public static final int DEFAULT_MAX_BATCH = 8192;
   public static final int DEFAULT_MEASURE_STEPS = 50;
   public static final double DEFAULT_EMA = 0.95;
 
+  /** {@code FIXED}: k workers of n; {@code AUTO}: {@code --batch auto}. */
+  public enum Mode { FIXED, AUTO }
+
   public BatchSpec {
     Check.positive(perWorker, "--batch-per-worker");
     Check.positive(workers, "--workers");
     Check.positive(workersPerChunk, "--workers-per-chunk");
+    Check.notNull(mode, "--batch");
     Check.require(accumulate >= 1, "--accumulate must be >= 1, got " + accumulate);
     Check.require((long) workers * accumulate * perWorker <= Integer.MAX_VALUE,
         "--workers " + workers + " × --accumulate " + accumulate + " × --batch-per-worker " + perWorker + " is too large");
-    if (!auto) {
+    if (mode == Mode.FIXED) {
       String stray = minBatch != null ? "--min-batch" : maxBatch != null ? "--max-batch"
           : measureSteps != null ? "--auto-measure-steps" : ema != null ? "--auto-ema" : grow ? "--auto-grow" : null;
       Check.require(stray == null, stray + " only applies with --batch auto");
@@ -45,11 +49,17 @@ public record BatchSpec(int perWorker, int workers, int workersPerChunk, int acc
           + "(B_big = k·n must exceed B_small = n), got " + workers);
       Check.require(minBatch == null || minBatch >= 0, "--min-batch must be >= 0, got " + minBatch);
       Check.require(maxBatch == null || maxBatch > 0, "--max-batch must be > 0, got " + maxBatch);
-      Check.require(minGlobalBatch() <= maxGlobalBatch(), "--min-batch " + minGlobalBatch() + " exceeds --max-batch "
-          + maxGlobalBatch());
+      int min = minBatch == null ? 0 : minBatch; // the accessors read fields, unset in a compact constructor
+      int max = maxBatch == null ? DEFAULT_MAX_BATCH : maxBatch;
+      Check.require(min <= max, "--min-batch " + min + " exceeds --max-batch " + max);
       Check.require(measureSteps == null || measureSteps >= 1, "--auto-measure-steps must be >= 1, got " + measureSteps);
       Check.require(ema == null || (ema >= 0 && ema < 1), "--auto-ema must be in [0, 1), got " + ema);
     }
+  }
+
+  /** True under {@code --batch auto}. */
+  public boolean auto() {
+    return mode == Mode.AUTO;
   }
 
   /** k·A: the virtual workers of n the trainer runs (the global batch, LR scaling and sampler shards follow from it). */
@@ -86,17 +96,17 @@ public record BatchSpec(int perWorker, int workers, int workersPerChunk, int acc
 
   /** This batch with k workers of n and no accumulation (the same other settings). */
   public BatchSpec withWorkers(int perWorkerBatch, int k) {
-    return new BatchSpec(perWorkerBatch, k, workersPerChunk, 1, auto, minBatch, maxBatch, measureSteps, ema, grow);
+    return new BatchSpec(perWorkerBatch, k, workersPerChunk, 1, mode, minBatch, maxBatch, measureSteps, ema, grow);
   }
 
   /** {@code --batch} takes the single value {@code auto}. */
-  public static final class AutoOnly implements ITypeConverter<Boolean> {
+  public static final class AutoOnly implements ITypeConverter<Mode> {
     @Override
-    public Boolean convert(String v) {
+    public Mode convert(String v) {
       if (!"auto".equals(v.trim())) {
         throw new IllegalArgumentException("--batch takes only 'auto', got '" + v + "'; for a fixed global batch set -k and -n");
       }
-      return true;
+      return Mode.AUTO;
     }
   }
 
@@ -116,11 +126,11 @@ public record BatchSpec(int perWorker, int workers, int workersPerChunk, int acc
         + "batch k·A·n, loss normalised over all of it, BN per n-slice; memory of one micro-batch (default ${DEFAULT-VALUE}).")
     public int accumulate = 1;
 
-    @Option(names = "--batch", paramLabel = "auto", arity = "1", converter = AutoOnly.class,
+    @Option(names = "--batch", paramLabel = "auto", converter = AutoOnly.class,
         description = "'auto': measure the gradient noise scale B_simple during training and run at global batch "
             + "k·n ≈ B_simple (n fixed, k changes), LR by --lr-scaling on an epoch axis. Starts measuring at --workers. "
             + "Fixed batches: use -k and -n.")
-    public boolean auto;
+    public Mode mode = Mode.FIXED;
 
     @Option(names = "--min-batch", description = "With --batch auto: smallest global batch it may choose (default: "
         + "2 workers; e.g. the starting k·n to never go below it).")
@@ -143,7 +153,7 @@ public record BatchSpec(int perWorker, int workers, int workersPerChunk, int acc
     public boolean grow;
 
     public BatchSpec build() {
-      return new BatchSpec(perWorker, workers, workersPerChunk, accumulate, auto, minBatch, maxBatch, measureSteps, ema,
+      return new BatchSpec(perWorker, workers, workersPerChunk, accumulate, mode, minBatch, maxBatch, measureSteps, ema,
           grow);
     }
   }

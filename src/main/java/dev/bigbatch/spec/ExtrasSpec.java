@@ -29,7 +29,7 @@ public record ExtrasSpec(boolean conAdv, Double conAdvEps, Double conAdvMix, Int
     Check.require(conAdvSteps == null || conAdvSteps >= 1, "--conadv-steps must be >= 1 (1 = FGSM), got " + conAdvSteps);
     Check.require((traceSteps == null) == (traceDir == null), traceSteps == null ? "--trace-dir needs --trace-steps N"
         : "--trace-steps needs --trace-dir DIR");
-    Check.require(traceSteps == null || traceSteps >= 1, "--trace-steps must be >= 1, got " + traceSteps);
+    Check.require(traceSteps == null || traceSteps >= 1, "--trace-steps must be > 0, got " + traceSteps);
     Check.require(!(conAdv && traceSteps != null), "--trace-steps cannot be combined with --conadv: it records the "
         + "fixed global batch of a fresh run");
   }

@@ -19,7 +19,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
@@ -77,11 +76,12 @@ public final class Specs {
 
   /** The spec object of {@code file} (see {@link #read}), for overlaying flags on it. */
   public static ObjectNode readJob(Path file) {
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(file + ": no such file");
+    }
     JsonNode root;
     try {
       root = JSON.readTree(file.toFile());
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException(file + ": no such file");
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {

@@ -9,6 +9,7 @@ import dev.bigbatch.model.Buffer;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Param;
 import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.spec.JobSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -78,19 +79,19 @@ public final class Checkpoints {
           Collections.unmodifiableMap(new LinkedHashMap<>(progress)), scheduleState);
     }
 
-    static Map<String, String> identityOf(TrainConfig c) {
+    static Map<String, String> identityOf(JobSpec c) {
       Map<String, String> id = new LinkedHashMap<>();
-      id.put("model", c.model());
-      id.put("width", Integer.toString(c.width()));
-      id.put("workers", Integer.toString(c.workers()));
-      id.put("perWorkerBatch", Integer.toString(c.perWorkerBatch()));
+      id.put("model", c.model().architecture());
+      id.put("width", Integer.toString(c.model().width()));
+      id.put("workers", Integer.toString(c.batch().virtualWorkers()));
+      id.put("perWorkerBatch", Integer.toString(c.batch().perWorker()));
       id.put("seed", Long.toString(c.seed()));
-      id.put("optimizer", c.optimizer().name());
-      id.put("data", c.data().name());
+      id.put("optimizer", c.optimizer().kind().name());
+      id.put("data", c.data().dataset().name());
       return id;
     }
 
-    public static State capture(TrainConfig c, Model model, Optimizer opt, long nextStep) {
+    public static State capture(JobSpec c, Model model, Optimizer opt, long nextStep) {
       LinkedHashMap<String, float[]> tensors = new LinkedHashMap<>();
       Map<String, long[]> shapes = new LinkedHashMap<>();
       for (Map.Entry<String, Tensor> e : named(model, opt).entrySet()) {
@@ -134,7 +135,7 @@ public final class Checkpoints {
     }
 
     /** Copies this state into a freshly built model and optimizer; clear errors on mismatch. */
-    public void applyTo(TrainConfig c, Model model, Optimizer opt) {
+    public void applyTo(JobSpec c, Model model, Optimizer opt) {
       Map<String, String> expected = identityOf(c);
       for (Map.Entry<String, String> e : expected.entrySet()) {
         String saved = identity.get(e.getKey());

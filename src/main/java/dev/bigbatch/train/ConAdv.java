@@ -4,6 +4,8 @@ import dev.bigbatch.model.Buffer;
 
 import dev.bigbatch.model.Param;
 
+import dev.bigbatch.spec.ExtrasSpec;
+import dev.bigbatch.spec.JobSpec;
 import java.util.Map;
 
 import java.util.LinkedHashMap;
@@ -87,40 +89,16 @@ import org.bytedeco.pytorch.global.torch;
  * perturbs with w_s instead of its own w_{s+1} and the run equals the uninterrupted one.
  */
 public final class ConAdv implements AutoCloseable {
-  /**
-   * @param epsilon ε, L∞ radius in normalised input units ({@code --conadv-eps})
-   * @param mix α, the weight of the adversarial loss ({@code --conadv-mix})
-   * @param steps K sign-gradient steps; 1 = FGSM ({@code --conadv-steps})
-   * @param concurrent perturb on a background thread (default) or inline ({@code --conadv-inline})
-   */
-  public record Settings(double epsilon, double mix, int steps, boolean concurrent) {
-    public Settings {
-      if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
-        throw new IllegalArgumentException("--conadv-eps must be a positive number (L∞ radius in normalised input "
-            + "units), got " + epsilon);
-      }
-      if (!(mix >= 0 && mix <= 1)) {
-        throw new IllegalArgumentException("--conadv-mix must be in [0, 1] (weight of the adversarial loss), got " + mix);
-      }
-      if (steps < 1) {
-        throw new IllegalArgumentException("--conadv-steps must be >= 1 (1 = FGSM), got " + steps);
-      }
-    }
-
-    @Override
-    public String toString() {
-      return String.format(Locale.ROOT, "conadv(eps=%g mix=%g steps=%d %s)", epsilon, mix, steps,
-          concurrent ? "concurrent" : "inline");
-    }
-  }
-
   /** Sees each step's clean and adversarial inputs (tests, diagnostics). */
   @FunctionalInterface
   interface Observer {
     void onStep(Tensor clean, Tensor labels, Tensor adversarial);
   }
 
-  private final Settings settings;
+  private final double epsilon; // ε, L∞ radius in normalised input units (--conadv-eps)
+  private final double mix; // α, the weight of the adversarial loss (--conadv-mix)
+  private final int steps; // K sign-gradient steps; 1 = FGSM (--conadv-steps)
+  private final boolean concurrent; // perturb on a background thread (default) or inline (--conadv-inline)
   private final Model main;
   private final Model stale;
   private final int perWorkerBatch;
@@ -136,15 +114,23 @@ public final class ConAdv implements AutoCloseable {
   private Observer observer;
 
   /**
+   * @param config a {@code --conadv} job: ε, α, K and concurrency from {@link JobSpec#extras()}
    * @param stale a second instance of {@code main}'s architecture (its values are overwritten); owned by
    *     this object from now on
    */
-  public ConAdv(Settings settings, TrainConfig config, ImageDataset train, Model main, Model stale) {
-    this.settings = Objects.requireNonNull(settings, "settings");
+  public ConAdv(JobSpec config, ImageDataset train, Model main, Model stale) {
+    ExtrasSpec x = Objects.requireNonNull(config, "config").extras();
+    if (!x.conAdv()) {
+      throw new IllegalArgumentException("ConAdv needs a job with --conadv");
+    }
+    this.epsilon = x.conAdvEpsilon();
+    this.mix = x.conAdvMixWeight();
+    this.steps = x.conAdvStepCount();
+    this.concurrent = !x.conAdvInline();
     this.main = main;
     this.stale = stale;
-    this.perWorkerBatch = config.perWorkerBatch();
-    this.workersPerChunk = config.workersPerChunk();
+    this.perWorkerBatch = config.batch().perWorker();
+    this.workersPerChunk = config.batch().chunkWorkers();
     this.exampleShape = new long[] {train.channels(), train.height(), train.width()};
     if (main.params().size() != stale.params().size() || main.buffers().size() != stale.buffers().size()) {
       throw new IllegalArgumentException("the stale copy must have the main model's architecture");
@@ -158,15 +144,17 @@ public final class ConAdv implements AutoCloseable {
     stale.context().training(true);
     stale.context().trackStatistics(false);
     stale.context().bnGroupSize(perWorkerBatch);
-    this.executor = settings.concurrent() ? Executors.newSingleThreadExecutor(r -> {
+    this.executor = concurrent ? Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "bigbatch-conadv");
       t.setDaemon(true); // a forgotten close() must not keep the JVM alive
       return t;
     }) : null;
   }
 
-  public Settings settings() {
-    return settings;
+  /** The settings in one line, e.g. {@code conadv(eps=0.100000 mix=0.500000 steps=1 concurrent)}. */
+  public String settings() {
+    return String.format(Locale.ROOT, "conadv(eps=%g mix=%g steps=%d %s)", epsilon, mix, steps,
+        concurrent ? "concurrent" : "inline");
   }
 
   void observer(Observer o) {
@@ -232,7 +220,7 @@ public final class ConAdv implements AutoCloseable {
     ForwardContext ctx = main.context();
     ctx.bnGroupSize(n);
     Tensor[] inputs = {images, adversarial};
-    double[] weights = {1 - settings.mix(), settings.mix()};
+    double[] weights = {1 - mix, mix};
     double loss = 0;
     long correct = 0;
     try {
@@ -319,7 +307,7 @@ public final class ConAdv implements AutoCloseable {
       System.arraycopy(exampleShape, 0, shape, 1, 3);
       Tensor x = Tensors.fromFloats(batch.images(), shape);
       Tensor y = Tensors.fromLongs(batch.labels());
-      Tensor adversarial = AdversarialExamples.perturb(stale, x, y, settings.epsilon(), settings.steps(),
+      Tensor adversarial = AdversarialExamples.perturb(stale, x, y, epsilon, steps,
           (long) workersPerChunk * perWorkerBatch);
       return Memory.keep(adversarial);
     } finally {
@@ -347,7 +335,7 @@ public final class ConAdv implements AutoCloseable {
 
   /** Seconds spent computing perturbations (either thread) and seconds the main thread waited for them. */
   public String summary() {
-    return String.format(Locale.ROOT, "%s: perturbation %.2f s in all, main thread waited %.2f s for it", settings,
+    return String.format(Locale.ROOT, "%s: perturbation %.2f s in all, main thread waited %.2f s for it", settings(),
         perturbNanos.get() / 1e9, waitNanos / 1e9);
   }
 

@@ -2,6 +2,7 @@ package dev.bigbatch.train;
 
 import dev.bigbatch.schedule.ScheduleSwitch;
 
+import dev.bigbatch.spec.JobSpec;
 import java.io.PrintStream;
 import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
@@ -28,13 +29,13 @@ public final class ConsoleProgress implements TrainListener {
   }
 
   @Override
-  public void onStart(TrainConfig c, String model, int stepsPerEpoch, long totalSteps) {
+  public void onStart(JobSpec c, String model, int stepsPerEpoch, long totalSteps) {
     double peak = Recipe.knownPeakLr(c);
     String peakText = Double.isNaN(peak)
         ? String.format(Locale.ROOT, "peak lr found by AutoWU (search up to %.4g)", Recipe.autoWuMaxLr(c))
         : String.format(Locale.ROOT, "peak lr %.4g", peak);
-    out.printf(Locale.ROOT, "bigbatch: %s; %s; %d steps/epoch, %d steps, %s%n", model, c, stepsPerEpoch, totalSteps,
-        peakText);
+    out.printf(Locale.ROOT, "bigbatch: %s; %s; %d steps/epoch, %d steps, %s%n", model, c.summary(), stepsPerEpoch,
+        totalSteps, peakText);
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Buffer;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Param;
+import dev.bigbatch.spec.SyncSpec;
 import java.nio.DoubleBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ public final class DistributedReplicas implements Replicas {
   private final long bucketBytes;
   private final boolean overlap;
   private final AutoCloseable owned;
-  private GradientCompression compression = GradientCompression.NONE;
+  private SyncSpec.Compression compression = SyncSpec.Compression.NONE;
   private GradientBuckets lastSync;
 
   /**
@@ -37,7 +38,7 @@ public final class DistributedReplicas implements Replicas {
    * Makes the gradient buckets of later {@link #gradientSync} calls travel as {@code compression}
    * ({@code --grad-compression}); every rank must set the same. A world of one rank ignores it. Returns this.
    */
-  public DistributedReplicas compressGradients(GradientCompression compression) {
+  public DistributedReplicas compressGradients(SyncSpec.Compression compression) {
     this.compression = compression;
     return this;
   }
@@ -47,7 +48,7 @@ public final class DistributedReplicas implements Replicas {
    * (flushed to zero, subnormal), else null.
    */
   public String compressionSummary() {
-    if (compression != GradientCompression.FP16 || lastSync == null || comm.size() == 1) {
+    if (compression != SyncSpec.Compression.FP16 || lastSync == null || comm.size() == 1) {
       return null;
     }
     long[] c = lastSync.halfUnderflowCounts();
@@ -90,7 +91,7 @@ public final class DistributedReplicas implements Replicas {
   public GradientSync gradientSync(Model model) {
     // One rank sends nothing, so there is nothing to compress (and no reason to round its gradients).
     lastSync = new GradientBuckets(comm, model.params(), bucketBytes, overlap,
-        comm.size() > 1 ? compression : GradientCompression.NONE);
+        comm.size() > 1 ? compression : SyncSpec.Compression.NONE);
     return lastSync;
   }
 

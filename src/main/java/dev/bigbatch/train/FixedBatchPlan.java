@@ -4,6 +4,7 @@ import dev.bigbatch.data.DistributedSampler;
 import dev.bigbatch.data.IndexBatch;
 import dev.bigbatch.schedule.AdaptiveSchedule;
 import dev.bigbatch.schedule.LrSchedule;
+import dev.bigbatch.spec.JobSpec;
 import java.util.Iterator;
 import java.util.List;
 
@@ -20,8 +21,9 @@ public final class FixedBatchPlan implements StepPlan {
   private final long totalSteps;
   private long current = -1; // the step next() last returned
 
-  public FixedBatchPlan(TrainConfig config, int datasetSize) {
-    this.sampler = new DistributedSampler(datasetSize, config.workers(), config.perWorkerBatch(), config.seed());
+  public FixedBatchPlan(JobSpec config, int datasetSize) {
+    this.sampler = new DistributedSampler(datasetSize, config.batch().virtualWorkers(), config.batch().perWorker(),
+        config.seed());
     this.schedule = Recipe.schedule(config, sampler.stepsPerEpoch());
     this.totalSteps = Recipe.totalSteps(config, sampler.stepsPerEpoch());
   }

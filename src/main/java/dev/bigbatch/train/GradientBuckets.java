@@ -8,6 +8,7 @@ import dev.bigbatch.comm.Work;
 import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Param;
+import dev.bigbatch.spec.SyncSpec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +36,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * and launched after backward. Either way {@link #synchronize} waits for all buckets and writes the
  * sums back into {@code grad()}.
  *
- * <p>With {@link GradientCompression#FP16} each bucket is rounded to a binary16 copy ({@link HalfBucket})
+ * <p>With {@link SyncSpec.Compression#FP16} each bucket is rounded to a binary16 copy ({@link HalfBucket})
  * right before its allreduce, the halves are summed, and the sum is decoded into the float32 bucket before
  * it is written back: half the bytes on the wire, the same bits on every replica. A bucket without a scale
  * yet, or whose half sum overflowed, goes as float32 (see {@link HalfBucket} for the rule).
@@ -68,12 +69,12 @@ public final class GradientBuckets implements GradientSync {
   }
 
   public GradientBuckets(Communicator comm, List<Param> params, long bucketBytes, boolean overlap) {
-    this(comm, params, bucketBytes, overlap, GradientCompression.NONE);
+    this(comm, params, bucketBytes, overlap, SyncSpec.Compression.NONE);
   }
 
   /** Buckets whose allreduce sends {@code compression}'s element type. */
   public GradientBuckets(Communicator comm, List<Param> params, long bucketBytes, boolean overlap,
-      GradientCompression compression) {
+      SyncSpec.Compression compression) {
     if (bucketBytes < Float.BYTES) {
       throw new IllegalArgumentException("--bucket-mb must be at least 4 bytes, got " + bucketBytes);
     }
@@ -148,9 +149,9 @@ public final class GradientBuckets implements GradientSync {
     return first.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  private static Bucket bucket(List<Slot> slots, long bytes, GradientCompression compression) {
+  private static Bucket bucket(List<Slot> slots, long bytes, SyncSpec.Compression compression) {
     Tensor flat = Memory.keep(torch.zeros(new long[] {bytes / Float.BYTES}, new TensorOptions(ScalarType.Float)));
-    HalfBucket half = compression == GradientCompression.FP16 ? new HalfBucket((int) (bytes / Float.BYTES)) : null;
+    HalfBucket half = compression == SyncSpec.Compression.FP16 ? new HalfBucket((int) (bytes / Float.BYTES)) : null;
     return new Bucket(flat, Tensors.byteView(flat), List.copyOf(slots), half);
   }
 

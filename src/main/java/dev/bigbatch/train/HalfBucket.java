@@ -1,13 +1,14 @@
 package dev.bigbatch.train;
 
 import dev.bigbatch.comm.Float16;
+import dev.bigbatch.spec.SyncSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 
 /**
- * The binary16 copy of one float32 gradient bucket ({@link GradientCompression#FP16}) and the bucket's
+ * The binary16 copy of one float32 gradient bucket ({@link SyncSpec.Compression#FP16}) and the bucket's
  * scale: {@link #encode} before the allreduce, {@link #decode} after it, {@link #rescale} once the sum is
  * known.
  *
@@ -35,6 +36,16 @@ import java.nio.ShortBuffer;
  * absolute ≤ 2^-25/s in the subnormal range) and each of the P − 1 additions once (relative ≤ u), so the
  * decoded sum of P replicas' g_p is within γ_{2P−1}·Σ|g_p| + P·2^-25/s of the exact sum
  * (γ_k = k·u/(1 − k·u)).
+ *
+ * <p>Where the reduction happens (the choice). The alternative with the same bytes on the wire is to keep
+ * each replica's own contribution in float32 and round only the partial sums that are sent (a mixed
+ * fp32-accumulate / fp16-wire ring). Adding two halves in float32 and rounding back is bit-for-bit a native
+ * half add (24 ≥ 2·11 + 2, so the double rounding is innocuous), so the only difference between the two is
+ * that the alternative skips rounding each replica's own contribution: P − 1 of the 2P − 1 roundings of
+ * a P-way sum. That would at best halve an error that is already below the gradient noise, and it needs
+ * a collective that mixes element types (float32 in, half on the wire, float32 out) in both algorithms. We
+ * chose the simple, standard form: compress, allreduce FLOAT16, decompress, as Horovod and DDP do;
+ * docs/RESULTS-compression.md measures both errors.
  */
 final class HalfBucket {
   /** A bucket's largest summed element is scaled into [2^(TOP−1), 2^TOP). */

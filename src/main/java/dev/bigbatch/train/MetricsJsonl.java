@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bigbatch.report.AtomicFiles;
 import dev.bigbatch.schedule.ScheduleSwitch;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.Specs;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,14 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Locale;
 
 /**
  * Writes {@code metrics.jsonl} (one JSON object per line, {@code "kind": "step" | "epoch" | "decision" |
  * "schedule-switch"}; each line
  * is flushed whole, so the file stays valid when a run stops early), {@code config.json} at the
- * start and {@code result.json} at the end (both written to a temp file and renamed).
+ * start and {@code result.json} at the end (both written to a temp file and renamed). {@code config.json} holds the
+ * run's summary values and, under {@value Specs#JOB_KEY}, the whole {@link JobSpec}, so a run directory can be rerun.
  */
 public final class MetricsJsonl implements TrainListener, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
@@ -28,7 +30,6 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
   private final Path dir;
   private final BufferedWriter out;
   private final int stepEvery;
-  private final Map<String, String> settings = new LinkedHashMap<>();
 
   /** @param stepEvery write every n-th step (1 = all) */
   public MetricsJsonl(Path dir, int stepEvery) {
@@ -94,23 +95,14 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
     }
   }
 
-  /**
-   * Records a run setting that is not part of {@link TrainConfig} (e.g. the transport's
-   * {@code --grad-compression}) in {@code config.json}, so the run directory says how it was trained. Returns this.
-   */
-  public MetricsJsonl setting(String key, String value) {
-    settings.put(key, value);
-    return this;
-  }
-
   @Override
-  public void onStart(TrainConfig config, String modelDescription, int stepsPerEpoch, long totalSteps) {
+  public void onStart(JobSpec config, String modelDescription, int stepsPerEpoch, long totalSteps) {
     ObjectNode node = JSON.createObjectNode();
-    node.put("config", config.toString());
+    node.put("config", config.summary());
     node.put("model", modelDescription);
-    node.put("globalBatch", config.globalBatch());
-    node.put("perWorkerBatch", config.perWorkerBatch());
-    node.put("workers", config.workers());
+    node.put("globalBatch", config.batch().global());
+    node.put("perWorkerBatch", config.batch().perWorker());
+    node.put("workers", config.batch().virtualWorkers());
     node.put("stepsPerEpoch", stepsPerEpoch);
     node.put("totalSteps", totalSteps);
     double peak = Recipe.knownPeakLr(config);
@@ -119,7 +111,8 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
     } else {
       node.put("peakLr", peak);
     }
-    settings.forEach(node::put);
+    node.put("gradCompression", config.sync().compression().name().toLowerCase(Locale.ROOT));
+    node.set(Specs.JOB_KEY, Specs.JSON.valueToTree(config));
     writeAtomically(dir.resolve("config.json"), node);
   }
 

@@ -7,6 +7,7 @@ import dev.bigbatch.data.Batch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.report.AtomicFiles;
+import dev.bigbatch.spec.JobSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -99,13 +100,13 @@ public final class StepTrace {
   }
 
   /** Records the run's description and the state before its first step {@code firstStep}. */
-  void start(TrainConfig config, StepPlan plan, Model model, Optimizer optimizer, long firstStep, long... exampleShape) {
+  void start(JobSpec config, StepPlan plan, Model model, Optimizer optimizer, long firstStep, long... exampleShape) {
     Checkpoints.State state = Checkpoints.State.capture(config, model, optimizer, firstStep);
-    index.put("config", config.toString());
+    index.put("config", config.summary());
     index.put("model", model.describe());
-    index.put("workers", config.workers());
-    index.put("perWorkerBatch", config.perWorkerBatch());
-    index.put("globalBatch", config.globalBatch());
+    index.put("workers", config.batch().virtualWorkers());
+    index.put("perWorkerBatch", config.batch().perWorker());
+    index.put("globalBatch", config.batch().global());
     index.put("stepsPerEpoch", plan.stepsPerEpoch());
     index.put("totalSteps", plan.totalSteps());
     ArrayNode shape = index.putArray("exampleShape");
@@ -137,7 +138,7 @@ public final class StepTrace {
    * After step {@code s} trained on {@code batch} with global-mean loss {@code loss}: writes the batch, the state
    * after the update and the index; a no-op once N steps are traced.
    */
-  void record(StepPlan.Step s, Batch batch, double loss, TrainConfig config, Model model, Optimizer optimizer) {
+  void record(StepPlan.Step s, Batch batch, double loss, JobSpec config, Model model, Optimizer optimizer) {
     if (!started || traced >= steps) {
       return;
     }

@@ -1,10 +1,11 @@
 package dev.bigbatch.train;
 
 import dev.bigbatch.schedule.ScheduleSwitch;
+import dev.bigbatch.spec.JobSpec;
 
 /** Observes a run; metrics files, progress bars and checkpoints are listeners. */
 public interface TrainListener {
-  default void onStart(TrainConfig config, String modelDescription, int stepsPerEpoch, long totalSteps) {}
+  default void onStart(JobSpec config, String modelDescription, int stepsPerEpoch, long totalSteps) {}
 
   default void onStep(StepMetrics m) {}
 

@@ -11,6 +11,7 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.schedule.LrSchedule;
+import dev.bigbatch.spec.JobSpec;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ public final class Trainer {
   /** How often (steps) replicas compare parameter checksums. */
   public static final int CHECK_EVERY_STEPS = 50;
 
-  private final TrainConfig config;
+  private final JobSpec config;
   private final StepPlan plan;
   private final Model model;
   private final Optimizer optimizer;
@@ -51,16 +52,16 @@ public final class Trainer {
   private Map<String, String> resumedProgress = Map.of(); // the gradient sync's state among it (fp16 scales)
 
   /** A fixed-batch run ({@link FixedBatchPlan}). */
-  public Trainer(TrainConfig config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
+  public Trainer(JobSpec config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
       Replicas replicas, List<TrainListener> listeners) {
     this(config, new FixedBatchPlan(config, train.size()), model, optimizer, train, test, replicas, listeners);
   }
 
   /** A run whose steps {@code plan} lays out; the plan must be built for {@code train} and {@code replicas}. */
-  public Trainer(TrainConfig config, StepPlan plan, Model model, Optimizer optimizer, ImageDataset train,
+  public Trainer(JobSpec config, StepPlan plan, Model model, Optimizer optimizer, ImageDataset train,
       ImageDataset test, Replicas replicas, List<TrainListener> listeners) {
-    if (config.workers() % replicas.size() != 0) {
-      throw new IllegalArgumentException("--workers " + config.workers() + " is not a multiple of the "
+    if (config.batch().virtualWorkers() % replicas.size() != 0) {
+      throw new IllegalArgumentException("--workers " + config.batch().virtualWorkers() + " is not a multiple of the "
           + replicas.size() + " processes");
     }
     this.config = config;
@@ -196,7 +197,7 @@ public final class Trainer {
         double seconds = (System.nanoTime() - t0) / 1e9;
         stats.add((long) batch.count() * replicas.size(), seconds);
         StepMetrics sm = new StepMetrics(step, s.epoch(), s.stepInEpoch(), s.stepsPerEpoch(), loss, s.lr(),
-            (long) s.workers() * config.perWorkerBatch(), seconds, dataNanos / 1e9, times.computeNanos / 1e9,
+            (long) s.workers() * config.batch().perWorker(), seconds, dataNanos / 1e9, times.computeNanos / 1e9,
             times.commNanos / 1e9);
         listeners.forEach(l -> l.onStep(sm));
         StepPlan.Boundary b = plan.afterStep(s, loss, listeners);
@@ -245,7 +246,7 @@ public final class Trainer {
    * step's k differs from the one it reads at (it reads ahead).
    */
   private final class Feed implements AutoCloseable {
-    private final Augmentation aug = config.augment() ? new Augmentation(2, true) : Augmentation.NONE;
+    private final Augmentation aug = config.data().augment() ? new Augmentation(2, true) : Augmentation.NONE;
     private Prefetcher reader;
     private int workers;
 
@@ -269,7 +270,7 @@ public final class Trainer {
 
   /** Restricts global batches of k workers to this replica's k/P: a contiguous slice of each. */
   private Iterator<IndexBatch> localPart(Iterator<IndexBatch> global, int workers) {
-    int slice = workers / replicas.size() * config.perWorkerBatch();
+    int slice = workers / replicas.size() * config.batch().perWorker();
     int from = replicas.rank() * slice;
     return new Iterator<>() {
       @Override
@@ -287,7 +288,7 @@ public final class Trainer {
 
   /** One synchronous SGD step; returns the mean loss over the global batch. */
   private double trainStep(Batch batch, StepPlan.Step s, GradientSync sync, EpochStats stats, StepTimes times) {
-    int n = config.perWorkerBatch();
+    int n = config.batch().perWorker();
     int localWorkers = s.workers() / replicas.size();
     long step = s.step();
     double lr = s.lr();
@@ -297,7 +298,7 @@ public final class Trainer {
       Tensor labels = Tensors.fromLongs(batch.labels());
       long t0 = System.nanoTime();
       VirtualWorkers.Result r = conAdv == null
-          ? VirtualWorkers.forwardBackward(model, images, labels, n, localWorkers, config.workersPerChunk(),
+          ? VirtualWorkers.forwardBackward(model, images, labels, n, localWorkers, config.batch().chunkWorkers(),
               s.workers(), sync)
           : conAdv.forwardBackward(images, labels, localWorkers, s.workers(), sync);
       long t1 = System.nanoTime();

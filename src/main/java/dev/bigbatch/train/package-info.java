@@ -1,7 +1,7 @@
 /**
  * The trainer: a flat step loop (learning rate for this step, forward/backward per chunk of virtual
  * workers with the loss normalised by the global batch, gradient synchronisation, optimizer step),
- * the recipe that turns a {@link dev.bigbatch.train.TrainConfig} into a schedule, evaluation, and
+ * the recipe that turns a {@link dev.bigbatch.spec.JobSpec} into a schedule, evaluation, and
  * listeners for metrics and progress, and the lock by which a run claims its output directory
  * ({@link dev.bigbatch.train.RunLock}). Logging, checkpoints and plots are listeners, never mixed into the math.
  */

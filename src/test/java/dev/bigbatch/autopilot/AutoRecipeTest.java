@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bigbatch.schedule.LrSchedule;
 import dev.bigbatch.schedule.ProgressSchedule;
 import dev.bigbatch.schedule.ScalingRule;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import dev.bigbatch.train.Recipe;
-import dev.bigbatch.train.TrainConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -19,19 +20,25 @@ import org.junit.jupiter.api.Test;
  * factor, never the warmup/decay position.
  */
 class AutoRecipeTest {
-  private static TrainConfig config(String warmup, String decay, String scaling, int workers) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.perWorkerBatch = 32;
-    b.workers = workers;
-    b.baseLr = 0.1;
-    b.baseBatch = 256;
+  private static JobSpec config(String warmup, String decay, String scaling, int workers) {
+    return config(warmup, decay, scaling, workers, false);
+  }
+
+  /** @param auto {@code --batch auto} */
+  private static JobSpec config(String warmup, String decay, String scaling, int workers, boolean auto) {
+    JobSpec.Builder b = JobSpec.builder();
+    b.batch.mode = auto ? dev.bigbatch.spec.BatchSpec.Mode.AUTO : dev.bigbatch.spec.BatchSpec.Mode.FIXED;
+    b.batch.perWorker = 32;
+    b.batch.workers = workers;
+    b.lr.base = 0.1;
+    b.lr.baseBatch = 256;
     b.epochs = 6;
-    b.warmup = TrainConfig.WarmupKind.valueOf(warmup);
-    b.warmupEpochs = 1.5;
-    b.warmupStartLr = 0.05;
-    b.decay = TrainConfig.DecayKind.valueOf(decay);
-    b.decayEpochs = new double[] {2.5, 4.75};
-    b.lrScaling = ScalingRule.valueOf(scaling);
+    b.lr.warmup = LrSpec.Warmup.valueOf(warmup);
+    b.lr.warmupEpochs = 1.5;
+    b.lr.warmupStart = 0.05;
+    b.lr.decay = LrSpec.Decay.valueOf(decay);
+    b.lr.decayEpochs = new double[] {2.5, 4.75};
+    b.lr.scaling = ScalingRule.valueOf(scaling);
     return b.build();
   }
 
@@ -41,13 +48,13 @@ class AutoRecipeTest {
       "GRADUAL, COSINE, LINEAR, 8", "GRADUAL, STEP, LINEAR, 16", "CONSTANT, POLY, SQRT, 32", "NONE, COSINE, NONE, 4",
       "GRADUAL, NONE, SQRT, 64", "NONE, STEP, LINEAR, 8"})
   void aFixedBatchFollowsTheStepRecipe(String warmup, String decay, String scaling, int workers) {
-    TrainConfig c = config(warmup, decay, scaling, workers);
+    JobSpec c = config(warmup, decay, scaling, workers);
     int stepsPerEpoch = 40;
     LrSchedule steps = Recipe.schedule(c, stepsPerEpoch);
-    ProgressSchedule epochs = AutoRecipe.schedule(c, stepsPerEpoch * c.globalBatch());
+    ProgressSchedule epochs = AutoRecipe.schedule(c, stepsPerEpoch * c.batch().global());
     for (long s = 0; s < 6 * stepsPerEpoch; s++) {
       double expected = steps.lrAt(s);
-      assertEquals(expected, epochs.lrAt(s / (double) stepsPerEpoch, c.globalBatch()), 1e-12 * Math.max(1, expected),
+      assertEquals(expected, epochs.lrAt(s / (double) stepsPerEpoch, c.batch().global()), 1e-12 * Math.max(1, expected),
           "step " + s);
     }
   }
@@ -80,7 +87,7 @@ class AutoRecipeTest {
   @Test
   void legwIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> AutoRecipe.schedule(config("LEGW", "COSINE", "SQRT", 8), 10240));
+        () -> AutoRecipe.schedule(config("LEGW", "COSINE", "SQRT", 8, true), 10240));
     assertTrue(e.getMessage().startsWith("--warmup legw cannot be used with --batch auto"), e.getMessage());
   }
 }

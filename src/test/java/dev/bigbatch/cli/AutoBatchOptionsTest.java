@@ -3,9 +3,10 @@ package dev.bigbatch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bigbatch.lint.TrainStartLint;
+import dev.bigbatch.train.Checkpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.bigbatch.train.Checkpoints;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,13 +59,13 @@ class AutoBatchOptionsTest {
   /** Warmup under --batch auto is on the epoch axis: the linter's whole-steps advice would be wrong there. */
   @Test
   void stepAxisWarmupLintIsDroppedUnderBatchAuto() {
-    dev.bigbatch.train.TrainConfig.Builder b = dev.bigbatch.train.TrainConfig.builder();
-    b.warmupEpochs = 0.5; // with 3000 examples: 0.5 · floor(3000/256) = 5.5 steps, not whole
-    dev.bigbatch.train.TrainConfig c = b.build();
+    dev.bigbatch.spec.JobSpec.Builder b = dev.bigbatch.spec.JobSpec.builder();
+    b.lr.warmupEpochs = 0.5; // with 3000 examples: 0.5 · floor(3000/256) = 5.5 steps, not whole
     java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
-    assertTrue(RecipeLint.atTrainStart(c, 3000, null, false, quiet).stream()
+    assertTrue(TrainStartLint.check(b.build(), 3000, null, quiet).stream()
         .anyMatch(w -> w.ruleId().equals("warmup-not-whole-steps")), "fixed batch: the rule fires");
-    assertTrue(RecipeLint.atTrainStart(c, 3000, null, true, quiet).stream()
-        .noneMatch(w -> RecipeLint.STEP_AXIS_RULES.contains(w.ruleId())), "--batch auto: dropped");
+    b.batch.mode = dev.bigbatch.spec.BatchSpec.Mode.AUTO;
+    assertTrue(TrainStartLint.check(b.build(), 3000, null, quiet).stream()
+        .noneMatch(w -> TrainStartLint.STEP_AXIS_RULES.contains(w.ruleId())), "--batch auto: dropped");
   }
 }

@@ -1,9 +1,11 @@
 package dev.bigbatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.bigbatch.train.ConAdv;
+import dev.bigbatch.spec.ExtrasSpec;
+import java.util.List;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,9 +35,13 @@ class ConAdvFlagsTest {
 
   @Test
   void defaultsAndOff() {
-    assertNull(TrainCommand.parse().conAdvSettings(), "no --conadv: no ConAdv object, the clean-only step");
-    assertEquals(new ConAdv.Settings(0.1, 0.5, 1, true), TrainCommand.parse("--conadv").conAdvSettings());
-    assertEquals(new ConAdv.Settings(0.2, 0.25, 3, false), TrainCommand.parse("--conadv", "--conadv-eps", "0.2",
-        "--conadv-mix", "0.25", "--conadv-steps", "3", "--conadv-inline").conAdvSettings());
+    assertFalse(TrainCommand.parse().spec().extras().conAdv(), "no --conadv: no ConAdv object, the clean-only step");
+    ExtrasSpec on = TrainCommand.parse("--conadv").spec().extras();
+    assertEquals(List.of(0.1, 0.5, 1, false), List.of(on.conAdvEpsilon(), on.conAdvMixWeight(), on.conAdvStepCount(),
+        on.conAdvInline()));
+    ExtrasSpec set = TrainCommand.parse("--conadv", "--conadv-eps", "0.2", "--conadv-mix", "0.25", "--conadv-steps", "3",
+        "--conadv-inline").spec().extras();
+    assertEquals(List.of(0.2, 0.25, 3, true), List.of(set.conAdvEpsilon(), set.conAdvMixWeight(), set.conAdvStepCount(),
+        set.conAdvInline()));
   }
 }

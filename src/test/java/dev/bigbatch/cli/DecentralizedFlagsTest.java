@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.bigbatch.train.decentralized.DecentralizedSgd;
-import dev.bigbatch.train.decentralized.Topology;
+import dev.bigbatch.spec.SyncSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -33,12 +32,12 @@ class DecentralizedFlagsTest {
 
   @Test
   void defaultsAreSynchronousAndDecentLamOnARing() {
-    assertNull(TrainCommand.parse().decentralized());
-    var s = TrainCommand.parse("--sync", "decentralized").decentralized();
-    assertEquals(Topology.Kind.RING, s.topology());
-    assertEquals(DecentralizedSgd.Method.DECENTLAM, s.method());
-    var e = TrainCommand.parse("--sync", "decentralized", "--topology", "exp", "--decent-method", "dmsgd").decentralized();
-    assertEquals(Topology.Kind.EXP, e.topology());
-    assertEquals(DecentralizedSgd.Method.DMSGD, e.method());
+    assertFalse(TrainCommand.parse().spec().sync().decentralized());
+    var s = TrainCommand.parse("--sync", "decentralized").spec().sync();
+    assertEquals(SyncSpec.Topology.RING, s.topologyOrDefault());
+    assertEquals(SyncSpec.Method.DECENTLAM, s.methodOrDefault());
+    var e = TrainCommand.parse("--sync", "decentralized", "--topology", "exp", "--decent-method", "dmsgd").spec().sync();
+    assertEquals(SyncSpec.Topology.EXP, e.topologyOrDefault());
+    assertEquals(SyncSpec.Method.DMSGD, e.methodOrDefault());
   }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.bigbatch.data.Datasets;
+import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.Checkpoints;
-import dev.bigbatch.train.TrainConfig;
 import dev.bigbatch.train.decentralized.RankCheckpoints;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -72,11 +72,11 @@ class LintCommandTest {
   void accumulateMapsToVirtualWorkers() {
     TrainCommand cmd = new TrainCommand();
     new CommandLine(cmd).parseArgs("--accumulate", "4", "--workers", "2");
-    TrainConfig c = cmd.config();
-    assertEquals(8, c.workers());
-    assertEquals(2, c.workersPerChunk());
-    assertEquals(256, c.globalBatch());
-    assertEquals(8, cmd.config().workers(), "config() can be called again");
+    JobSpec c = cmd.spec();
+    assertEquals(8, c.batch().virtualWorkers());
+    assertEquals(2, c.batch().chunkWorkers());
+    assertEquals(256, c.batch().global());
+    assertEquals(8, cmd.spec().batch().virtualWorkers(), "spec() can be called again");
     assertTrue(run("lint", "--accumulate", "4", "--workers", "2").out().contains("k=8 kn=256"));
   }
 

@@ -46,16 +46,16 @@ class RankMetricsTest {
             "--out", out.toString()));
         args.addAll(List.of(extra));
         TrainCommand cmd = TrainCommand.parse(args.toArray(String[]::new));
-        codes.add(pool.submit(() -> cmd.run((timeout, bucketBytes, overlap) -> {
+        codes.add(pool.submit(() -> cmd.job().join((sync, bucketBytes) -> {
           WorldSpec world = new WorldSpec(rank, 2);
           TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
               Duration.ofSeconds(20));
           return new DistributedReplicas(Communicator.connect(world, rdv, secret,
-              CommOptions.defaults().withTimeout(Duration.ofSeconds(20))), bucketBytes, overlap, rdv);
-        }, List.of())));
+              CommOptions.defaults().withTimeout(Duration.ofSeconds(20))), bucketBytes, sync.overlap(), rdv);
+        }).run().processes()));
       }
       for (Future<Integer> f : codes) {
-        assertEquals(0, f.get());
+        assertEquals(2, f.get(), "both ranks ran as one job of 2 processes");
       }
     } finally {
       pool.shutdownNow();

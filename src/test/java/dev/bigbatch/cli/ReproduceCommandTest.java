@@ -43,7 +43,7 @@ class ReproduceCommandTest {
       assertEquals(Experiments.plan(name, Budget.QUICK).runs().size(), commands.size(), text.toString());
       for (String c : commands) {
         String[] args = c.substring("$ bigbatch train ".length()).split(" ");
-        new CommandLine(new TrainCommand()).parseArgs(args); // throws on an unknown flag or bad value
+        TrainCommand.parse(args); // throws on an unknown flag or bad value
         assertTrue(Arrays.asList(args).contains("--out"));
       }
       assertNull(ReproduceCommand.missingTrainFeature(Experiments.plan(name, Budget.QUICK)), name);
@@ -61,7 +61,7 @@ class ReproduceCommandTest {
     for (Budget budget : List.of(Budget.QUICK, Budget.FULL)) {
       for (String name : Experiments.NAMES) {
         for (RunSpec r : Experiments.plan(name, budget).runs()) {
-          dev.bigbatch.train.TrainConfig c = TrainCommand.parse(r.trainArgs().toArray(String[]::new)).config();
+          dev.bigbatch.spec.JobSpec c = TrainCommand.parse(r.trainArgs().toArray(String[]::new)).spec();
           int spe = Math.max(1, (r.trainLimit() > 0 ? r.trainLimit() : 60_000) / r.globalBatch());
           long total = dev.bigbatch.train.Recipe.totalSteps(c, spe);
           dev.bigbatch.schedule.LrSchedule lr = dev.bigbatch.train.Recipe.schedule(c, spe);
@@ -91,14 +91,14 @@ class ReproduceCommandTest {
     String line = text.toString().lines().filter(l -> l.startsWith("$ bigbatch noise-scale ")).findFirst().orElseThrow();
     NoiseScaleCommand ns = new NoiseScaleCommand();
     new CommandLine(ns).parseArgs(line.substring("$ bigbatch noise-scale ".length()).split(" "));
-    dev.bigbatch.train.TrainConfig got = ns.config();
+    dev.bigbatch.spec.JobSpec got = ns.config();
     RunSpec r = Experiments.plan("goyal-figure1", Budget.FULL).runs().stream()
         .filter(s -> s.globalBatch() == 512 && s.seed() == 1).findFirst().orElseThrow();
-    dev.bigbatch.train.TrainConfig want = TrainCommand.parse(r.trainArgs().toArray(String[]::new)).config();
-    assertEquals(512, got.globalBatch());
-    assertEquals(want.weightDecay(), got.weightDecay());
-    assertEquals(want.augment(), got.augment());
-    assertTrue(got.augment());
+    dev.bigbatch.spec.JobSpec want = TrainCommand.parse(r.trainArgs().toArray(String[]::new)).spec();
+    assertEquals(512, got.batch().global());
+    assertEquals(want.optimizer().weightDecay(), got.optimizer().weightDecay());
+    assertEquals(want.data().augment(), got.data().augment());
+    assertTrue(got.data().augment());
     int spe = 60_000 / 512;
     long total = dev.bigbatch.train.Recipe.totalSteps(want, spe);
     assertEquals(total, dev.bigbatch.train.Recipe.totalSteps(got, spe));
@@ -256,7 +256,7 @@ class ReproduceCommandTest {
     assertEquals(runs.size(), commands.size());
     for (int i = 0; i < commands.size(); i++) {
       List<String> args = Arrays.asList(commands.get(i).substring("$ bigbatch train ".length()).split(" "));
-      new CommandLine(new TrainCommand()).parseArgs(args.toArray(String[]::new));
+      TrainCommand.parse(args.toArray(String[]::new));
       int resume = args.indexOf("--resume");
       if (i == 0) {
         assertEquals(killed.resolve("checkpoint.bin").toString(), args.get(resume + 1), commands.get(i));

@@ -67,6 +67,13 @@ class TrainCommandTest {
       "--schedule autowu --autowu-max-warmup 0 | --autowu-max-warmup must be in (0, 1]",
       "--schedule autowu --autowu-max-lr 0.01 | --autowu-max-lr 0.01 must exceed the warmup start",
       "--schedule autowu --autowu-patience 0 | --autowu-patience must be >= 1",
+      "--threads -2 | --threads must be >= 0",
+      "--checkpoint-every -1 | --checkpoint-every must be >= 0",
+      "--comm-timeout -1 | --comm-timeout must be a positive number",
+      "--bucket-mb -1 | --bucket-mb must be >= 0",
+      "--dataset imagenet | --dataset: unknown value 'imagenet'; expected one of fashion-mnist, mnist, cifar10",
+      "--model resnet10 | --model: ResNet depth must be 6n+2",
+      "--decent-method dmsgd | --decent-method only applies with --sync decentralized",
   })
   void badFlagsGetOneLineAndExitTwo(String flags, String expected, @TempDir Path dir) {
     String[] args = (flags.trim() + " --out " + dir.resolve("out")).split("\\s+");

@@ -38,7 +38,7 @@ class LambTest {
       double bc1 = 1 - Math.pow(o.beta1(), t + 1);
       double bc2 = 1 - Math.pow(o.beta2(), t + 1);
       for (int l = 0; l < pr.layers(); l++) {
-        boolean adapt = pr.groups[l] == ParamGroup.WEIGHT || !o.excludeBiasAndNorm();
+        boolean adapt = pr.groups[l] == ParamGroup.WEIGHT || o.decayBiasAndNorm();
         double lambda = adapt ? o.weightDecay() : 0;
         float[] g = pr.grads[t][l];
         double[] r = new double[w[l].length];
@@ -63,7 +63,7 @@ class LambTest {
     LayerProblem pr = new LayerProblem(21);
     for (boolean exclude : new boolean[] {true, false}) {
       for (double lambda : new double[] {0, 0.1}) {
-        Lamb.Options o = new Lamb.Options(0.9, 0.999, 1e-6, lambda, exclude);
+        Lamb.Options o = new Lamb.Options(0.9, 0.999, 1e-6, lambda, !exclude);
         assertClose(reference(pr, o, RAMP), pr.run(ps -> new Lamb(ps, o), RAMP), 2e-6);
       }
     }
@@ -72,9 +72,9 @@ class LambTest {
   @Test
   void excludedLayersIgnoreWeightDecayAndTrustRatio() {
     LayerProblem pr = new LayerProblem(22);
-    float[][] small = pr.run(ps -> new Lamb(ps, new Lamb.Options(0.9, 0.999, 1e-6, 0.01, true)), RAMP);
-    float[][] large = pr.run(ps -> new Lamb(ps, new Lamb.Options(0.9, 0.999, 1e-6, 0.5, true)), RAMP);
-    float[][] adaptAll = pr.run(ps -> new Lamb(ps, new Lamb.Options(0.9, 0.999, 1e-6, 0.01, false)), RAMP);
+    float[][] small = pr.run(ps -> new Lamb(ps, new Lamb.Options(0.9, 0.999, 1e-6, 0.01, false)), RAMP);
+    float[][] large = pr.run(ps -> new Lamb(ps, new Lamb.Options(0.9, 0.999, 1e-6, 0.5, false)), RAMP);
+    float[][] adaptAll = pr.run(ps -> new Lamb(ps, new Lamb.Options(0.9, 0.999, 1e-6, 0.01, true)), RAMP);
     for (int l = 0; l < pr.layers(); l++) {
       if (pr.groups[l] == ParamGroup.BIAS_OR_NORM) {
         assertArrayEquals(small[l], large[l], 0f, "excluded layer " + l + " must not see λ");
@@ -91,14 +91,14 @@ class LambTest {
     double eps = 1e-6;
     double[] r = {0.6 / (0.6 + eps) + 0.3, -0.8 / (0.8 + eps) + 0.4};
     double phi = 5 / Math.hypot(r[0], r[1]);
-    float[] got = oneStep(new float[] {3, 4}, new float[] {0.6f, -0.8f}, new Lamb.Options(0.9, 0.999, eps, 0.1, true), 0.2);
+    float[] got = oneStep(new float[] {3, 4}, new float[] {0.6f, -0.8f}, new Lamb.Options(0.9, 0.999, eps, 0.1, false), 0.2);
     assertEquals(3 - 0.2 * phi * r[0], got[0], 1e-6);
     assertEquals(4 - 0.2 * phi * r[1], got[1], 1e-6);
   }
 
   @Test
   void zeroNormsUseTrustRatioOne() {
-    Lamb.Options o = new Lamb.Options(0.9, 0.999, 1e-6, 0.1, true);
+    Lamb.Options o = new Lamb.Options(0.9, 0.999, 1e-6, 0.1, false);
     // ||w|| = 0: φ = 1, r = g/(|g|+ε) ≈ sign(g), so w ≈ −η·sign(g) (φ = 0 would leave w at 0).
     float[] fromZero = oneStep(new float[] {0, 0}, new float[] {2, -0.5f}, o, 0.1);
     assertEquals(-0.1 * 2 / (2 + 1e-6), fromZero[0], 1e-7);
@@ -112,7 +112,7 @@ class LambTest {
   @Test
   void updateCountIsCheckpointedSoResumeEqualsUninterrupted() {
     LayerProblem pr = new LayerProblem(23);
-    Lamb.Options o = new Lamb.Options(0.9, 0.999, 1e-6, 0.01, true);
+    Lamb.Options o = new Lamb.Options(0.9, 0.999, 1e-6, 0.01, false);
     float[][] uninterrupted = pr.run(ps -> new Lamb(ps, o), RAMP);
     // Same problem, but the optimizer is rebuilt from its checkpointed state after every step.
     float[][] resumed = pr.run(ps -> new RebuiltEachStep(ps, o), RAMP);
@@ -122,10 +122,10 @@ class LambTest {
 
   @Test
   void optionsAreValidated() {
-    assertThrows(IllegalArgumentException.class, () -> new Lamb.Options(1.0, 0.999, 1e-6, 0, true));
-    assertThrows(IllegalArgumentException.class, () -> new Lamb.Options(0.9, -0.1, 1e-6, 0, true));
-    assertThrows(IllegalArgumentException.class, () -> new Lamb.Options(0.9, 0.999, 0, 0, true));
-    assertThrows(IllegalArgumentException.class, () -> new Lamb.Options(0.9, 0.999, 1e-6, -1, true));
+    assertThrows(IllegalArgumentException.class, () -> new Lamb.Options(1.0, 0.999, 1e-6, 0, false));
+    assertThrows(IllegalArgumentException.class, () -> new Lamb.Options(0.9, -0.1, 1e-6, 0, false));
+    assertThrows(IllegalArgumentException.class, () -> new Lamb.Options(0.9, 0.999, 0, 0, false));
+    assertThrows(IllegalArgumentException.class, () -> new Lamb.Options(0.9, 0.999, 1e-6, -1, false));
   }
 
   /** An optimizer that copies its state into a fresh Lamb before each step, like a save/restore. */

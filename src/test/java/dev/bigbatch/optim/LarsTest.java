@@ -33,7 +33,7 @@ class LarsTest {
     for (int t = 0; t < STEPS; t++) {
       double eta = lr.applyAsDouble(t);
       for (int l = 0; l < pr.layers(); l++) {
-        boolean adapt = pr.groups[l] == ParamGroup.WEIGHT || !o.excludeBiasAndNorm();
+        boolean adapt = pr.groups[l] == ParamGroup.WEIGHT || o.decayBiasAndNorm();
         double beta = adapt ? o.weightDecay() : 0;
         float[] g = pr.grads[t][l];
         double wNorm = norm(w[l]);
@@ -60,7 +60,7 @@ class LarsTest {
     for (boolean exclude : new boolean[] {true, false}) {
       for (boolean correction : new boolean[] {true, false}) {
         // τ larger than the paper's 0.001 so that every step moves the weights well above float32 noise.
-        Lars.Options o = new Lars.Options(0.9, 0.05, 0.02, exclude, correction);
+        Lars.Options o = new Lars.Options(0.9, 0.05, 0.02, !exclude, correction);
         assertClose(reference(pr, o, RAMP), pr.run(ps -> new Lars(ps, o), RAMP), 2e-6);
       }
     }
@@ -69,8 +69,8 @@ class LarsTest {
   @Test
   void momentumCorrectionMattersOnlyWhenTheLearningRateChanges() {
     LayerProblem pr = new LayerProblem(12);
-    Lars.Options with = new Lars.Options(0.9, 0.01, 0.02, true, true);
-    Lars.Options without = new Lars.Options(0.9, 0.01, 0.02, true, false);
+    Lars.Options with = new Lars.Options(0.9, 0.01, 0.02, false, true);
+    Lars.Options without = new Lars.Options(0.9, 0.01, 0.02, false, false);
     assertTrue(maxDiff(pr.run(ps -> new Lars(ps, with), RAMP), pr.run(ps -> new Lars(ps, without), RAMP)) > 1e-3);
     LongToDoubleFunction constant = t -> 1.5;
     assertTrue(maxDiff(pr.run(ps -> new Lars(ps, with), constant), pr.run(ps -> new Lars(ps, without), constant)) < 1e-6);
@@ -79,7 +79,7 @@ class LarsTest {
   @Test
   void excludedBiasAndNormTakePlainMomentumSgd() {
     LayerProblem pr = new LayerProblem(13);
-    Lars.Options o = new Lars.Options(0.9, 0.05, 0.02, true, true);
+    Lars.Options o = new Lars.Options(0.9, 0.05, 0.02, false, true);
     float[][] lars = pr.run(ps -> new Lars(ps, o), RAMP);
     // The oracle for excluded layers is Sgd itself: no decay on BIAS_OR_NORM, no Nesterov, same correction.
     float[][] sgd = pr.run(ps -> new Sgd(ps, new Sgd.Options(0.9, 0.05, false, false, true)), RAMP);
@@ -90,7 +90,7 @@ class LarsTest {
         }
       }
     }
-    float[][] adaptAll = pr.run(ps -> new Lars(ps, new Lars.Options(0.9, 0.05, 0.02, false, true)), RAMP);
+    float[][] adaptAll = pr.run(ps -> new Lars(ps, new Lars.Options(0.9, 0.05, 0.02, true, true)), RAMP);
     assertTrue(Math.abs(adaptAll[1][0] - lars[1][0]) > 1e-3, "exclusion off must change the bias update");
   }
 
@@ -99,14 +99,14 @@ class LarsTest {
     // w = (3, 4): ||w|| = 5; g = (0.6, 0.8): ||g|| = 1; β = 0.01, τ = 0.001, η = 2.
     double local = 0.001 * 5 / (1 + 0.01 * 5);
     double[] expected = {3 - 2 * local * (0.6 + 0.03), 4 - 2 * local * (0.8 + 0.04)};
-    float[] got = oneStep(new float[] {3, 4}, new float[] {0.6f, 0.8f}, new Lars.Options(0.9, 0.01, 0.001, true, true), 2);
+    float[] got = oneStep(new float[] {3, 4}, new float[] {0.6f, 0.8f}, new Lars.Options(0.9, 0.01, 0.001, false, true), 2);
     assertEquals(expected[0], got[0], 1e-6);
     assertEquals(expected[1], got[1], 1e-6);
   }
 
   @Test
   void zeroWeightOrZeroGradientNormUsesLocalRateOne() {
-    Lars.Options o = new Lars.Options(0.9, 0.1, 0.001, true, true);
+    Lars.Options o = new Lars.Options(0.9, 0.1, 0.001, false, true);
     // ||w|| = 0: λ = 1, so w = −η·g (τ·0/||g|| would leave w at 0).
     float[] fromZero = oneStep(new float[] {0, 0, 0}, new float[] {1, -2, 0.5f}, o, 0.5);
     assertEquals(-0.5, fromZero[0], 1e-7);
@@ -117,16 +117,16 @@ class LarsTest {
     assertEquals(3 - 0.5 * 0.1 * 3, noGrad[0], 1e-6);
     assertEquals(4 - 0.5 * 0.1 * 4, noGrad[1], 1e-6);
     // Both zero and β = 0: nothing moves and nothing becomes NaN.
-    float[] still = oneStep(new float[] {0, 0}, new float[] {0, 0}, new Lars.Options(0.9, 0, 0.001, true, true), 0.5);
+    float[] still = oneStep(new float[] {0, 0}, new float[] {0, 0}, new Lars.Options(0.9, 0, 0.001, false, true), 0.5);
     assertEquals(0f, still[0]);
     assertEquals(0f, still[1]);
   }
 
   @Test
   void optionsAreValidated() {
-    assertThrows(IllegalArgumentException.class, () -> new Lars.Options(1.0, 0, 0.001, true, true));
-    assertThrows(IllegalArgumentException.class, () -> new Lars.Options(0.9, -1, 0.001, true, true));
-    assertThrows(IllegalArgumentException.class, () -> new Lars.Options(0.9, 0, 0, true, true));
+    assertThrows(IllegalArgumentException.class, () -> new Lars.Options(1.0, 0, 0.001, false, true));
+    assertThrows(IllegalArgumentException.class, () -> new Lars.Options(0.9, -1, 0.001, false, true));
+    assertThrows(IllegalArgumentException.class, () -> new Lars.Options(0.9, 0, 0, false, true));
   }
 
   /** One step on a single WEIGHT layer whose gradient is {@code g}. */

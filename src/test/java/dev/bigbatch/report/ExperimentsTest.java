@@ -232,7 +232,7 @@ class ExperimentsTest {
       assertEquals("resnet8", legw.model());
       assertEquals(0.0125 * Math.sqrt(kn / 32.0), legw.peakLr(), 1e-12);
       assertEquals(0.1 * kn / 256, fixed.peakLr(), 1e-12);
-      dev.bigbatch.train.TrainConfig c = dev.bigbatch.cli.TrainCommand.parse(legw.trainArgs().toArray(String[]::new)).config();
+      dev.bigbatch.spec.JobSpec c = dev.bigbatch.cli.TrainCommand.parse(legw.trainArgs().toArray(String[]::new)).spec();
       assertEquals(kn / 1024.0, dev.bigbatch.train.Recipe.warmupEpochs(c), 1e-12);
       assertEquals(fixed.trainArgs(), Experiments.plan("goyal-figure1", Budget.FULL).runs().stream()
           .filter(r -> r.globalBatch() == kn && r.seed() == fixed.seed()).findFirst().orElseThrow().trainArgs(),

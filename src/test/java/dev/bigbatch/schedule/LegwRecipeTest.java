@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import dev.bigbatch.train.Recipe;
-import dev.bigbatch.train.TrainConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,19 +21,19 @@ class LegwRecipeTest {
   private static final double M0 = 0.05; // warmup epochs at the base batch
   private static final int EXAMPLES = 60_000;
 
-  private static TrainConfig config(int scale, TrainConfig.WarmupKind warmup, ScalingRule rule, TrainConfig.DecayKind decay) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "lstm";
-    b.perWorkerBatch = BASE;
-    b.workers = scale;
-    b.workersPerChunk = 1;
-    b.baseBatch = BASE;
-    b.baseLr = ETA0;
-    b.warmup = warmup;
-    b.warmupEpochs = M0;
-    b.warmupStartLr = 1e-4;
-    b.lrScaling = rule;
-    b.decay = decay;
+  private static JobSpec config(int scale, LrSpec.Warmup warmup, ScalingRule rule, LrSpec.Decay decay) {
+    JobSpec.Builder b = JobSpec.builder();
+    b.model.architecture = "lstm";
+    b.batch.perWorker = BASE;
+    b.batch.workers = scale;
+    b.batch.workersPerChunk = 1;
+    b.lr.baseBatch = BASE;
+    b.lr.base = ETA0;
+    b.lr.warmup = warmup;
+    b.lr.warmupEpochs = M0;
+    b.lr.warmupStart = 1e-4;
+    b.lr.scaling = rule;
+    b.lr.decay = decay;
     b.epochs = 10;
     return b.build();
   }
@@ -42,7 +43,7 @@ class LegwRecipeTest {
     for (int s : new int[] {1, 2, 4, 8, 16, 32, 64}) {
       int spe = EXAMPLES / (BASE * s);
       // --lr-scaling linear is overridden: LEGW always pairs its warmup with the sqrt rule.
-      TrainConfig c = config(s, TrainConfig.WarmupKind.LEGW, ScalingRule.LINEAR, TrainConfig.DecayKind.NONE);
+      JobSpec c = config(s, LrSpec.Warmup.LEGW, ScalingRule.LINEAR, LrSpec.Decay.NONE);
       double peak = ETA0 * Math.sqrt(s);
       long m = Math.round(M0 * s * spe);
       assertEquals(peak, Recipe.peakLr(c), 1e-12, "scale " + s);
@@ -62,7 +63,7 @@ class LegwRecipeTest {
   void legwWarmupHandsOverToAPolynomialDecayOverTheStepsAfterIt() {
     int s = 16;
     int spe = EXAMPLES / (BASE * s); // 29
-    TrainConfig c = config(s, TrainConfig.WarmupKind.LEGW, ScalingRule.SQRT, TrainConfig.DecayKind.POLY);
+    JobSpec c = config(s, LrSpec.Warmup.LEGW, ScalingRule.SQRT, LrSpec.Decay.POLY);
     double peak = ETA0 * 4;
     long total = 10L * spe;
     long m = Math.round(M0 * s * spe); // round(23.2) = 23
@@ -80,7 +81,7 @@ class LegwRecipeTest {
   void linearScalingWithFixedWarmupIsTheComparisonArm() {
     for (int s : new int[] {1, 8}) {
       int spe = EXAMPLES / (BASE * s);
-      TrainConfig c = config(s, TrainConfig.WarmupKind.GRADUAL, ScalingRule.LINEAR, TrainConfig.DecayKind.NONE);
+      JobSpec c = config(s, LrSpec.Warmup.GRADUAL, ScalingRule.LINEAR, LrSpec.Decay.NONE);
       long m = Math.round(M0 * spe); // fixed in epochs: fewer steps as the batch grows (23, 3)
       assertEquals(ETA0 * s, Recipe.peakLr(c), 1e-12);
       assertEquals(m, Recipe.warmupSteps(c, spe));
@@ -88,7 +89,7 @@ class LegwRecipeTest {
       assertTrue(m <= Math.round(M0 * s * spe));
     }
     // ×64: 7 steps per epoch, 0.05 epoch = 0.35 iteration: the fixed warmup rounds to none, which train refuses.
-    TrainConfig c = config(64, TrainConfig.WarmupKind.GRADUAL, ScalingRule.LINEAR, TrainConfig.DecayKind.NONE);
+    JobSpec c = config(64, LrSpec.Warmup.GRADUAL, ScalingRule.LINEAR, LrSpec.Decay.NONE);
     assertEquals(0, Recipe.warmupSteps(c, 7));
     assertThrows(IllegalArgumentException.class, () -> Recipe.schedule(c, 7));
   }

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.autopilot.AutoRecipe;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import dev.bigbatch.train.Recipe;
-import dev.bigbatch.train.TrainConfig;
-import dev.bigbatch.train.TrainConfig.DecayKind;
-import dev.bigbatch.train.TrainConfig.WarmupKind;
 import java.util.function.Consumer;
 import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Test;
@@ -68,24 +67,24 @@ class PaperScheduleTest {
   // ---------------------------------------------------------------- configs as the trainer's flags give them
 
   /** Goyal's ImageNet settings as bigbatch runs them: n = 32, η0 = 0.1 at B0 = 256, linear rule, gradual warmup. */
-  private static TrainConfig config(int workers, Consumer<TrainConfig.Builder> edit) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.perWorkerBatch = 32;
-    b.workers = workers;
-    b.baseLr = 0.1;
-    b.baseBatch = 256;
-    b.lrScaling = ScalingRule.LINEAR;
-    b.warmup = WarmupKind.GRADUAL;
-    b.warmupEpochs = 1;
-    b.decay = DecayKind.STEP;
+  private static JobSpec config(int workers, Consumer<JobSpec.Builder> edit) {
+    JobSpec.Builder b = JobSpec.builder();
+    b.batch.perWorker = 32;
+    b.batch.workers = workers;
+    b.lr.base = 0.1;
+    b.lr.baseBatch = 256;
+    b.lr.scaling = ScalingRule.LINEAR;
+    b.lr.warmup = LrSpec.Warmup.GRADUAL;
+    b.lr.warmupEpochs = 1;
+    b.lr.decay = LrSpec.Decay.STEP;
     b.epochs = 18;
-    b.decayEpochs = new double[] {6, 12, 16}; // Goyal's 30/60/80 of 90 at 1/5 length (reproduce --budget full)
+    b.lr.decayEpochs = new double[] {6, 12, 16}; // Goyal's 30/60/80 of 90 at 1/5 length (reproduce --budget full)
     edit.accept(b);
     return b.build();
   }
 
   /** Every step 0 … T − 1 of the fixed-batch schedule equals the paper's rate. */
-  private static void assertSteps(String what, TrainConfig c, int stepsPerEpoch, int totalSteps, IntToDoubleFunction paper) {
+  private static void assertSteps(String what, JobSpec c, int stepsPerEpoch, int totalSteps, IntToDoubleFunction paper) {
     LrSchedule lr = Recipe.schedule(c, stepsPerEpoch);
     for (int t = 0; t < totalSteps; t++) {
       double want = paper.applyAsDouble(t);
@@ -97,16 +96,16 @@ class PaperScheduleTest {
    * The same on the epoch axis (--batch auto at a constant batch): N = S·kn examples, step t starts at p = t/S.
    * Only for warmups and milestones that are whole numbers of steps, where both axes describe the same run.
    */
-  private static void assertProgress(String what, TrainConfig c, int stepsPerEpoch, int totalSteps, IntToDoubleFunction paper) {
-    ProgressSchedule lr = AutoRecipe.schedule(c, stepsPerEpoch * c.globalBatch());
+  private static void assertProgress(String what, JobSpec c, int stepsPerEpoch, int totalSteps, IntToDoubleFunction paper) {
+    ProgressSchedule lr = AutoRecipe.schedule(c, stepsPerEpoch * c.batch().global());
     for (int t = 0; t < totalSteps; t++) {
       double want = paper.applyAsDouble(t);
-      assertEquals(want, lr.lrAt(t / (double) stepsPerEpoch, c.globalBatch()), TOL * Math.max(1, want),
+      assertEquals(want, lr.lrAt(t / (double) stepsPerEpoch, c.batch().global()), TOL * Math.max(1, want),
           what + " (epoch axis), step " + t);
     }
   }
 
-  private static double max(TrainConfig c, int stepsPerEpoch, int totalSteps) {
+  private static double max(JobSpec c, int stepsPerEpoch, int totalSteps) {
     LrSchedule lr = Recipe.schedule(c, stepsPerEpoch);
     double max = 0;
     for (int t = 0; t < totalSteps; t++) {
@@ -121,7 +120,7 @@ class PaperScheduleTest {
 
   @Test
   void goyalWithoutWarmupUsesTheScaledRateFromStepZero() {
-    TrainConfig c = config(256, b -> b.warmup = WarmupKind.NONE);
+    JobSpec c = config(256, b -> b.lr.warmup = LrSpec.Warmup.NONE);
     IntToDoubleFunction paper = t -> stepDecay(3.2, t, 42, 84, 112);
     assertSteps("no warmup", c, 7, 126, paper);
     assertProgress("no warmup", c, 7, 126, paper);
@@ -130,7 +129,7 @@ class PaperScheduleTest {
 
   @Test
   void goyalConstantWarmupRunsEtaThenJumpsToKEta() {
-    TrainConfig c = config(256, b -> b.warmup = WarmupKind.CONSTANT);
+    JobSpec c = config(256, b -> b.lr.warmup = LrSpec.Warmup.CONSTANT);
     IntToDoubleFunction paper = t -> t < 7 ? 0.1 : stepDecay(3.2, t, 42, 84, 112);
     assertSteps("constant warmup", c, 7, 126, paper);
     assertProgress("constant warmup", c, 7, 126, paper);
@@ -138,7 +137,7 @@ class PaperScheduleTest {
 
   @Test
   void goyalGradualWarmupStartsAtEtaAndReachesKEtaAtItsLastIteration() {
-    TrainConfig c = config(256, b -> {});
+    JobSpec c = config(256, b -> {});
     IntToDoubleFunction paper = t -> t < 7 ? gradual(0.1, 3.2, 7, t) : stepDecay(3.2, t, 42, 84, 112);
     assertSteps("gradual warmup", c, 7, 126, paper);
     assertProgress("gradual warmup", c, 7, 126, paper);
@@ -155,7 +154,7 @@ class PaperScheduleTest {
 
   @Test
   void anExplicitWarmupStartReplacesEta() {
-    TrainConfig c = config(256, b -> b.warmupStartLr = 0.01);
+    JobSpec c = config(256, b -> b.lr.warmupStart = 0.01);
     assertSteps("--warmup-start-lr 0.01", c, 7, 126, t -> t < 7 ? gradual(0.01, 3.2, 7, t) : stepDecay(3.2, t, 42, 84, 112));
   }
 
@@ -166,15 +165,15 @@ class PaperScheduleTest {
     // η·32 for η = 0.05, 0.1, 0.2 (linear), η = 0.1 unscaled, 0.1·√32: the ramp starts at the row's η.
     double[][] rows = {{0.05, 1.6}, {0.1, 3.2}, {0.2, 6.4}};
     for (double[] row : rows) {
-      TrainConfig c = config(256, b -> b.baseLr = row[0]);
+      JobSpec c = config(256, b -> b.lr.base = row[0]);
       IntToDoubleFunction paper = t -> t < 7 ? gradual(row[0], row[1], 7, t) : stepDecay(row[1], t, 42, 84, 112);
       assertSteps("η = " + row[0] + "·32", c, 7, 126, paper);
       assertProgress("η = " + row[0] + "·32", c, 7, 126, paper);
     }
-    TrainConfig sqrt = config(256, b -> b.lrScaling = ScalingRule.SQRT);
+    JobSpec sqrt = config(256, b -> b.lr.scaling = ScalingRule.SQRT);
     double sqrtPeak = 0.1 * Math.sqrt(32); // 0.5657
     assertSteps("η = 0.1·√32", sqrt, 7, 126, t -> t < 7 ? gradual(0.1, sqrtPeak, 7, t) : stepDecay(sqrtPeak, t, 42, 84, 112));
-    TrainConfig none = config(256, b -> b.lrScaling = ScalingRule.NONE);
+    JobSpec none = config(256, b -> b.lr.scaling = ScalingRule.NONE);
     // No scaling: η = 0.1 is the peak too, the warmup has nothing to ramp.
     assertSteps("η = 0.1 unscaled", none, 7, 126, t -> stepDecay(0.1, t, 42, 84, 112));
     assertProgress("η = 0.1 unscaled", none, 7, 126, t -> stepDecay(0.1, t, 42, 84, 112));
@@ -186,8 +185,8 @@ class PaperScheduleTest {
   void belowTheBaseBatchThereIsNoRamp() {
     // kn = 64: k = 1/4, kη = 0.025 from step 0 (before: a "warmup" ran downhill 0.1 → 0.025). S = 937, T = 16866,
     // milestones 6·937 = 5622, 11244, 14992.
-    for (WarmupKind w : new WarmupKind[] {WarmupKind.GRADUAL, WarmupKind.CONSTANT}) {
-      TrainConfig c = config(2, b -> b.warmup = w);
+    for (LrSpec.Warmup w : new LrSpec.Warmup[] {LrSpec.Warmup.GRADUAL, LrSpec.Warmup.CONSTANT}) {
+      JobSpec c = config(2, b -> b.lr.warmup = w);
       assertSteps("kn = 64, " + w, c, 937, 16866, t -> stepDecay(0.025, t, 5622, 11244, 14992));
       assertProgress("kn = 64, " + w, c, 937, 16866, t -> stepDecay(0.025, t, 5622, 11244, 14992));
     }
@@ -200,11 +199,11 @@ class PaperScheduleTest {
     // reproduce goyal-figure1 --budget quick at kn = 16384: E = 2, warmup 0.5 epoch, decays at 2/3, 4/3, 16/9
     // epochs. S = 3, T = 6, M = round(1.5) = 2, milestones round(2), round(4), round(5.33) = 2, 4, 5. The table
     // lists peak η 6.4; the rate was capped at 0.64 when the ramp aimed at the decayed schedule.
-    TrainConfig c = config(512, b -> {
-      b.model = "mlp";
+    JobSpec c = config(512, b -> {
+      b.model.architecture = "mlp";
       b.epochs = 2;
-      b.warmupEpochs = 0.5;
-      b.decayEpochs = new double[] {2.0 / 3, 4.0 / 3, 16.0 / 9};
+      b.lr.warmupEpochs = 0.5;
+      b.lr.decayEpochs = new double[] {2.0 / 3, 4.0 / 3, 16.0 / 9};
     });
     assertSteps("quick figure 1, kn = 16k", c, 3, 6, t -> t < 2 ? gradual(0.1, 6.4, 2, t) : stepDecay(6.4, t, 2, 4, 5));
     assertEquals(6.4, max(c, 3, 6), TOL);
@@ -218,19 +217,19 @@ class PaperScheduleTest {
     // reproduce legw --budget full before issue 16: n = 128, B0 = 128, η0 = 0.1, m0 = 0.03125 epoch, E = 3, cosine, D = 32768.
     // ×s: S = 256/s, m = m0·s epochs = 8 steps for every s, T = 768/s, peak 0.1·√s.
     for (int s : new int[] {1, 4, 16, 64}) {
-      TrainConfig.Builder b = TrainConfig.builder();
-      b.model = "lstm";
-      b.perWorkerBatch = 128;
-      b.workers = s;
-      b.workersPerChunk = s;
-      b.baseBatch = 128;
-      b.baseLr = 0.1;
-      b.lrScaling = ScalingRule.LINEAR; // LEGW overrides it with sqrt
-      b.warmup = WarmupKind.LEGW;
-      b.warmupEpochs = 0.03125;
-      b.decay = DecayKind.COSINE;
+      JobSpec.Builder b = JobSpec.builder();
+      b.model.architecture = "lstm";
+      b.batch.perWorker = 128;
+      b.batch.workers = s;
+      b.batch.workersPerChunk = s;
+      b.lr.baseBatch = 128;
+      b.lr.base = 0.1;
+      b.lr.scaling = ScalingRule.LINEAR; // LEGW overrides it with sqrt
+      b.lr.warmup = LrSpec.Warmup.LEGW;
+      b.lr.warmupEpochs = 0.03125;
+      b.lr.decay = LrSpec.Decay.COSINE;
       b.epochs = 3;
-      TrainConfig c = b.build();
+      JobSpec c = b.build();
       int spe = 256 / s;
       int total = 768 / s;
       double peak = 0.1 * Math.sqrt(s);
@@ -241,7 +240,7 @@ class PaperScheduleTest {
       assertEquals(peak, max(c, spe, total), TOL, "LEGW ×" + s + " reaches η0·√s");
     }
     // ×64 by hand: 2 of 3 epochs of warmup (8 of 12 steps), then cosine over 4 steps.
-    LrSchedule x64 = Recipe.schedule(lstmAt64(WarmupKind.LEGW).build(), 4);
+    LrSchedule x64 = Recipe.schedule(lstmAt64(LrSpec.Warmup.LEGW).build(), 4);
     assertEquals(0.1, x64.lrAt(0), TOL);
     assertEquals(0.8, x64.lrAt(7), TOL);
     assertEquals(0.8, x64.lrAt(8), TOL);
@@ -253,29 +252,29 @@ class PaperScheduleTest {
   void aWarmupThatRoundsToNoStepsIsAnError() {
     // LEGW's comparison arm at ×64 (full budget): linear scaling, fixed warmup of 0.03125 epoch at S = 4 steps
     // per epoch = 0.125 iterations, which rounds to none. It used to vanish silently.
-    TrainConfig.Builder b = lstmAt64(WarmupKind.GRADUAL);
-    TrainConfig c = b.build();
+    JobSpec.Builder b = lstmAt64(LrSpec.Warmup.GRADUAL);
+    JobSpec c = b.build();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Recipe.schedule(c, 4));
     assertTrue(e.getMessage().contains("0.125 iterations at 4 steps/epoch") && e.getMessage().contains("--warmup none")
         && e.getMessage().contains("at least 0.25"), e.getMessage());
     // At kn ≤ B0 the same rounding changes nothing (no ramp either way): the decay spans the whole run.
-    b.workers = 1;
-    b.warmupEpochs = 0.001; // S = 256: 0.256 iterations
+    b.batch.workers = 1;
+    b.lr.warmupEpochs = 0.001; // S = 256: 0.256 iterations
     assertSteps("kn = B0, warmup under one step", b.build(), 256, 768, t -> cosine(0.1, 0, 768, t));
   }
 
   /** The MNIST-LSTM of LEGW at ×64 from B0 = 128 (kn = 8192, S = 4 steps/epoch), η0 = 0.1, m0 = 1/32 epoch, cosine, 3 epochs. */
-  private static TrainConfig.Builder lstmAt64(WarmupKind warmup) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "lstm";
-    b.perWorkerBatch = 128;
-    b.workers = 64;
-    b.workersPerChunk = 64;
-    b.baseBatch = 128;
-    b.baseLr = 0.1;
-    b.warmup = warmup;
-    b.warmupEpochs = 0.03125;
-    b.decay = DecayKind.COSINE;
+  private static JobSpec.Builder lstmAt64(LrSpec.Warmup warmup) {
+    JobSpec.Builder b = JobSpec.builder();
+    b.model.architecture = "lstm";
+    b.batch.perWorker = 128;
+    b.batch.workers = 64;
+    b.batch.workersPerChunk = 64;
+    b.lr.baseBatch = 128;
+    b.lr.base = 0.1;
+    b.lr.warmup = warmup;
+    b.lr.warmupEpochs = 0.03125;
+    b.lr.decay = LrSpec.Decay.COSINE;
     b.epochs = 3;
     return b;
   }
@@ -286,17 +285,17 @@ class PaperScheduleTest {
   void polyDecayRunsOverTheIterationsAfterTheWarmup() {
     // reproduce lars --budget full before issue 16, SGD and LARS rows: gradual warmup 1 epoch, poly power 2, E = 18.
     // kn = 8192: S = 7, M = 7, T = 126, peak 3.2 (before: the ramp aimed at the decayed 2.85).
-    TrainConfig c = config(256, b -> { b.decay = DecayKind.POLY; b.decayEpochs = new double[0]; });
+    JobSpec c = config(256, b -> { b.lr.decay = LrSpec.Decay.POLY; b.lr.decayEpochs = new double[0]; });
     IntToDoubleFunction paper = t -> t < 7 ? gradual(0.1, 3.2, 7, t) : poly2(3.2, 7, 126, t);
     assertSteps("poly(2) at kn = 8k", c, 7, 126, paper);
     assertProgress("poly(2) at kn = 8k", c, 7, 126, paper);
     assertEquals(3.2, max(c, 7, 126), TOL);
     assertEquals(3.2 * Math.pow(1 - 1.0 / 119, 2), Recipe.schedule(c, 7).lrAt(8), TOL);
     // kn = 16384: S = 3, M = 3, T = 54, peak 6.4.
-    TrainConfig big = config(512, b -> { b.decay = DecayKind.POLY; b.decayEpochs = new double[0]; });
+    JobSpec big = config(512, b -> { b.lr.decay = LrSpec.Decay.POLY; b.lr.decayEpochs = new double[0]; });
     assertSteps("poly(2) at kn = 16k", big, 3, 54, t -> t < 3 ? gradual(0.1, 6.4, 3, t) : poly2(6.4, 3, 54, t));
     // kn = 128 < B0: kη = 0.05 held for the warmup's 468 steps, then poly over 18·468 − 468 = 7956 steps.
-    TrainConfig small = config(4, b -> { b.decay = DecayKind.POLY; b.decayEpochs = new double[0]; });
+    JobSpec small = config(4, b -> { b.lr.decay = LrSpec.Decay.POLY; b.lr.decayEpochs = new double[0]; });
     assertSteps("poly(2) at kn = 128", small, 468, 8424, t -> t < 468 ? 0.05 : poly2(0.05, 468, 8424, t));
     assertProgress("poly(2) at kn = 128", small, 468, 8424, t -> t < 468 ? 0.05 : poly2(0.05, 468, 8424, t));
   }
@@ -307,11 +306,11 @@ class PaperScheduleTest {
   void cosineDecayRunsOverTheIterationsAfterTheWarmup() {
     // The train defaults at k = 64: η0 = 0.4, kn = 2048, kη = 3.2, warmup 0.5 epoch, cosine, E = 5.
     // S = 29, M = round(14.5) = 15, T = 145.
-    TrainConfig c = config(64, b -> {
-      b.baseLr = 0.4;
-      b.warmupEpochs = 0.5;
-      b.decay = DecayKind.COSINE;
-      b.decayEpochs = new double[0];
+    JobSpec c = config(64, b -> {
+      b.lr.base = 0.4;
+      b.lr.warmupEpochs = 0.5;
+      b.lr.decay = LrSpec.Decay.COSINE;
+      b.lr.decayEpochs = new double[0];
       b.epochs = 5;
     });
     assertSteps("cosine at kn = 2048", c, 29, 145, t -> t < 15 ? gradual(0.4, 3.2, 15, t) : cosine(3.2, 15, 145, t));
@@ -319,11 +318,11 @@ class PaperScheduleTest {
     assertProgress("cosine at kn = 2048", c, 30, 150, t -> t < 15 ? gradual(0.4, 3.2, 15, t) : cosine(3.2, 15, 150, t));
     // The train defaults themselves: kn = 256 = B0, k = 1: 0.4 for the warmup's 117 steps (round(0.5·234)),
     // then cosine over 1170 − 117 = 1053 steps.
-    TrainConfig defaults = config(8, b -> {
-      b.baseLr = 0.4;
-      b.warmupEpochs = 0.5;
-      b.decay = DecayKind.COSINE;
-      b.decayEpochs = new double[0];
+    JobSpec defaults = config(8, b -> {
+      b.lr.base = 0.4;
+      b.lr.warmupEpochs = 0.5;
+      b.lr.decay = LrSpec.Decay.COSINE;
+      b.lr.decayEpochs = new double[0];
       b.epochs = 5;
     });
     assertSteps("cosine at kn = 256", defaults, 234, 1170, t -> t < 117 ? 0.4 : cosine(0.4, 117, 1170, t));
@@ -335,7 +334,7 @@ class PaperScheduleTest {
   void onTheEpochAxisTheRampReachesTheCurrentBatchsPeakAtTheWarmupsLastStep() {
     // Warmup 1 epoch, N = 57344 = 7·8192. At kn = 8192 a step covers 1/7 epoch, the last warmup step starts at
     // 6/7; at kn = 4096, 1/14 epoch, the last one at 13/14.
-    TrainConfig c = config(256, b -> { b.decay = DecayKind.COSINE; b.decayEpochs = new double[0]; });
+    JobSpec c = config(256, b -> { b.lr.decay = LrSpec.Decay.COSINE; b.lr.decayEpochs = new double[0]; });
     ProgressSchedule lr = AutoRecipe.schedule(c, 57344);
     assertEquals(0.1, lr.lrAt(0, 8192), TOL);
     assertEquals(3.2, lr.lrAt(6.0 / 7, 8192), TOL);

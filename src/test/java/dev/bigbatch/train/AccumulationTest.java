@@ -12,6 +12,7 @@ import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.model.Param;
 import dev.bigbatch.optim.Optimizers;
+import dev.bigbatch.spec.JobSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,23 +25,23 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AccumulationTest {
   /** {@link TinyTrainer}'s run with k = 2 workers of n = 4, 1 epoch, and γ = 1 init so every path carries gradient. */
-  private static TrainConfig.Builder base(Path out) {
-    TrainConfig.Builder b = TinyTrainer.config(out);
-    b.zeroGamma = false;
-    b.perWorkerBatch = 4;
-    b.workers = 2;
-    b.workersPerChunk = 8;
-    b.baseBatch = 16;
-    b.baseLr = 0.05;
+  private static JobSpec.Builder base(Path out) {
+    JobSpec.Builder b = TinyTrainer.config(out);
+    b.model.zeroGamma = false;
+    b.batch.perWorker = 4;
+    b.batch.workers = 2;
+    b.batch.workersPerChunk = 8;
+    b.lr.baseBatch = 16;
+    b.lr.base = 0.05;
     b.epochs = 1;
-    b.warmupEpochs = 0.25;
+    b.lr.warmupEpochs = 0.25;
     return b;
   }
 
-  private static List<float[]> train(TrainConfig c, ImageDataset data, long steps) {
+  private static List<float[]> train(JobSpec c, ImageDataset data, long steps) {
     Torch.seed(c.seed());
-    Model m = Models.create(c.model(), new Models.InputSpec(1, 8, 8, 4), c.width(), c.zeroGamma());
-    var opt = Optimizers.create(c.optimizerSettings(), m.params());
+    Model m = Models.create(c.model().architecture(), new Models.InputSpec(1, 8, 8, 4), c.model().width(), c.model().zeroGamma());
+    var opt = Optimizers.create(c.optimizer(), m.params());
     new Trainer(c, m, opt, data, data, Replicas.single(), List.of()).stopAfter(steps).run();
     List<float[]> out = new ArrayList<>();
     for (Param p : m.params()) {
@@ -49,27 +50,27 @@ class AccumulationTest {
     return out;
   }
 
+  /** {@code b} with {@code --accumulate a}. */
+  private static JobSpec.Builder accumulate(JobSpec.Builder b, int a) {
+    b.batch.accumulate = a;
+    return b;
+  }
+
   @Test
-  void mapsToKTimesAVirtualWorkersWithChunksOfK(@TempDir Path dir) {
-    TrainConfig c = Accumulation.apply(base(dir), 4).build();
-    assertEquals(8, c.workers());
-    assertEquals(2, c.workersPerChunk());
-    assertEquals(32, c.globalBatch());
+  void peakLrFollowsTheVirtualWorkers(@TempDir Path dir) {
+    JobSpec c = accumulate(base(dir), 4).build();
+    assertEquals(32, c.batch().global());
     assertEquals(0.1, Recipe.peakLr(c), 1e-12); // linear rule at k·A·n = 32, B0 = 16
-    TrainConfig one = Accumulation.apply(base(dir), 1).build();
-    assertEquals(2, one.workers());
-    assertEquals(8, one.workersPerChunk());
-    assertThrows(IllegalArgumentException.class, () -> Accumulation.apply(base(dir), 0));
   }
 
   @Test
   void accumulatingFourMicroBatchesOnTwoWorkersEqualsEightWorkers(@TempDir Path dir) {
     ImageDataset data = TinyData.make(192, 1, 8, 4, 3); // 6 steps per epoch at kn = 32
-    TrainConfig accumulated = Accumulation.apply(base(dir), 4).build();
-    TrainConfig.Builder eight = base(dir);
-    eight.workers = 8;
-    TrainConfig reference = eight.build();
-    assertEquals(8, reference.workersPerChunk()); // the reference does all 8 workers in one forward/backward
+    JobSpec accumulated = accumulate(base(dir), 4).build();
+    JobSpec.Builder eight = base(dir);
+    eight.batch.workers = 8;
+    JobSpec reference = eight.build();
+    assertEquals(8, reference.batch().chunkWorkers()); // the reference does all 8 workers in one forward/backward
     List<float[]> a = train(accumulated, data, 6);
     List<float[]> r = train(reference, data, 6);
     List<float[]> init = train(reference, data, 0);

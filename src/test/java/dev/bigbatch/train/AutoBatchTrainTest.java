@@ -12,6 +12,7 @@ import dev.bigbatch.autopilot.AutoBatchPlan;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
+import dev.bigbatch.spec.JobSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,18 +29,18 @@ class AutoBatchTrainTest {
   private static final ImageDataset TRAIN = TinyData.make(384, 1, 8, 4, 31);
   private static final AutoBatchSettings GROW = new AutoBatchSettings(0, 64, 6, 0.8, true); // windows fit an epoch
 
-  private static TrainConfig config(Path out) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "resnet8";
-    b.width = 4;
-    b.perWorkerBatch = 4;
-    b.workers = 2; // the first window measures at kn = 8
-    b.workersPerChunk = 2;
+  private static JobSpec config(Path out) {
+    JobSpec.Builder b = JobSpec.builder();
+    b.model.architecture = "resnet8";
+    b.model.width = 4;
+    b.batch.perWorker = 4;
+    b.batch.workers = 2; // the first window measures at kn = 8
+    b.batch.workersPerChunk = 2;
     b.epochs = 2;
-    b.augment = false;
-    b.warmupEpochs = 0.5;
-    b.baseBatch = 16;
-    b.out = out;
+    b.data.augment = false;
+    b.lr.warmupEpochs = 0.5;
+    b.lr.baseBatch = 16;
+    b.output.dir = out;
     return b.build();
   }
 
@@ -59,14 +60,14 @@ class AutoBatchTrainTest {
     }
   }
 
-  private static Trainer trainer(TrainConfig c, Model m, Replicas replicas, List<TrainListener> listeners) {
+  private static Trainer trainer(JobSpec c, Model m, Replicas replicas, List<TrainListener> listeners) {
     return new Trainer(c, new AutoBatchPlan(c, GROW, TRAIN.size(), replicas.size()), m,
         DistributedEquivalenceTest.sgd(m, c), TRAIN, DistributedEquivalenceTest.TEST, replicas, listeners);
   }
 
   @Test
   void runsEndToEndAndEveryStepUsesTheDecidedBatch(@TempDir Path dir) throws IOException {
-    TrainConfig c = config(dir);
+    JobSpec c = config(dir);
     Recorder rec = new Recorder();
     Model m = DistributedEquivalenceTest.model(c.seed());
     EpochMetrics last = trainer(c, m, Replicas.single(), List.of(rec, new MetricsJsonl(dir, 1))).run();
@@ -131,7 +132,7 @@ class AutoBatchTrainTest {
 
   @Test
   void resumedRunEqualsUninterruptedRun(@TempDir Path dir) {
-    TrainConfig c = config(dir);
+    JobSpec c = config(dir);
     Recorder straightRec = new Recorder();
     Model straight = DistributedEquivalenceTest.model(c.seed());
     trainer(c, straight, Replicas.single(), List.of(straightRec)).run();
@@ -165,7 +166,7 @@ class AutoBatchTrainTest {
   /** Two processes: both make the same decisions (they feed the same averaged norms) and stay identical. */
   @Test
   void twoProcessesDecideAlike(@TempDir Path dir) throws Exception {
-    TrainConfig c = config(dir);
+    JobSpec c = config(dir);
     int processes = 2;
     List<Recorder> recs = List.of(new Recorder(), new Recorder());
     List<Model> models = List.of(DistributedEquivalenceTest.model(c.seed()), DistributedEquivalenceTest.model(77));

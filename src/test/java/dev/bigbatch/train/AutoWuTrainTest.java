@@ -18,6 +18,8 @@ import dev.bigbatch.lint.Linter;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.schedule.AutoWu;
 import dev.bigbatch.schedule.ScheduleSwitch;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,17 +34,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --schedule autowu} inside the trainer: resume equality, the logged switch, replicas agreeing, validation. */
 class AutoWuTrainTest {
-  private static TrainConfig config(Path out, TrainConfig.ScheduleKind schedule, int workers) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "resnet8";
-    b.width = 4;
-    b.perWorkerBatch = 4;
-    b.workers = workers;
-    b.workersPerChunk = 2;
+  private static JobSpec config(Path out, LrSpec.Schedule schedule, int workers) {
+    JobSpec.Builder b = JobSpec.builder();
+    b.model.architecture = "resnet8";
+    b.model.width = 4;
+    b.batch.perWorker = 4;
+    b.batch.workers = workers;
+    b.batch.workersPerChunk = 2;
     b.epochs = 3; // 96 / 16 = 6 steps per epoch, 18 steps; AutoWU tests every step, caps its warmup at step 9
-    b.baseBatch = 16;
-    b.schedule = schedule;
-    b.out = out;
+    b.lr.baseBatch = 16;
+    b.lr.schedule = schedule;
+    b.output.dir = out;
     return b.build();
   }
 
@@ -62,17 +64,17 @@ class AutoWuTrainTest {
     }
   }
 
-  private static Trainer trainer(TrainConfig c, Model m, TrainListener... listeners) {
+  private static Trainer trainer(JobSpec c, Model m, TrainListener... listeners) {
     return new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
         DistributedEquivalenceTest.TEST, Replicas.single(), List.of(listeners));
   }
 
   @Test
   void resumedRunsEqualTheUninterruptedRunAndTheSwitchIsLogged(@TempDir Path dir) throws Exception {
-    TrainConfig c = config(dir.resolve("straight"), TrainConfig.ScheduleKind.AUTOWU, 4);
+    JobSpec c = config(dir.resolve("straight"), LrSpec.Schedule.AUTOWU, 4);
     Model straight = DistributedEquivalenceTest.model(c.seed());
     Recorder straightLog = new Recorder();
-    Trainer t = trainer(c, straight, straightLog, new MetricsJsonl(c.out(), 1));
+    Trainer t = trainer(c, straight, straightLog, new MetricsJsonl(c.output().dir(), 1));
     t.run();
     AutoWu schedule = (AutoWu) t.schedule();
     assertEquals(1, straightLog.switches.size());
@@ -85,7 +87,7 @@ class AutoWuTrainTest {
 
     ObjectMapper json = new ObjectMapper();
     List<JsonNode> events = new ArrayList<>();
-    for (String line : Files.readAllLines(c.out().resolve("metrics.jsonl"))) {
+    for (String line : Files.readAllLines(c.output().dir().resolve("metrics.jsonl"))) {
       JsonNode n = json.readTree(line);
       if (n.get("kind").asText().equals("schedule-switch")) {
         events.add(n);
@@ -96,7 +98,7 @@ class AutoWuTrainTest {
     assertEquals(sw.peakLr(), events.get(0).get("peakLr").asDouble(), 0);
     assertEquals(sw.reason(), events.get(0).get("reason").asText());
     // config.json is written before the peak is known: it must not claim the scaling rule's peak as the run's.
-    JsonNode cfg = json.readTree(c.out().resolve("config.json").toFile());
+    JsonNode cfg = json.readTree(c.output().dir().resolve("config.json").toFile());
     assertTrue(cfg.path("peakLr").isMissingNode(), cfg.toString());
     assertTrue(cfg.path("autoWuMaxLr").asDouble() >= sw.peakLr(), cfg.toString());
 
@@ -122,7 +124,7 @@ class AutoWuTrainTest {
 
     // A checkpoint and a run that disagree about the schedule get a clear error either way.
     Checkpoints.State autoState = Checkpoints.load(dir.resolve("ckpt-4.bin"));
-    TrainConfig recipe = config(dir.resolve("recipe"), TrainConfig.ScheduleKind.RECIPE, 4);
+    JobSpec recipe = config(dir.resolve("recipe"), LrSpec.Schedule.RECIPE, 4);
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> trainer(recipe, DistributedEquivalenceTest.model(1)).resumeFrom(autoState)).getMessage()
         .contains("--schedule autowu"));
@@ -135,7 +137,7 @@ class AutoWuTrainTest {
 
   @Test
   void everyReplicaSwitchesAtTheSameStepWithTheSameRate(@TempDir Path dir) throws Exception {
-    TrainConfig c = config(dir, TrainConfig.ScheduleKind.AUTOWU, 4);
+    JobSpec c = config(dir, LrSpec.Schedule.AUTOWU, 4);
     int processes = 2;
     int port = DistributedEquivalenceTest.freePort();
     JobSecret secret = JobSecret.of("autowu-test");
@@ -169,27 +171,27 @@ class AutoWuTrainTest {
 
   @Test
   void configRejectsADecayThatDoesNotEndAtZeroAndIgnoresTheWarmupFlags(@TempDir Path dir) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.schedule = TrainConfig.ScheduleKind.AUTOWU;
-    b.decay = TrainConfig.DecayKind.STEP;
-    b.out = dir;
+    JobSpec.Builder b = JobSpec.builder();
+    b.lr.schedule = LrSpec.Schedule.AUTOWU;
+    b.lr.decay = LrSpec.Decay.STEP;
+    b.output.dir = dir;
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
     assertTrue(e.getMessage().contains("--schedule autowu") && e.getMessage().contains("--decay step"), e.getMessage());
-    b.decay = TrainConfig.DecayKind.POLY;
-    b.autoWuMaxLr = 0.05; // below the start (min(η0, 0.1) = 0.1)
+    b.lr.decay = LrSpec.Decay.POLY;
+    b.lr.autoWuMaxLr = 0.05; // below the start (min(η0, 0.1) = 0.1)
     assertTrue(assertThrows(IllegalArgumentException.class, b::build).getMessage().contains("--autowu-max-lr"));
-    b.autoWuMaxLr = 0;
-    b.autoWuMaxWarmup = 1.5;
+    b.lr.autoWuMaxLr = 0;
+    b.lr.autoWuMaxWarmup = 1.5;
     assertTrue(assertThrows(IllegalArgumentException.class, b::build).getMessage().contains("--autowu-max-warmup"));
-    b.autoWuMaxWarmup = 0.5;
-    b.warmupEpochs = 10; // longer than training: fine, AutoWU ignores it
-    b.warmup = TrainConfig.WarmupKind.NONE;
-    b.workers = 256;
-    b.baseLr = 0.1;
-    TrainConfig c = b.build();
+    b.lr.autoWuMaxWarmup = 0.5;
+    b.lr.warmupEpochs = 10; // longer than training: fine, AutoWU ignores it
+    b.lr.warmup = LrSpec.Warmup.NONE;
+    b.batch.workers = 256;
+    b.lr.base = 0.1;
+    JobSpec c = b.build();
     assertTrue(Recipe.schedule(c, 7) instanceof AutoWu);
-    b.warmupStartLr = 40.0; // above the auto maximum 10 × 3.2
-    TrainConfig tooHigh = b.build();
+    b.lr.warmupStart = 40.0; // above the auto maximum 10 × 3.2
+    JobSpec tooHigh = b.build();
     assertTrue(assertThrows(IllegalArgumentException.class, () -> Recipe.schedule(tooHigh, 7)).getMessage()
         .contains("--warmup-start-lr"));
     // kn = 8192 "without warmup" at 32x the base rate: the warmup rules know AutoWU finds its own warmup.

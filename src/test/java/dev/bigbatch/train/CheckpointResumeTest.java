@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
+import dev.bigbatch.spec.JobSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,22 +18,22 @@ import org.junit.jupiter.api.io.TempDir;
 /** A run stopped at a checkpoint and resumed must end exactly where an uninterrupted run ends. */
 class CheckpointResumeTest {
   /** {@link TinyTrainer}'s run at n = 4 (base batch 16), with augmentation on: its random state must resume too. */
-  private static TrainConfig config(Path out, double epochs) {
-    TrainConfig.Builder b = TinyTrainer.config(out);
-    b.perWorkerBatch = 4;
-    b.baseBatch = 16;
+  private static JobSpec config(Path out, double epochs) {
+    JobSpec.Builder b = TinyTrainer.config(out);
+    b.batch.perWorker = 4;
+    b.lr.baseBatch = 16;
     b.epochs = epochs;
-    b.augment = true;
+    b.data.augment = true;
     return b.build();
   }
 
-  private static Trainer trainer(TrainConfig c, Model m) {
+  private static Trainer trainer(JobSpec c, Model m) {
     return TinyTrainer.trainer(c, m, DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST, List.of());
   }
 
   @Test
   void resumedRunEqualsUninterruptedRun(@TempDir Path dir) {
-    TrainConfig c = config(dir, 3); // 6 steps per epoch, 18 steps
+    JobSpec c = config(dir, 3); // 6 steps per epoch, 18 steps
     Model straight = DistributedEquivalenceTest.model(c.seed());
     trainer(c, straight).run();
 
@@ -58,7 +59,7 @@ class CheckpointResumeTest {
 
   @Test
   void corruptTruncatedOrMismatchedCheckpointsGetClearErrors(@TempDir Path dir) throws IOException {
-    TrainConfig c = config(dir, 1);
+    JobSpec c = config(dir, 1);
     Model m = DistributedEquivalenceTest.model(c.seed());
     Path ckpt = dir.resolve("c.bin");
     trainer(c, m).checkpoints(new Checkpoints.Policy(ckpt, 0, true)).run();
@@ -80,16 +81,16 @@ class CheckpointResumeTest {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(dir.resolve("absent.bin")))
         .getMessage().contains("does not exist"));
 
-    TrainConfig.Builder other = TrainConfig.builder();
-    other.model = "resnet8";
-    other.width = 4;
-    other.perWorkerBatch = 4;
-    other.workers = 2; // a different worker count: per-worker BN and the schedule would silently change
+    JobSpec.Builder other = JobSpec.builder();
+    other.model.architecture = "resnet8";
+    other.model.width = 4;
+    other.batch.perWorker = 4;
+    other.batch.workers = 2; // a different worker count: per-worker BN and the schedule would silently change
     other.epochs = 1;
-    other.warmupEpochs = 0.5;
-    other.baseBatch = 16;
-    other.out = dir;
-    TrainConfig mismatched = other.build();
+    other.lr.warmupEpochs = 0.5;
+    other.lr.baseBatch = 16;
+    other.output.dir = dir;
+    JobSpec mismatched = other.build();
     Model m2 = DistributedEquivalenceTest.model(1);
     Checkpoints.State s = Checkpoints.load(ckpt);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer(mismatched, m2).resumeFrom(s));

@@ -1,6 +1,7 @@
 package dev.bigbatch.train;
 
 import dev.bigbatch.model.Model;
+import dev.bigbatch.spec.JobSpec;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,10 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ConAdvDistributedTest {
   @Test
   void twoProcessesEqualOneProcessWithConAdv(@TempDir Path dir) throws Exception {
-    TrainConfig c = DistributedEquivalenceTest.config(4, dir);
-    ConAdv.Settings settings = new ConAdv.Settings(0.2, 0.5, 1, true);
+    JobSpec c = ConAdvTest.withConAdv(DistributedEquivalenceTest.config(4, dir), 0.2, 0.5, 1, true);
     Model single = DistributedEquivalenceTest.model(c.seed());
-    try (ConAdv adv = new ConAdv(settings, c, DistributedEquivalenceTest.TRAIN, single,
+    try (ConAdv adv = new ConAdv(c, DistributedEquivalenceTest.TRAIN, single,
         DistributedEquivalenceTest.model(99))) {
       new Trainer(c, single, DistributedEquivalenceTest.sgd(single, c), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, Replicas.single(), List.of()).conAdv(adv).run();
@@ -27,7 +27,7 @@ class ConAdvDistributedTest {
     List<Model> models = List.of(DistributedEquivalenceTest.model(c.seed()), DistributedEquivalenceTest.model(1001));
     ThreadRanks.run(processes, "conadv-test", true, (rank, replicas) -> {
       Model m = models.get(rank);
-      try (ConAdv adv = new ConAdv(settings, c, DistributedEquivalenceTest.TRAIN, m, DistributedEquivalenceTest.model(2000 + rank))) {
+      try (ConAdv adv = new ConAdv(c, DistributedEquivalenceTest.TRAIN, m, DistributedEquivalenceTest.model(2000 + rank))) {
         return new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
             DistributedEquivalenceTest.TEST, replicas, List.of()).conAdv(adv).run();
       }

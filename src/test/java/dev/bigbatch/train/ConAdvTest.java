@@ -14,6 +14,8 @@ import dev.bigbatch.model.Models;
 import dev.bigbatch.model.Param;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.optim.Sgd;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,41 +39,55 @@ class ConAdvTest {
   static final ImageDataset TEST = TinyData.make(32, 1, 8, 4, 32);
   static final Models.InputSpec IN = new Models.InputSpec(1, 8, 8, 4);
 
-  static TrainConfig config(String model, Path out) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = model;
-    b.width = model.equals("mlp") ? 1 : 2;
-    b.perWorkerBatch = 8;
-    b.workers = 4;
-    b.workersPerChunk = 2; // two chunks per step: the chunked paths are exercised
+  static JobSpec config(String model, Path out) {
+    JobSpec.Builder b = JobSpec.builder();
+    b.model.architecture = model;
+    b.model.width = model.equals("mlp") ? 1 : 2;
+    b.batch.perWorker = 8;
+    b.batch.workers = 4;
+    b.batch.workersPerChunk = 2; // two chunks per step: the chunked paths are exercised
     b.epochs = 2; // 4 steps per epoch
-    b.warmup = TrainConfig.WarmupKind.NONE;
-    b.decay = TrainConfig.DecayKind.NONE;
-    b.baseLr = 0.5;
-    b.baseBatch = 32;
-    b.augment = false;
-    b.out = out;
+    b.lr.warmup = LrSpec.Warmup.NONE;
+    b.lr.decay = LrSpec.Decay.NONE;
+    b.lr.base = 0.5;
+    b.lr.baseBatch = 32;
+    b.data.augment = false;
+    b.output.dir = out;
     return b.build();
   }
 
-  static Model model(TrainConfig c, long seed) {
+  static Model model(JobSpec c, long seed) {
     Torch.seed(seed);
-    return Models.create(c.model(), IN, c.width(), c.zeroGamma());
+    return Models.create(c.model().architecture(), IN, c.model().width(), c.model().zeroGamma());
   }
 
-  static Trainer trainer(TrainConfig c, Model m, List<TrainListener> listeners) {
-    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+  static Trainer trainer(JobSpec c, Model m, List<TrainListener> listeners) {
+    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.optimizer().momentum(), c.optimizer().weightDecay(), c.optimizer().nesterov(), false, true));
     return new Trainer(c, m, sgd, TRAIN, TEST, Replicas.single(), listeners);
   }
 
-  /** Runs with ConAdv (settings null: the plain trainer, no ConAdv object at all). */
-  static Model train(TrainConfig c, ConAdv.Settings settings) {
+  /**
+   * {@code c} with ConAdv at ε = {@code eps}, α = {@code mix}, K = {@code steps}, concurrent or inline (as
+   * {@code --conadv --conadv-eps --conadv-mix --conadv-steps [--conadv-inline]}).
+   */
+  static JobSpec withConAdv(JobSpec c, double eps, double mix, int steps, boolean concurrent) {
+    JobSpec.Builder b = c.toBuilder();
+    b.extras.conAdv = true;
+    b.extras.conAdvEps = eps;
+    b.extras.conAdvMix = mix;
+    b.extras.conAdvSteps = steps;
+    b.extras.conAdvInline = !concurrent;
+    return b.build();
+  }
+
+  /** Runs {@code c}: with ConAdv under {@code --conadv}, else the plain trainer, no ConAdv object at all. */
+  static Model train(JobSpec c) {
     Model m = model(c, c.seed());
-    if (settings == null) {
+    if (!c.extras().conAdv()) {
       trainer(c, m, List.of()).run();
       return m;
     }
-    try (ConAdv adv = new ConAdv(settings, c, TRAIN, m, model(c, 777))) {
+    try (ConAdv adv = new ConAdv(c, TRAIN, m, model(c, 777))) {
       trainer(c, m, List.of()).conAdv(adv).run();
     }
     return m;
@@ -89,7 +105,7 @@ class ConAdvTest {
 
   @Test
   void perturbationEqualsAnIndependentFgsmWithThePreviousStepsParameters(@TempDir Path dir) {
-    TrainConfig c = config("mlp", dir);
+    JobSpec c = config("mlp", dir);
     double eps = 0.25;
     Model m = model(c, c.seed());
     List<Map<String, float[]>> w = new ArrayList<>(); // w.get(t) = w_t, the parameters step t trains with
@@ -101,7 +117,7 @@ class ConAdvTest {
         w.add(weights(m)); // after step t's update: w_{t+1}
       }
     };
-    try (ConAdv adv = new ConAdv(new ConAdv.Settings(eps, 0.5, 1, true), c, TRAIN, m, model(c, 777))) {
+    try (ConAdv adv = new ConAdv(withConAdv(c, eps, 0.5, 1, true), TRAIN, m, model(c, 777))) {
       adv.observer((x, y, xa) -> {
         long[] labels = new long[(int) y.numel()];
         for (int i = 0; i < labels.length; i++) {
@@ -145,19 +161,19 @@ class ConAdvTest {
 
   @Test
   void withZeroAdversarialWeightTheRunIsBitIdenticalToThePlainTrainer(@TempDir Path dir) {
-    TrainConfig c = config("resnet8", dir); // BN: running statistics must ignore the adversarial forward
-    Model plain = train(c, null);
-    Model zero = train(c, new ConAdv.Settings(0.3, 0.0, 1, true));
+    JobSpec c = config("resnet8", dir); // BN: running statistics must ignore the adversarial forward
+    Model plain = train(c);
+    Model zero = train(withConAdv(c, 0.3, 0.0, 1, true));
     assertBitIdentical(plain, zero);
   }
 
   @Test
   void concurrentAndInlineGiveTheSameRunAndConAdvChangesIt(@TempDir Path dir) {
-    TrainConfig c = config("resnet8", dir);
-    Model concurrent = train(c, new ConAdv.Settings(0.3, 0.5, 2, true));
-    Model inline = train(c, new ConAdv.Settings(0.3, 0.5, 2, false));
+    JobSpec c = config("resnet8", dir);
+    Model concurrent = train(withConAdv(c, 0.3, 0.5, 2, true));
+    Model inline = train(withConAdv(c, 0.3, 0.5, 2, false));
     assertBitIdentical(concurrent, inline);
-    Model plain = train(c, null);
+    Model plain = train(c);
     boolean differs = false;
     for (int i = 0; i < plain.params().size(); i++) {
       differs |= !java.util.Arrays.equals(Tensors.toFloats(plain.params().get(i).value()),
@@ -168,12 +184,12 @@ class ConAdvTest {
 
   @Test
   void mixedGradientIsTheWeightedMeanOverTheGlobalBatchAndRunningStatisticsSeeOnlyCleanData(@TempDir Path dir) {
-    TrainConfig c = config("resnet8", dir);
+    JobSpec c = config("resnet8", dir);
     Model m = model(c, 5);
     double alpha = 0.3;
     int k = 4;
     int total = 8; // this process holds 4 of 8 workers: losses are normalised by 8·n
-    int n = c.perWorkerBatch();
+    int n = c.batch().perWorker();
     Random r = new Random(3);
     Tensor x = randomImages(r, k * n);
     Tensor xa = randomImages(r, k * n);
@@ -191,7 +207,7 @@ class ConAdvTest {
         GradientSync.NONE));
     double adversarialLoss = lastLoss;
     restore(m, startBuffers);
-    try (ConAdv adv = new ConAdv(new ConAdv.Settings(0.1, alpha, 1, false), c, TRAIN, m, model(c, 6))) {
+    try (ConAdv adv = new ConAdv(withConAdv(c, 0.1, alpha, 1, false), TRAIN, m, model(c, 6))) {
       List<float[]> mixed = gradients(m, () -> adv.forwardBackward(x, xa, labels, k, total, GradientSync.NONE));
       assertEquals((1 - alpha) * cleanLoss + alpha * adversarialLoss, lastLoss, 1e-6);
       for (int p = 0; p < mixed.size(); p++) {
@@ -209,14 +225,15 @@ class ConAdvTest {
   }
 
   @Test
-  void settingsRejectBadValues() {
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new ConAdv.Settings(0, 0.5, 1, true))
+  void settingsRejectBadValues(@TempDir Path dir) {
+    JobSpec c = config("mlp", dir);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> withConAdv(c, 0, 0.5, 1, true))
         .getMessage().startsWith("--conadv-eps must be a positive number"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new ConAdv.Settings(Double.NaN, 0.5, 1, true))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> withConAdv(c, Double.NaN, 0.5, 1, true))
         .getMessage().startsWith("--conadv-eps"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new ConAdv.Settings(0.1, 1.5, 1, true))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> withConAdv(c, 0.1, 1.5, 1, true))
         .getMessage().startsWith("--conadv-mix must be in [0, 1]"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new ConAdv.Settings(0.1, 0.5, 0, true))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> withConAdv(c, 0.1, 0.5, 0, true))
         .getMessage().startsWith("--conadv-steps must be >= 1"));
   }
 
@@ -229,14 +246,14 @@ class ConAdvTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"mlp", "resnet8"})
   void resumedRunEqualsUninterruptedRun(String model, @TempDir Path dir) {
-    TrainConfig c = config(model, dir);
-    ConAdv.Settings settings = new ConAdv.Settings(0.2, 0.5, 1, true);
-    Model straight = train(c, settings);
+    JobSpec c = config(model, dir);
+    JobSpec adversarial = withConAdv(c, 0.2, 0.5, 1, true);
+    Model straight = train(adversarial);
 
-    Checkpoints.State atTwo = stoppedRun(c, settings, dir.resolve("c.bin"), 2, 3);
+    Checkpoints.State atTwo = stoppedRun(adversarial, dir.resolve("c.bin"), 2, 3);
     assertEquals(2, atTwo.nextStep());
     assertFalse(atTwo.tensorsWithPrefix(ConAdv.CHECKPOINT_PREFIX).isEmpty(), "the stale copy is in the checkpoint");
-    assertBitIdentical(straight, resumedRun(c, settings, atTwo));
+    assertBitIdentical(straight, resumedRun(adversarial, atTwo));
 
     // Control: the same resume with the stale copy dropped from the checkpoint is refused, and a ConAdv
     // checkpoint resumed without --conadv too.
@@ -245,8 +262,8 @@ class ConAdvTest {
     Checkpoints.State plain = new Checkpoints.State(atTwo.identity(), 2, atTwo.optimizerScalars(), withoutStale,
         atTwo.shapes());
     Model m = model(c, 1);
-    try (ConAdv adv = new ConAdv(settings, c, TRAIN, m, model(c, 2))) {
-      Trainer t = trainer(c, m, List.of()).resumeFrom(plain).conAdv(adv);
+    try (ConAdv adv = new ConAdv(adversarial, TRAIN, m, model(c, 2))) {
+      Trainer t = trainer(adversarial, m, List.of()).resumeFrom(plain).conAdv(adv);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::run);
       assertTrue(e.getMessage().contains("holds no ConAdv stale parameters"), e.getMessage());
     }
@@ -259,19 +276,17 @@ class ConAdvTest {
   /** A run stopped right at its checkpoint (a preemption drill) resumes exactly too: the stale copy it saved is w_t. */
   @Test
   void runStoppedAtItsCheckpointResumesExactly(@TempDir Path dir) {
-    TrainConfig c = config("mlp", dir);
-    ConAdv.Settings settings = new ConAdv.Settings(0.2, 0.5, 1, false);
-    Model straight = train(c, settings);
-    Checkpoints.State atThree = stoppedRun(c, settings, dir.resolve("stop.bin"), 3, 3);
+    JobSpec c = withConAdv(config("mlp", dir), 0.2, 0.5, 1, false);
+    Model straight = train(c);
+    Checkpoints.State atThree = stoppedRun(c, dir.resolve("stop.bin"), 3, 3);
     assertEquals(3, atThree.nextStep());
-    assertBitIdentical(straight, resumedRun(c, settings, atThree));
+    assertBitIdentical(straight, resumedRun(c, atThree));
   }
 
   /** A ConAdv run checkpointing every {@code every} steps, stopped (as if preempted) after {@code stopAfter}. */
-  private static Checkpoints.State stoppedRun(TrainConfig c, ConAdv.Settings settings, Path ckpt, long every,
-      long stopAfter) {
+  private static Checkpoints.State stoppedRun(JobSpec c, Path ckpt, long every, long stopAfter) {
     Model first = model(c, c.seed());
-    try (ConAdv adv = new ConAdv(settings, c, TRAIN, first, model(c, 777))) {
+    try (ConAdv adv = new ConAdv(c, TRAIN, first, model(c, 777))) {
       trainer(c, first, List.of()).checkpoints(new Checkpoints.Policy(ckpt, every, false)).stopAfter(stopAfter)
           .conAdv(adv).run();
     }
@@ -279,9 +294,9 @@ class ConAdvTest {
   }
 
   /** The model after resuming {@code state} to the end; every parameter and the stale copy come from the state. */
-  private static Model resumedRun(TrainConfig c, ConAdv.Settings settings, Checkpoints.State state) {
+  private static Model resumedRun(JobSpec c, Checkpoints.State state) {
     Model resumed = model(c, 999);
-    try (ConAdv adv = new ConAdv(settings, c, TRAIN, resumed, model(c, 555))) {
+    try (ConAdv adv = new ConAdv(c, TRAIN, resumed, model(c, 555))) {
       trainer(c, resumed, List.of()).resumeFrom(state).conAdv(adv).run();
     }
     return resumed;

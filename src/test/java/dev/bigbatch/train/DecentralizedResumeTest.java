@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.SyncSpec;
 import dev.bigbatch.train.decentralized.Decentralized;
 import dev.bigbatch.train.decentralized.DecentralizedSgd;
 import dev.bigbatch.train.decentralized.RankCheckpoints;
@@ -62,14 +64,14 @@ class DecentralizedResumeTest {
   }
 
   /** Runs P ranks under {@code plan}; returns each rank's final state. */
-  static List<RankState> run(int processes, TrainConfig c, Decentralized.Settings s, Plan plan) throws Exception {
+  static List<RankState> run(int processes, JobSpec c, SyncSpec s, Plan plan) throws Exception {
     List<Model> models = freshModels(processes, plan.resume() == null ? c.seed() : 555); // a resume must not depend on the init
     return ThreadRanks.run(processes, "decentralized-resume", true, (rank, base) -> train(c, s, models.get(rank), base, plan));
   }
 
   /** One rank's run under {@code plan} over {@code base} (a rank of a job, or a single process). */
-  private static RankState train(TrainConfig c, Decentralized.Settings s, Model m, Replicas base, Plan plan) {
-    Decentralized.Job job = Decentralized.setUp(s, c, m, base, c.out(), DecentralizedTrainerTest.QUIET, plan.resume() != null);
+  private static RankState train(JobSpec c, SyncSpec s, Model m, Replicas base, Plan plan) {
+    Decentralized.Job job = Decentralized.setUp(s, c, m, base, c.output().dir(), DecentralizedTrainerTest.QUIET, plan.resume() != null);
     Trainer t = new Trainer(c, m, job.optimizer(), DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST,
         job.replicas(), List.of()).stopAfter(plan.stopAfter());
     if (plan.checkpoint() != null) {
@@ -83,11 +85,11 @@ class DecentralizedResumeTest {
   }
 
   /** Every rank's resume attempt from {@code base}; returns each rank's error message (null: it resumed). */
-  static List<String> resumeErrors(int processes, TrainConfig c, Decentralized.Settings s, Path base) throws Exception {
+  static List<String> resumeErrors(int processes, JobSpec c, SyncSpec s, Path base) throws Exception {
     List<Model> models = freshModels(processes, 555);
     return ThreadRanks.run(processes, "decentralized-refuse", true, (rank, replicas) -> {
       Model m = models.get(rank);
-      Decentralized.Job job = Decentralized.setUp(s, c, m, replicas, c.out(), DecentralizedTrainerTest.QUIET, true);
+      Decentralized.Job job = Decentralized.setUp(s, c, m, replicas, c.output().dir(), DecentralizedTrainerTest.QUIET, true);
       try {
         job.resume(base, c, m, DecentralizedTrainerTest.QUIET);
         return null;
@@ -100,11 +102,11 @@ class DecentralizedResumeTest {
   @ParameterizedTest(name = "{0} on {1}, P={2}, k={3}")
   @CsvSource({"DECENTLAM, RING, 3, 3", "DMSGD, RING, 3, 3", "DECENTLAM, EXP, 4, 4", "DMSGD, RING, 4, 4",
       "DECENTLAM, RING, 2, 4"})
-  void resumedRunEqualsUninterruptedRunOnEveryRank(DecentralizedSgd.Method method, Topology.Kind topology,
+  void resumedRunEqualsUninterruptedRunOnEveryRank(SyncSpec.Method method, SyncSpec.Topology topology,
       int processes, int workers, @TempDir Path dir) throws Exception {
-    TrainConfig c = DistributedEquivalenceTest.config(workers, dir); // lr changes every step (warmup, cosine)
-    int spe = 96 / (workers * c.perWorkerBatch());
-    var s = new Decentralized.Settings(topology, method);
+    JobSpec c = DistributedEquivalenceTest.config(workers, dir); // lr changes every step (warmup, cosine)
+    int spe = 96 / (workers * c.batch().perWorker());
+    var s = DecentralizedTrainerTest.decentralized(topology, method);
     // Checkpoint mid-epoch 2 and stop (like the straight run) before its end: the ranks' BN statistics
     // then differ, so they must come from each rank's own file, not from an average.
     long every = spe + 2;
@@ -137,8 +139,8 @@ class DecentralizedResumeTest {
   /** One process without a communicator ({@code train --sync decentralized} without launch): W = [1]. */
   @Test
   void aSingleProcessResumesToo(@TempDir Path dir) {
-    TrainConfig c = DistributedEquivalenceTest.config(4, dir); // 6 steps per epoch
-    var s = new Decentralized.Settings(Topology.Kind.RING, DecentralizedSgd.Method.DMSGD);
+    JobSpec c = DistributedEquivalenceTest.config(4, dir); // 6 steps per epoch
+    var s = DecentralizedTrainerTest.decentralized(SyncSpec.Topology.RING, SyncSpec.Method.DMSGD);
     Path ckpt = dir.resolve("ckpt.bin");
     List<RankState> ends = new ArrayList<>();
     for (Plan plan : List.of(new Plan(null, 0, 10, null), new Plan(ckpt, 8, 9, null), new Plan(null, 0, 10, ckpt))) {
@@ -160,10 +162,10 @@ class DecentralizedResumeTest {
   // ---- refusals: files written once by a P = 3 DecentLaM ring run (saves at steps 3 and 6) ----
 
   private static final int P = 3;
-  private static final Decentralized.Settings RING_LAM = new Decentralized.Settings(Topology.Kind.RING,
-      DecentralizedSgd.Method.DECENTLAM);
+  private static final SyncSpec RING_LAM = DecentralizedTrainerTest.decentralized(SyncSpec.Topology.RING,
+      SyncSpec.Method.DECENTLAM);
   @TempDir static Path shared;
-  private static TrainConfig config;
+  private static JobSpec config;
   private static Path atThree;
   private static Path atSix;
 
@@ -271,11 +273,11 @@ class DecentralizedResumeTest {
   void anotherWorldSizeIsRefused() throws Exception {
     // Two processes of the same k = 3 workers cannot be built (3 % 2 ≠ 0), so compare at the file level:
     // a P = 2 job reading the P = 3 run's first two files.
-    TrainConfig six = DistributedEquivalenceTest.config(6, shared);
+    JobSpec six = DistributedEquivalenceTest.config(6, shared);
     List<Model> models = freshModels(2, 555);
     List<String> errors = ThreadRanks.run(2, "decentralized-refuse-size", true, (rank, replicas) -> {
       Model m = models.get(rank);
-      Decentralized.Job job = Decentralized.setUp(RING_LAM, six, m, replicas, six.out(), DecentralizedTrainerTest.QUIET, true);
+      Decentralized.Job job = Decentralized.setUp(RING_LAM, six, m, replicas, six.output().dir(), DecentralizedTrainerTest.QUIET, true);
       return assertThrows(IllegalArgumentException.class, () -> job.resume(atSix, six, m, DecentralizedTrainerTest.QUIET)).getMessage();
     });
     assertEquals(errors.get(0), errors.get(1));
@@ -284,9 +286,9 @@ class DecentralizedResumeTest {
 
   @Test
   void anotherTopologyOrMethodIsRefused() throws Exception {
-    assertAllRefused(resumeErrors(P, config, new Decentralized.Settings(Topology.Kind.FULL, DecentralizedSgd.Method.DECENTLAM),
+    assertAllRefused(resumeErrors(P, config, DecentralizedTrainerTest.decentralized(SyncSpec.Topology.FULL, SyncSpec.Method.DECENTLAM),
         atSix), "ckpt-rank0.bin", "topology=ring", "this run has topology=full");
-    assertAllRefused(resumeErrors(P, config, new Decentralized.Settings(Topology.Kind.RING, DecentralizedSgd.Method.DMSGD),
+    assertAllRefused(resumeErrors(P, config, DecentralizedTrainerTest.decentralized(SyncSpec.Topology.RING, SyncSpec.Method.DMSGD),
         atSix), "ckpt-rank0.bin", "method=decentlam", "this run has method=dmsgd");
   }
 

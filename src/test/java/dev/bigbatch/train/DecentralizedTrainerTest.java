@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.SyncSpec;
 import dev.bigbatch.train.decentralized.Decentralized;
 import dev.bigbatch.train.decentralized.DecentralizedReplicas;
 import dev.bigbatch.train.decentralized.DecentralizedSgd;
@@ -30,8 +32,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 class DecentralizedTrainerTest {
   static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
+  /** {@code --sync decentralized --topology topology --decent-method method}. */
+  static SyncSpec decentralized(SyncSpec.Topology topology, SyncSpec.Method method) {
+    SyncSpec.Builder b = new SyncSpec.Builder();
+    b.mode = SyncSpec.Mode.DECENTRALIZED;
+    b.topology = topology;
+    b.method = method;
+    return b.build();
+  }
+
   /** Runs one trainer per rank; {@code setUp} turns (rank's base replicas, model) into the decentralized job. */
-  static List<EpochMetrics> runRanks(int processes, TrainConfig c, List<Model> models,
+  static List<EpochMetrics> runRanks(int processes, JobSpec c, List<Model> models,
       BiFunction<DistributedReplicas, Model, Decentralized.Job> setUp) throws Exception {
     return ThreadRanks.run(processes, "decentralized-test", true, (rank, base) -> {
       Model m = models.get(rank);
@@ -43,14 +54,14 @@ class DecentralizedTrainerTest {
 
   @ParameterizedTest(name = "{0} with W = 11ᵀ/P, P={1}, k={2}")
   @CsvSource({"DECENTLAM, 3, 3", "DMSGD, 3, 6", "DECENTLAM, 1, 4", "DMSGD, 2, 4"})
-  void fullTopologyIsSynchronousSgd(DecentralizedSgd.Method method, int processes, int workers, @TempDir Path dir)
+  void fullTopologyIsSynchronousSgd(SyncSpec.Method method, int processes, int workers, @TempDir Path dir)
       throws Exception {
-    TrainConfig c = DistributedEquivalenceTest.config(workers, dir); // Nesterov, wd, gradual warmup + cosine: lr changes every step
+    JobSpec c = DistributedEquivalenceTest.config(workers, dir); // Nesterov, wd, gradual warmup + cosine: lr changes every step
     Model single = DistributedEquivalenceTest.model(c.seed());
     EpochMetrics syncLast = new Trainer(c, single, DistributedEquivalenceTest.sgd(single, c),
         DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST, Replicas.single(), List.of()).run();
 
-    var settings = new Decentralized.Settings(Topology.Kind.FULL, method);
+    var settings = decentralized(SyncSpec.Topology.FULL, method);
     List<Model> models = new ArrayList<>();
     for (int r = 0; r < processes; r++) {
       models.add(DistributedEquivalenceTest.model(r == 0 ? c.seed() : 1000 + r));
@@ -76,18 +87,18 @@ class DecentralizedTrainerTest {
   @Test
   void sparseGraphEvaluatesTheConsensusAndReportsTheTrueDistance(@TempDir Path dir) throws Exception {
     int processes = 4;
-    TrainConfig c = DistributedEquivalenceTest.config(4, dir);
+    JobSpec c = DistributedEquivalenceTest.config(4, dir);
     List<Model> models = new ArrayList<>();
     for (int r = 0; r < processes; r++) {
       models.add(DistributedEquivalenceTest.model(r == 0 ? c.seed() : 1000 + r));
     }
     List<DecentralizedReplicas.Consensus> reported = Collections.synchronizedList(new ArrayList<>());
     runRanks(processes, c, models, (base, m) -> {
-      Gossip gossip = new Gossip(base.communicator(), Topology.of(Topology.Kind.RING, processes));
+      Gossip gossip = new Gossip(base.communicator(), Topology.of(SyncSpec.Topology.RING, processes));
       var replicas = new DecentralizedReplicas(
-          new Decentralized.Settings(Topology.Kind.RING, DecentralizedSgd.Method.DECENTLAM), base, base.communicator(), gossip, base.rank() == 0 ? reported::add : x -> {});
-      var opt = new DecentralizedSgd(m.params(), new DecentralizedSgd.Options(DecentralizedSgd.Method.DECENTLAM,
-          c.momentum(), c.weightDecay(), c.nesterov(), false), gossip);
+          decentralized(SyncSpec.Topology.RING, SyncSpec.Method.DECENTLAM), base, base.communicator(), gossip, base.rank() == 0 ? reported::add : x -> {});
+      var opt = new DecentralizedSgd(m.params(), new DecentralizedSgd.Options(SyncSpec.Method.DECENTLAM,
+          c.optimizer().momentum(), c.optimizer().weightDecay(), c.optimizer().nesterov(), false), gossip);
       return new Decentralized.Job(replicas, opt);
     });
     // The last evaluation ran after the last update: its distance is that of the final parameters,

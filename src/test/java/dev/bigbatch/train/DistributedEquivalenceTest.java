@@ -8,6 +8,7 @@ import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Sgd;
+import dev.bigbatch.spec.JobSpec;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -26,17 +27,17 @@ class DistributedEquivalenceTest {
   static final ImageDataset TRAIN = TinyData.make(96, 1, 8, 4, 21);
   static final ImageDataset TEST = TinyData.make(40, 1, 8, 4, 22);
 
-  static TrainConfig config(int workers, Path out) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "resnet8";
-    b.width = 4;
-    b.perWorkerBatch = 4;
-    b.workers = workers;
-    b.workersPerChunk = 2;
+  static JobSpec config(int workers, Path out) {
+    JobSpec.Builder b = JobSpec.builder();
+    b.model.architecture = "resnet8";
+    b.model.width = 4;
+    b.batch.perWorker = 4;
+    b.batch.workers = workers;
+    b.batch.workersPerChunk = 2;
     b.epochs = 2; // 96 / (k·4) steps per epoch → ≥ 8 steps in all
-    b.warmupEpochs = 0.5;
-    b.baseBatch = 16;
-    b.out = out;
+    b.lr.warmupEpochs = 0.5;
+    b.lr.baseBatch = 16;
+    b.output.dir = out;
     return b.build();
   }
 
@@ -45,8 +46,8 @@ class DistributedEquivalenceTest {
     return Models.create("resnet8", new Models.InputSpec(1, 8, 8, 4), 4, true);
   }
 
-  static Sgd sgd(Model m, TrainConfig c) {
-    return new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+  static Sgd sgd(Model m, JobSpec c) {
+    return new Sgd(m.params(), new Sgd.Options(c.optimizer().momentum(), c.optimizer().weightDecay(), c.optimizer().nesterov(), false, true));
   }
 
   /** {@code actual}'s parameters and BN buffers equal {@code expected}'s (≤ 1e-5 relative, {@link #assertClose}). */
@@ -65,7 +66,7 @@ class DistributedEquivalenceTest {
   @CsvSource({"2, 4, true", "2, 4, false", "3, 3, true", "3, 6, false", "3, 6, true"})
   void replicasEqualOneProcessWithVirtualWorkers(int processes, int workers, boolean overlap, @TempDir Path dir)
       throws Exception {
-    TrainConfig c = config(workers, dir);
+    JobSpec c = config(workers, dir);
     Model single = model(c.seed());
     EpochMetrics singleLast = new Trainer(c, single, sgd(single, c), TRAIN, TEST, Replicas.single(), List.of()).run();
 

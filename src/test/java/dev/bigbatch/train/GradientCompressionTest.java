@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Param;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.SyncSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link GradientCompression#FP16} buckets against float64 sums and against uncompressed training. */
+/** {@link SyncSpec.Compression#FP16} buckets against float64 sums and against uncompressed training. */
 class GradientCompressionTest {
   private static final double U = 0x1p-11;
 
@@ -43,7 +45,7 @@ class GradientCompressionTest {
     return ThreadRanks.run(ranks, "fp16-buckets-test", overlap, (rank, replicas) -> {
       Model m = models.get(rank);
       GradientBuckets sync = new GradientBuckets(replicas.communicator(), m.params(), 2048, overlap,
-          GradientCompression.FP16);
+          SyncSpec.Compression.FP16);
       assertTrue(sync.bucketCount() > 3, "several buckets expected, got " + sync.bucketCount());
       List<Step> out = new ArrayList<>();
       for (int s = 0; s < steps; s++) {
@@ -157,11 +159,11 @@ class GradientCompressionTest {
   @ParameterizedTest(name = "{0} processes")
   @ValueSource(ints = {2, 3})
   void fp16TrainingTracksFloat32AndKeepsReplicasIdentical(int processes, @TempDir Path dir) throws Exception {
-    TrainConfig c = DistributedEquivalenceTest.config(6, dir);
+    JobSpec c = DistributedEquivalenceTest.config(6, dir);
     long steps = 6;
     Model start = DistributedEquivalenceTest.model(c.seed());
-    List<float[]> plain = run(c, processes, GradientCompression.NONE, steps).get(0);
-    List<List<float[]>> half = run(c, processes, GradientCompression.FP16, steps);
+    List<float[]> plain = run(c, processes, SyncSpec.Compression.NONE, steps).get(0);
+    List<List<float[]>> half = run(c, processes, SyncSpec.Compression.FP16, steps);
     for (int r = 1; r < processes; r++) {
       for (int i = 0; i < plain.size(); i++) {
         assertArrayEquals(half.get(0).get(i), half.get(r).get(i), "rank " + r + " parameter " + i);
@@ -185,9 +187,9 @@ class GradientCompressionTest {
   /** A world of one rank sends nothing: fp16 is ignored there and the run is bit-identical to float32. */
   @org.junit.jupiter.api.Test
   void oneRankIgnoresCompression(@TempDir Path dir) throws Exception {
-    TrainConfig c = DistributedEquivalenceTest.config(2, dir);
-    List<float[]> plain = run(c, 1, GradientCompression.NONE, 3).get(0);
-    List<float[]> half = run(c, 1, GradientCompression.FP16, 3).get(0);
+    JobSpec c = DistributedEquivalenceTest.config(2, dir);
+    List<float[]> plain = run(c, 1, SyncSpec.Compression.NONE, 3).get(0);
+    List<float[]> half = run(c, 1, SyncSpec.Compression.FP16, 3).get(0);
     for (int i = 0; i < plain.size(); i++) {
       assertArrayEquals(plain.get(i), half.get(i), "parameter " + i);
     }
@@ -200,14 +202,14 @@ class GradientCompressionTest {
    */
   @org.junit.jupiter.api.Test
   void resumedFp16RunEqualsTheUninterruptedOne(@TempDir Path dir) throws Exception {
-    TrainConfig c = DistributedEquivalenceTest.config(6, dir);
-    List<float[]> straight = run(c, 2, GradientCompression.FP16, 6).get(0);
+    JobSpec c = DistributedEquivalenceTest.config(6, dir);
+    List<float[]> straight = run(c, 2, SyncSpec.Compression.FP16, 6).get(0);
     Path ckpt = dir.resolve("fp16.ckpt");
     // Models are built here, not in the rank threads: initialisation draws from torch's global generator.
     List<Model> first = List.of(DistributedEquivalenceTest.model(c.seed()), DistributedEquivalenceTest.model(1001));
     ThreadRanks.run(2, "fp16-stop", true, (rank, replicas) -> {
       Model m = first.get(rank);
-      replicas.compressGradients(GradientCompression.FP16);
+      replicas.compressGradients(SyncSpec.Compression.FP16);
       new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, replicas, List.of()).checkpoints(new Checkpoints.Policy(ckpt, 3, false))
           .stopAfter(3).run();
@@ -220,7 +222,7 @@ class GradientCompressionTest {
     List<Model> second = List.of(DistributedEquivalenceTest.model(77), DistributedEquivalenceTest.model(78)); // overwritten
     List<List<float[]>> resumed = ThreadRanks.run(2, "fp16-resume", true, (rank, replicas) -> {
       Model m = second.get(rank);
-      replicas.compressGradients(GradientCompression.FP16);
+      replicas.compressGradients(SyncSpec.Compression.FP16);
       new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, replicas, List.of()).resumeFrom(atThree).stopAfter(6).run();
       List<float[]> params = new ArrayList<>();
@@ -236,7 +238,7 @@ class GradientCompressionTest {
     }
   }
 
-  private static List<List<float[]>> run(TrainConfig c, int processes, GradientCompression compression, long steps)
+  private static List<List<float[]>> run(JobSpec c, int processes, SyncSpec.Compression compression, long steps)
       throws Exception {
     List<Model> models = new ArrayList<>();
     for (int r = 0; r < processes; r++) {
@@ -252,7 +254,7 @@ class GradientCompressionTest {
       for (Param p : m.params()) {
         params.add(Tensors.toFloats(p.value()));
       }
-      assertEquals(compression == GradientCompression.FP16 && processes > 1, replicas.compressionSummary() != null);
+      assertEquals(compression == SyncSpec.Compression.FP16 && processes > 1, replicas.compressionSummary() != null);
       return params;
     });
   }

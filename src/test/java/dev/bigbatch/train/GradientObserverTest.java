@@ -10,6 +10,7 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Buffer;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Param;
+import dev.bigbatch.spec.JobSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +22,9 @@ class GradientObserverTest {
   private static float[] train(Path out, NoiseScaleProbe probe) {
     ImageDataset train = TinyData.make(128, 1, 8, 4, 1);
     ImageDataset test = TinyData.make(32, 1, 8, 4, 2);
-    TrainConfig.Builder b = TinyTrainer.config(out);
+    JobSpec.Builder b = TinyTrainer.config(out);
     b.epochs = 1.5;
-    TrainConfig c = b.build();
+    JobSpec c = b.build();
     Model m = TinyTrainer.model(c, train);
     Trainer t = TinyTrainer.trainer(c, m, train, test, List.of());
     if (probe != null) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bigbatch.model.Model;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.Specs;
+import dev.bigbatch.spec.SyncSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,21 +19,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * config.json describes the run: TrainConfig's values and the settings outside it (transport options); a resumed
+ * config.json describes the run: its summary values and the whole job spec, from which it can be rerun; a resumed
  * run's metrics.jsonl reads as the uninterrupted run's.
  */
 class MetricsJsonlTest {
   @Test
   void configJsonHoldsTheRunAndItsExtraSettings(@TempDir Path dir) throws Exception {
-    TrainConfig c = TinyTrainer.config(dir).build();
-    try (MetricsJsonl m = new MetricsJsonl(dir, 1).setting("gradCompression", "fp16")) {
+    JobSpec.Builder b = TinyTrainer.config(dir);
+    b.sync.compression = SyncSpec.Compression.FP16;
+    JobSpec c = b.build();
+    try (MetricsJsonl m = new MetricsJsonl(dir, 1)) {
       m.onStart(c, "tiny", 7, 21);
     }
     JsonNode cfg = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
     assertEquals("fp16", cfg.path("gradCompression").asText(), cfg.toString());
-    assertEquals(c.globalBatch(), cfg.path("globalBatch").asInt());
+    assertEquals(c.batch().global(), cfg.path("globalBatch").asInt());
     assertEquals(21, cfg.path("totalSteps").asLong());
     assertTrue(cfg.path("peakLr").asDouble() > 0, cfg.toString());
+    assertEquals(c, Specs.builder(dir, cfg.get(Specs.JOB_KEY)).build(), "the job spec reads back as the run's");
   }
 
   /**
@@ -40,11 +46,11 @@ class MetricsJsonlTest {
    */
   @Test
   void resumedRunsMetricsEqualTheUninterruptedRuns(@TempDir Path dir) throws Exception {
-    TrainConfig.Builder b = TinyTrainer.config(dir);
-    b.perWorkerBatch = 4;
-    b.baseBatch = 16;
+    JobSpec.Builder b = TinyTrainer.config(dir);
+    b.batch.perWorker = 4;
+    b.lr.baseBatch = 16;
     b.epochs = 2; // 6 steps per epoch
-    TrainConfig c = b.build();
+    JobSpec c = b.build();
     Path straightDir = dir.resolve("straight");
     Path stoppedDir = dir.resolve("stopped");
     run(c, new MetricsJsonl(straightDir, 1), null, null, 0);
@@ -74,7 +80,7 @@ class MetricsJsonlTest {
     }
   }
 
-  private static void run(TrainConfig c, MetricsJsonl metrics, Checkpoints.Policy policy, Checkpoints.State from,
+  private static void run(JobSpec c, MetricsJsonl metrics, Checkpoints.Policy policy, Checkpoints.State from,
       long stopAfter) {
     Model m = DistributedEquivalenceTest.model(c.seed());
     Trainer t = TinyTrainer.trainer(c, m, DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST,

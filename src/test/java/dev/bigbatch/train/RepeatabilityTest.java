@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
+import dev.bigbatch.spec.JobSpec;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 class RepeatabilityTest {
   @Test
   void theSameRunTwiceInOneJvmIsBitIdentical(@TempDir Path dir) {
-    TrainConfig.Builder b = TinyTrainer.config(dir);
+    JobSpec.Builder b = TinyTrainer.config(dir);
     b.epochs = 2;
-    b.augment = true;
-    TrainConfig c = b.build();
+    b.data.augment = true;
+    JobSpec c = b.build();
     Model first = DistributedEquivalenceTest.model(c.seed());
     TinyTrainer.trainer(c, first, DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST, List.of()).run();
     Model second = DistributedEquivalenceTest.model(c.seed());

@@ -14,6 +14,7 @@ import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Sgd;
 import dev.bigbatch.schedule.LrSchedule;
+import dev.bigbatch.spec.JobSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,13 +35,13 @@ class StepPlanTest {
   private static final int N = 100;
   private static final AutoBatchSettings NO_GROW = new AutoBatchSettings(0, 64, 5, 0.9, false);
 
-  private static TrainConfig config(Path out, double epochs) {
-    TrainConfig.Builder b = TinyTrainer.config(out);
-    b.model = "mlp";
-    b.width = 1;
-    b.perWorkerBatch = 4;
-    b.workers = 2;
-    b.baseBatch = 8;
+  private static JobSpec config(Path out, double epochs) {
+    JobSpec.Builder b = TinyTrainer.config(out);
+    b.model.architecture = "mlp";
+    b.model.width = 1;
+    b.batch.perWorker = 4;
+    b.batch.workers = 2;
+    b.lr.baseBatch = 8;
     b.epochs = epochs;
     return b.build();
   }
@@ -76,7 +77,7 @@ class StepPlanTest {
 
   @Test
   void fixedPlanStepsThroughWholeBatchesEpochByEpoch(@TempDir Path dir) {
-    TrainConfig c = config(dir, 1.5); // T = round(1.5 · 12) = 18 steps
+    JobSpec c = config(dir, 1.5); // T = round(1.5 · 12) = 18 steps
     Walk w = walk(new FixedBatchPlan(c, N), 0);
     assertEquals(18, w.steps().size());
     for (int s = 0; s < 18; s++) {
@@ -105,7 +106,7 @@ class StepPlanTest {
 
   @Test
   void fixedPlanRestartedMidRunContinuesTheSameSteps(@TempDir Path dir) {
-    TrainConfig c = config(dir, 1.5);
+    JobSpec c = config(dir, 1.5);
     Walk straight = walk(new FixedBatchPlan(c, N), 0);
     FixedBatchPlan resumed = new FixedBatchPlan(c, N);
     resumed.restore(new FixedBatchPlan(c, N).checkpoint(emptyState(13)));
@@ -120,7 +121,7 @@ class StepPlanTest {
   /** Without a decision k stays put, and the autopilot's plan then visits exactly the fixed plan's batches. */
   @Test
   void autoPlanAtAConstantBatchMatchesTheFixedPlan(@TempDir Path dir) {
-    TrainConfig c = config(dir, 2);
+    JobSpec c = config(dir, 2);
     Walk fixed = walk(new FixedBatchPlan(c, N), 0);
     AutoBatchPlan autoPlan = new AutoBatchPlan(c, NO_GROW, N, 1);
     assertEquals(12, autoPlan.stepsPerEpoch());
@@ -142,7 +143,7 @@ class StepPlanTest {
 
   @Test
   void autoPlanResumesFromItsCheckpointAndRefusesAFixedOne(@TempDir Path dir) {
-    TrainConfig c = config(dir, 2);
+    JobSpec c = config(dir, 2);
     Walk straight = walk(new AutoBatchPlan(c, NO_GROW, N, 1), 0);
     AutoBatchPlan partial = new AutoBatchPlan(c, NO_GROW, N, 1);
     for (long s = 0; s < 15; s++) {
@@ -166,7 +167,7 @@ class StepPlanTest {
 
   @Test
   void planEndsTheRun(@TempDir Path dir) {
-    TrainConfig c = config(dir, 1);
+    JobSpec c = config(dir, 1);
     assertNull(new FixedBatchPlan(c, N).next(12));
     AutoBatchPlan auto = new AutoBatchPlan(c, NO_GROW, N, 1);
     assertEquals(12, walk(auto, 0).steps().size());
@@ -175,15 +176,15 @@ class StepPlanTest {
   /** ConAdv takes the next batch one step early, at the old k: refused with a plan whose k may change. */
   @Test
   void trainerRefusesConAdvWithAVariableBatch(@TempDir Path dir) {
-    TrainConfig c = config(dir, 1);
+    JobSpec c = config(dir, 1);
     ImageDataset train = TinyData.make(N, 1, 8, 4, 5);
     ImageDataset test = TinyData.make(16, 1, 8, 4, 6);
     Models.InputSpec in = new Models.InputSpec(1, 8, 8, 4);
     Model main = Models.create("mlp", in, 1, false);
-    Sgd sgd = new Sgd(main.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+    Sgd sgd = new Sgd(main.params(), new Sgd.Options(c.optimizer().momentum(), c.optimizer().weightDecay(), c.optimizer().nesterov(), false, true));
     Trainer t = new Trainer(c, new AutoBatchPlan(c, NO_GROW, N, 1), main, sgd, train, test,
         Replicas.single(), List.of());
-    try (ConAdv adv = new ConAdv(new ConAdv.Settings(0.1, 0.5, 1, false), c, train, main,
+    try (ConAdv adv = new ConAdv(ConAdvTest.withConAdv(c, 0.1, 0.5, 1, false), train, main,
         Models.create("mlp", in, 1, false))) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.conAdv(adv));
       assertTrue(e.getMessage().startsWith("--conadv cannot be combined"), e.getMessage());

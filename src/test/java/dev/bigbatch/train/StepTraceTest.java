@@ -12,6 +12,7 @@ import dev.bigbatch.data.Batch;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Sgd;
+import dev.bigbatch.spec.JobSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,23 +35,23 @@ class StepTraceTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** {@link TinyTrainer}'s run with augmentation on (so a batch is not a function of the indices alone), lr 0.4. */
-  private static TrainConfig config(Path out) {
-    TrainConfig.Builder b = TinyTrainer.config(out);
-    b.augment = true;
+  private static JobSpec config(Path out) {
+    JobSpec.Builder b = TinyTrainer.config(out);
+    b.data.augment = true;
     b.epochs = 2;
     return b.build();
   }
 
-  private static Sgd sgd(TrainConfig c, Model m) {
-    return new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+  private static Sgd sgd(JobSpec c, Model m) {
+    return new Sgd(m.params(), new Sgd.Options(c.optimizer().momentum(), c.optimizer().weightDecay(), c.optimizer().nesterov(), false, true));
   }
 
-  private static Trainer trainer(TrainConfig c, Model m, Sgd opt) {
+  private static Trainer trainer(JobSpec c, Model m, Sgd opt) {
     return new Trainer(c, m, opt, DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST,
         Replicas.single(), List.of());
   }
 
-  private static Checkpoints.State readState(Path dir, JsonNode index, String file, TrainConfig c, double[] scalars)
+  private static Checkpoints.State readState(Path dir, JsonNode index, String file, JobSpec c, double[] scalars)
       throws IOException {
     ByteBuffer raw = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(file))).order(ByteOrder.LITTLE_ENDIAN);
     assertEquals(index.get("stateBytes").asLong(), raw.capacity(), file);
@@ -92,7 +93,7 @@ class StepTraceTest {
 
   @Test
   void tracedStepsReplayBitForBitAndTracingChangesNothing(@TempDir Path dir) throws IOException {
-    TrainConfig c = config(dir.resolve("out"));
+    JobSpec c = config(dir.resolve("out"));
     Path traceDir = dir.resolve("trace");
     int steps = 3;
     Model traced = DistributedEquivalenceTest.model(c.seed());
@@ -110,8 +111,8 @@ class StepTraceTest {
     assertTrue(index.get("complete").asBoolean());
     assertEquals(List.of("--lr", "0.4"), List.of(index.get("args").get(0).asText(), index.get("args").get(1).asText()));
     assertEquals(steps, index.get("steps").size(), "N steps traced, not the 4 the run made");
-    assertEquals(c.toString(), index.get("config").asText());
-    int kn = c.globalBatch();
+    assertEquals(c.summary(), index.get("config").asText());
+    int kn = c.batch().global();
     int exampleFloats = 8 * 8;
 
     // The initial state is the model's init (same seed) with zero momenta.
@@ -128,7 +129,7 @@ class StepTraceTest {
       before.applyTo(c, m, opt);
       m.context().training(true);
       Batch batch = readBatch(traceDir, st.get("batch").asText(), kn, exampleFloats);
-      TrainStep.Result r = new TrainStep(m, opt, GradientSync.NONE, c.perWorkerBatch(), c.workers(), c.workersPerChunk(),
+      TrainStep.Result r = new TrainStep(m, opt, GradientSync.NONE, c.batch().perWorker(), c.batch().virtualWorkers(), c.batch().chunkWorkers(),
           1, 8, 8).run(batch, st.get("lr").asDouble());
       assertEquals(st.get("loss").asDouble(), r.loss(), 0.0, "loss of step " + st.get("step"));
       double[] scalarsAfter = {st.get("optimizerScalarsAfter").get(0).asDouble()};
@@ -146,7 +147,7 @@ class StepTraceTest {
 
   @Test
   void anInterruptedTraceIsReadableAndADirectoryIsNotReused(@TempDir Path dir) throws IOException {
-    TrainConfig c = config(dir.resolve("out"));
+    JobSpec c = config(dir.resolve("out"));
     Path traceDir = dir.resolve("trace");
     Model m = DistributedEquivalenceTest.model(c.seed());
     trainer(c, m, sgd(c, m)).trace(StepTrace.open(traceDir, 5, List.of())).stopAfter(2).run();

@@ -5,6 +5,7 @@ import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Sgd;
+import dev.bigbatch.spec.JobSpec;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,35 +17,35 @@ import java.util.List;
 final class TinyTrainer {
   private TinyTrainer() {}
 
-  static TrainConfig.Builder config(Path out) {
-    TrainConfig.Builder b = TrainConfig.builder();
-    b.model = "resnet8";
-    b.width = 4;
-    b.perWorkerBatch = 8;
-    b.workers = 4;
-    b.workersPerChunk = 2;
+  static JobSpec.Builder config(Path out) {
+    JobSpec.Builder b = JobSpec.builder();
+    b.model.architecture = "resnet8";
+    b.model.width = 4;
+    b.batch.perWorker = 8;
+    b.batch.workers = 4;
+    b.batch.workersPerChunk = 2;
     b.epochs = 3;
-    b.warmupEpochs = 0.5;
-    b.baseBatch = 32;
-    b.augment = false;
-    b.out = out;
+    b.lr.warmupEpochs = 0.5;
+    b.lr.baseBatch = 32;
+    b.data.augment = false;
+    b.output.dir = out;
     return b;
   }
 
   /** {@code c}'s model for {@code data}'s image shape and classes, initialised from {@code c}'s seed. */
-  static Model model(TrainConfig c, ImageDataset data) {
+  static Model model(JobSpec c, ImageDataset data) {
     Torch.seed(c.seed());
-    return Models.create(c.model(), new Models.InputSpec(data.channels(), data.height(), data.width(),
-        data.numClasses()), c.width(), c.zeroGamma());
+    return Models.create(c.model().architecture(), new Models.InputSpec(data.channels(), data.height(), data.width(),
+        data.numClasses()), c.model().width(), c.model().zeroGamma());
   }
 
-  static Trainer trainer(TrainConfig c, Model m, ImageDataset train, ImageDataset test, List<TrainListener> listeners) {
-    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.momentum(), c.weightDecay(), c.nesterov(), false, true));
+  static Trainer trainer(JobSpec c, Model m, ImageDataset train, ImageDataset test, List<TrainListener> listeners) {
+    Sgd sgd = new Sgd(m.params(), new Sgd.Options(c.optimizer().momentum(), c.optimizer().weightDecay(), c.optimizer().nesterov(), false, true));
     return new Trainer(c, m, sgd, train, test, Replicas.single(), listeners);
   }
 
   /** A trainer with a fresh {@link #model}. */
-  static Trainer trainer(TrainConfig c, ImageDataset train, ImageDataset test, List<TrainListener> listeners) {
+  static Trainer trainer(JobSpec c, ImageDataset train, ImageDataset test, List<TrainListener> listeners) {
     return trainer(c, model(c, train), train, test, listeners);
   }
 }

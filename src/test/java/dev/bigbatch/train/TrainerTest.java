@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.engine.Torch;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TrainerTest {
-  private static TrainConfig.Builder tiny(Path out) {
-    TrainConfig.Builder b = TinyTrainer.config(out);
-    b.baseLr = 0.1;
+  private static JobSpec.Builder tiny(Path out) {
+    JobSpec.Builder b = TinyTrainer.config(out);
+    b.lr.base = 0.1;
     return b;
   }
 
@@ -27,7 +29,7 @@ class TrainerTest {
   void learnsATinyProblemAndWritesValidMetrics(@TempDir Path dir) throws IOException {
     ImageDataset train = TinyData.make(256, 1, 8, 4, 1);
     ImageDataset test = TinyData.make(64, 1, 8, 4, 2);
-    TrainConfig c = tiny(dir).build();
+    JobSpec c = tiny(dir).build();
     MetricsJsonl metrics = new MetricsJsonl(dir, 1);
     Trainer t = TinyTrainer.trainer(c, train, test, List.of(metrics));
     EpochMetrics last = t.run();
@@ -54,10 +56,10 @@ class TrainerTest {
   @Test
   void divergenceStopsAtOnceNamingTheStepAndKeepsMetricsValid(@TempDir Path dir) throws IOException {
     ImageDataset train = TinyData.make(256, 1, 8, 4, 1);
-    TrainConfig.Builder b = tiny(dir);
-    b.baseLr = 1e9;
-    b.warmup = TrainConfig.WarmupKind.NONE;
-    b.decay = TrainConfig.DecayKind.NONE;
+    JobSpec.Builder b = tiny(dir);
+    b.lr.base = 1e9;
+    b.lr.warmup = LrSpec.Warmup.NONE;
+    b.lr.decay = LrSpec.Decay.NONE;
     MetricsJsonl metrics = new MetricsJsonl(dir, 1);
     DivergedException e = assertThrows(DivergedException.class,
         () -> TinyTrainer.trainer(b.build(), train, train, List.of(metrics)).run());
@@ -74,16 +76,16 @@ class TrainerTest {
   void residentMemoryStaysFlatOver2000Steps(@TempDir Path dir) throws IOException {
     ImageDataset train = TinyData.make(640, 1, 28, 10, 3);
     ImageDataset test = TinyData.make(64, 1, 28, 10, 4);
-    TrainConfig.Builder b = tiny(dir);
-    b.model = "mlp";
-    b.width = 2;
-    b.perWorkerBatch = 32;
-    b.workers = 2;
-    b.workersPerChunk = 2;
-    b.baseBatch = 64;
+    JobSpec.Builder b = tiny(dir);
+    b.model.architecture = "mlp";
+    b.model.width = 2;
+    b.batch.perWorker = 32;
+    b.batch.workers = 2;
+    b.batch.workersPerChunk = 2;
+    b.lr.baseBatch = 64;
     b.epochs = 200; // 10 steps per epoch
-    b.warmup = TrainConfig.WarmupKind.NONE;
-    b.baseLr = 0.01;
+    b.lr.warmup = LrSpec.Warmup.NONE;
+    b.lr.base = 0.01;
     List<Long> rss = new ArrayList<>();
     TrainListener probe = new TrainListener() {
       @Override

@@ -6,6 +6,8 @@ import dev.bigbatch.comm.Communicator;
 import dev.bigbatch.comm.WorldSpec;
 import dev.bigbatch.comm.net.JobSecret;
 import dev.bigbatch.engine.Natives;
+import dev.bigbatch.job.Job;
+import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.EpochMetrics;
@@ -16,7 +18,6 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.BarrierTaskContext;
 import scala.collection.Iterator;
@@ -69,9 +70,11 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     // A --sync decentralized run has one file per rank: each rank looks at its own, and the ranks pick their
     // common save when they resume (after a stop during a save their last files differ by one save), so
     // here they agree on the path only and the report's start step is this rank's last save.
-    boolean perRank = cmd.decentralized() != null;
-    if (Files.exists(perRank ? RankCheckpoints.newestFile(cmd.checkpointFile(), world.rank()) : cmd.checkpointFile())) {
-      cmd.resumeFrom(cmd.checkpointFile());
+    JobSpec spec = cmd.spec();
+    boolean perRank = spec.sync().decentralized();
+    Path checkpoint = spec.output().checkpointFile();
+    if (Files.exists(perRank ? RankCheckpoints.newestFile(checkpoint, world.rank()) : checkpoint)) {
+      cmd.resumeFrom(checkpoint);
     }
     Path resume = cmd.resumePath();
     long startStep = resume == null ? 0
@@ -81,12 +84,13 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
     String host = listenHost != null ? listenHost : hostOf(ctx.getTaskInfos()[world.rank()].address());
 
     Outcome outcome = new Outcome(startStep);
-    List<TrainListener> extra = new ArrayList<>(List.of(outcome));
+    Job job = cmd.job().listener(outcome)
+        .join((sync, bucketBytes) -> join(ctx, world, host, agreement, sync.commTimeoutSeconds(), bucketBytes,
+            sync.overlap()));
     if (fault != null && fault.rank() == world.rank() && ctx.stageAttemptNumber() == 0) {
-      extra.add(fault.listener());
+      job.listener(fault.listener());
     }
-    cmd.run((timeoutSeconds, bucketBytes, overlap) -> join(ctx, world, host, agreement, timeoutSeconds, bucketBytes,
-        overlap), extra);
+    job.run();
     return new RankReport(world.rank(), ctx.stageAttemptNumber(), startStep, outcome.stepsDone, outcome.testAccuracy);
   }
 

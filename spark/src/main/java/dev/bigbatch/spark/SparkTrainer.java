@@ -1,7 +1,7 @@
 package dev.bigbatch.spark;
 
 import dev.bigbatch.cli.TrainCommand;
-import dev.bigbatch.train.TrainConfig;
+import dev.bigbatch.spec.JobSpec;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ public final class SparkTrainer {
 
   private final int processes;
   private final List<String> trainArgs;
-  private final TrainConfig config;
+  private final JobSpec spec;
   private Duration slotsTimeout = DEFAULT_SLOTS_TIMEOUT;
   private String listenHost;
   private RankTask.Fault fault;
@@ -54,9 +54,9 @@ public final class SparkTrainer {
     }
     this.processes = processes;
     this.trainArgs = List.copyOf(trainArgs);
-    this.config = TrainCommand.parse(this.trainArgs.toArray(String[]::new)).config();
-    if (config.workers() % processes != 0) {
-      throw new IllegalArgumentException("--workers " + config.workers() + " is not a multiple of --workers-processes "
+    this.spec = TrainCommand.parse(this.trainArgs.toArray(String[]::new)).spec();
+    if (spec.batch().virtualWorkers() % processes != 0) {
+      throw new IllegalArgumentException("--workers " + spec.batch().virtualWorkers() + " is not a multiple of --workers-processes "
           + processes + "; each process runs --workers / --workers-processes virtual workers");
     }
   }
@@ -91,14 +91,14 @@ public final class SparkTrainer {
     warnIfOneFailureEndsTheJob(sc);
     awaitSlots(sc);
     List<String> args = new ArrayList<>(trainArgs);
-    if (config.threads() == 0) { // LibTorch would take every core of the executor for each rank
+    if (spec.threads() == 0) { // LibTorch would take every core of the executor for each rank
       args.addAll(List.of("--threads", Integer.toString(sc.getConf().getInt("spark.task.cpus", 1))));
     }
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     String host = listenHost != null ? listenHost : sc.isLocal() ? "127.0.0.1" : null;
 
-    sc.setJobDescription("bigbatch: " + processes + " ranks, " + config);
+    sc.setJobDescription("bigbatch: " + processes + " ranks, " + spec.summary());
     RDD<Integer> ranks = sc.parallelize(IntStream.range(0, processes).boxed().toList(), processes).rdd();
     ClassTag<RankReport> tag = ClassTag$.MODULE$.apply(RankReport.class);
     RDD<RankReport> trained = ranks.barrier().mapPartitions(new RankTask(args, secret, host, fault), false, tag);

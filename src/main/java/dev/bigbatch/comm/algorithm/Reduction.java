@@ -17,7 +17,7 @@ import java.nio.ShortBuffer;
  * the float32 sum of two halves is rounded once to 24 bits and then to 11, and with 24 ≥ 2·11 + 2 that
  * double rounding never differs from rounding the exact sum once (Figueroa, "When is double rounding
  * innocuous?", SIGNUM 1995). So every hop of a collective adds with relative error ≤ u = 2^-11; see
- * {@code dev.bigbatch.train.GradientCompression} for the resulting bound and for why we do not keep a
+ * {@code dev.bigbatch.train.HalfBucket} for the resulting bound and for why we do not keep a
  * float32 accumulator across hops.
  */
 public final class Reduction {

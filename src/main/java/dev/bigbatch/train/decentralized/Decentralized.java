@@ -3,10 +3,13 @@ package dev.bigbatch.train.decentralized;
 import dev.bigbatch.comm.Communicator;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.OptimizerSpec;
+import dev.bigbatch.spec.Specs;
+import dev.bigbatch.spec.SyncSpec;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.Replicas;
-import dev.bigbatch.train.TrainConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -15,20 +18,10 @@ import java.util.Locale;
 public final class Decentralized {
   private Decentralized() {}
 
-  /** {@code --topology} and {@code --decent-method}. */
-  public record Settings(Topology.Kind topology, DecentralizedSgd.Method method) {
-    /** Rejects runs the decentralized trainer does not implement, naming the flag. */
-    public void check(TrainConfig c) {
-      if (c.optimizer() != TrainConfig.OptimizerKind.SGD) {
-        throw new IllegalArgumentException("--sync decentralized implements momentum SGD (DmSGD, DecentLaM); --optimizer "
-            + c.optimizer().name().toLowerCase(Locale.ROOT) + " is not supported, use --optimizer sgd");
-      }
-    }
-
-    @Override
-    public String toString() {
-      return method.name().toLowerCase(Locale.ROOT) + " on " + topology.name().toLowerCase(Locale.ROOT);
-    }
+  /** {@code --decent-method} on {@code --topology}, e.g. {@code decentlam on ring}. */
+  static String describe(SyncSpec s) {
+    return s.methodOrDefault().name().toLowerCase(Locale.ROOT) + " on "
+        + s.topologyOrDefault().name().toLowerCase(Locale.ROOT);
   }
 
   /** What the trainer runs with. */
@@ -39,13 +32,13 @@ public final class Decentralized {
      * missing or mismatched files, or no save common to all ranks, fail every rank with the same message.
      * Rank 0 tells {@code console} when the ranks fall back to the previous save.
      */
-    public Checkpoints.State resume(Path base, TrainConfig c, Model model, PrintStream console) {
+    public Checkpoints.State resume(Path base, JobSpec c, Model model, PrintStream console) {
       return RankCheckpoints.resume(base, c, model, optimizer, replicas, replicas.rank() == 0 ? console::println : x -> {});
     }
   }
 
-  /** {@link #setUp(Settings, TrainConfig, Model, Replicas, Path, PrintStream, boolean)} of a fresh run. */
-  public static Job setUp(Settings s, TrainConfig c, Model model, Replicas joined, Path out, PrintStream console) {
+  /** {@link #setUp(SyncSpec, JobSpec, Model, Replicas, Path, PrintStream, boolean)} of a fresh run. */
+  public static Job setUp(SyncSpec s, JobSpec c, Model model, Replicas joined, Path out, PrintStream console) {
     return setUp(s, c, model, joined, out, console, false);
   }
 
@@ -54,21 +47,28 @@ public final class Decentralized {
    * decentralized optimizer over the model's parameters; rank 0 logs consensus to {@code out} (appending
    * when {@code resuming}).
    */
-  public static Job setUp(Settings s, TrainConfig c, Model model, Replicas joined, Path out, PrintStream console,
+  public static Job setUp(SyncSpec s, JobSpec c, Model model, Replicas joined, Path out, PrintStream console,
       boolean resuming) {
-    s.check(c);
+    if (!s.decentralized()) {
+      throw new IllegalArgumentException("--sync " + Specs.flagValue(s.mode()) + ": not a decentralized run");
+    }
+    if (c.optimizer().kind() != dev.bigbatch.spec.OptimizerSpec.Kind.SGD) { // JobSpec checks this when c carries s
+      throw new IllegalArgumentException("--sync decentralized implements momentum SGD (DmSGD, DecentLaM); --optimizer "
+          + Specs.flagValue(c.optimizer().kind()) + " is not supported, use --optimizer sgd");
+    }
     Communicator comm = joined instanceof DistributedReplicas d ? d.communicator() : null;
     if (comm == null && joined.size() != 1) {
       throw new IllegalArgumentException("--sync decentralized needs the processes to be joined by bigbatch's "
           + "communicator (bigbatch launch, mpirun, srun)");
     }
-    Gossip gossip = new Gossip(comm, Topology.of(s.topology(), joined.size()));
+    Gossip gossip = new Gossip(comm, Topology.of(s.topologyOrDefault(), joined.size()));
     DecentralizedReplicas replicas = new DecentralizedReplicas(s, joined, comm, gossip,
         joined.rank() == 0 ? new ConsensusLog(out, console, resuming) : x -> {});
-    Optimizer opt = new DecentralizedSgd(model.params(), new DecentralizedSgd.Options(s.method(), c.momentum(),
-        c.weightDecay(), c.nesterov(), c.decayBiasAndNorm()), gossip);
+    OptimizerSpec o = c.optimizer();
+    Optimizer opt = new DecentralizedSgd(model.params(), new DecentralizedSgd.Options(s.methodOrDefault(), o.momentum(),
+        o.weightDecay(), o.nesterov(), o.decayBiasAndNorm()), gossip);
     if (joined.rank() == 0) {
-      console.println("decentralized: " + s + ", " + gossip.topology());
+      console.println("decentralized: " + describe(s) + ", " + gossip.topology());
     }
     return new Job(replicas, opt);
   }

@@ -6,6 +6,7 @@ import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Param;
+import dev.bigbatch.spec.SyncSpec;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.GradientSync;
 import dev.bigbatch.train.Replicas;
@@ -41,7 +42,7 @@ public final class DecentralizedReplicas implements Replicas {
   /** What one evaluation measured; bytes and rounds are cumulative for this rank. */
   public record Consensus(long epoch, double distance, long gossipRounds, long gossipPayloadBytes, long wireBytesSent) {}
 
-  private final Decentralized.Settings settings;
+  private final SyncSpec settings;
   private final Replicas base;
   private final Communicator comm;
   private final Gossip gossip;
@@ -52,10 +53,11 @@ public final class DecentralizedReplicas implements Replicas {
    * @param comm the communicator under {@code base}, or null when {@code base} is a single process
    * @param sink receives each evaluation's consensus figures (on every rank)
    */
-  public DecentralizedReplicas(Decentralized.Settings settings, Replicas base, Communicator comm, Gossip gossip,
+  public DecentralizedReplicas(SyncSpec settings, Replicas base, Communicator comm, Gossip gossip,
       Consumer<Consensus> sink) {
-    if (gossip.topology().kind() != settings.topology()) {
-      throw new IllegalArgumentException("gossip runs " + gossip.topology() + " but the settings say " + settings);
+    if (gossip.topology().kind() != settings.topologyOrDefault()) {
+      throw new IllegalArgumentException("gossip runs " + gossip.topology() + " but the settings say "
+          + Decentralized.describe(settings));
     }
     this.settings = settings;
     this.base = base;
@@ -68,7 +70,7 @@ public final class DecentralizedReplicas implements Replicas {
     return gossip;
   }
 
-  Decentralized.Settings settings() {
+  SyncSpec settings() {
     return settings;
   }
 

@@ -5,6 +5,7 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Param;
 import dev.bigbatch.model.ParamGroup;
 import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.spec.SyncSpec;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,11 +61,9 @@ import org.bytedeco.pytorch.global.torch;
  * cuts the consensus velocity γ·m and makes the disagreement jump before it decays again.
  */
 public final class DecentralizedSgd implements Optimizer {
-  /** {@code --decent-method}. */
-  public enum Method { DECENTLAM, DMSGD }
-
   /** @param momentum β in [0, 1). @param weightDecay λ. */
-  public record Options(Method method, double momentum, double weightDecay, boolean nesterov, boolean decayBiasAndNorm) {
+  public record Options(SyncSpec.Method method, double momentum, double weightDecay, boolean nesterov,
+      boolean decayBiasAndNorm) {
     public Options {
       if (!(momentum >= 0 && momentum < 1)) {
         throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
@@ -120,7 +119,7 @@ public final class DecentralizedSgd implements Optimizer {
     }
     Scalar gamma = new Scalar(lr);
     Scalar beta = new Scalar(opts.momentum());
-    boolean lam = opts.method() == Method.DECENTLAM;
+    boolean lam = opts.method() == SyncSpec.Method.DECENTLAM;
     try (NoGradGuard g = new NoGradGuard()) {
       // Local half-step: y_i = x_i − γ·d_i (DecentLaM) or x_i − γ·(momentum direction) (DmSGD).
       for (int i = 0; i < params.size(); i++) {

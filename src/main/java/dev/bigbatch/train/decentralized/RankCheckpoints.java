@@ -3,8 +3,9 @@ package dev.bigbatch.train.decentralized;
 import dev.bigbatch.comm.Communicator;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.SyncSpec;
 import dev.bigbatch.train.Checkpoints;
-import dev.bigbatch.train.TrainConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.DoubleBuffer;
@@ -90,7 +91,7 @@ public final class RankCheckpoints {
   }
 
   /** Writes this replica's {@code state} to its own file for {@code base}, keeping its last save as the previous one. */
-  static void save(Path base, Checkpoints.State state, Decentralized.Settings settings, int replicas, int rank, Gossip gossip) {
+  static void save(Path base, Checkpoints.State state, SyncSpec settings, int replicas, int rank, Gossip gossip) {
     Map<String, String> identity = new LinkedHashMap<>(state.identity());
     identity.putAll(identity(settings, replicas, rank));
     Map<String, String> progress = new LinkedHashMap<>(state.progress());
@@ -104,12 +105,12 @@ public final class RankCheckpoints {
         state.tensors(), state.shapes(), progress, state.scheduleState())); // insertion order: equal states, equal bytes
   }
 
-  private static Map<String, String> identity(Decentralized.Settings s, int replicas, int rank) {
+  private static Map<String, String> identity(SyncSpec s, int replicas, int rank) {
     Map<String, String> id = new LinkedHashMap<>();
     id.put(SYNC, DECENTRALIZED);
     id.put(REPLICAS, Integer.toString(replicas));
-    id.put(TOPOLOGY, s.topology().name().toLowerCase(Locale.ROOT));
-    id.put(METHOD, s.method().name().toLowerCase(Locale.ROOT));
+    id.put(TOPOLOGY, s.topologyOrDefault().name().toLowerCase(Locale.ROOT));
+    id.put(METHOD, s.methodOrDefault().name().toLowerCase(Locale.ROOT));
     id.put(RANK, Integer.toString(rank));
     return id;
   }
@@ -142,7 +143,7 @@ public final class RankCheckpoints {
    *
    * @throws IllegalArgumentException on every rank, with one message naming the first bad file and its problem
    */
-  static Checkpoints.State resume(Path base, TrainConfig config, Model model, Optimizer opt, DecentralizedReplicas replicas,
+  static Checkpoints.State resume(Path base, JobSpec config, Model model, Optimizer opt, DecentralizedReplicas replicas,
       Consumer<String> notice) {
     int rank = replicas.rank();
     Path last = fileOf(base, rank);
@@ -239,7 +240,7 @@ public final class RankCheckpoints {
   }
 
   /** Reads {@code file} and checks that it is rank {@code rank}'s file of a decentralized run like this one. */
-  private static Checkpoints.State loadChecked(Path file, Decentralized.Settings s, int replicas, int rank) {
+  private static Checkpoints.State loadChecked(Path file, SyncSpec s, int replicas, int rank) {
     Checkpoints.State state = Checkpoints.load(file);
     Map<String, String> saved = state.identity();
     if (!DECENTRALIZED.equals(saved.get(SYNC))) {

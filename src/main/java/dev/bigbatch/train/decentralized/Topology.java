@@ -1,5 +1,6 @@
 package dev.bigbatch.train.decentralized;
 
+import dev.bigbatch.spec.SyncSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,13 +26,10 @@ import java.util.TreeSet;
  * moves exactly as if the average gradient were applied (construction checks it).
  */
 public final class Topology {
-  /** The graphs {@code --topology} offers. */
-  public enum Kind { RING, EXP, FULL }
-
-  private final Kind kind;
+  private final SyncSpec.Topology kind;
   private final double[][] w;
 
-  private Topology(Kind kind, double[][] w) {
+  private Topology(SyncSpec.Topology kind, double[][] w) {
     this.kind = kind;
     this.w = w;
     double err = stochasticityError();
@@ -41,7 +39,7 @@ public final class Topology {
   }
 
   /** The mixing matrix of {@code kind} over {@code replicas} replicas. */
-  public static Topology of(Kind kind, int replicas) {
+  public static Topology of(SyncSpec.Topology kind, int replicas) {
     if (replicas < 1) {
       throw new IllegalArgumentException("a topology needs at least 1 replica, got " + replicas);
     }
@@ -72,7 +70,7 @@ public final class Topology {
     return new Topology(kind, w);
   }
 
-  public Kind kind() {
+  public SyncSpec.Topology kind() {
     return kind;
   }
 

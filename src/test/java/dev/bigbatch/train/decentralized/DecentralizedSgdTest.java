@@ -8,6 +8,7 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Param;
 import dev.bigbatch.model.ParamGroup;
 import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.spec.SyncSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Scalar;
@@ -52,7 +53,7 @@ class DecentralizedSgdTest {
   };
 
   /** Runs {@code lrs.length} steps on {@code p} ranks; returns each rank's final x (9 values). */
-  static List<double[]> train(int p, Topology.Kind kind, DecentralizedSgd.Options opts, Problem pr, double[] lrs)
+  static List<double[]> train(int p, SyncSpec.Topology kind, DecentralizedSgd.Options opts, Problem pr, double[] lrs)
       throws Exception {
     return LocalWorld.run(p, LocalWorld.testOptions(), comm -> {
       int r = comm.rank();
@@ -135,7 +136,7 @@ class DecentralizedSgdTest {
         for (int e = 0; e < N; e++) {
           double lambda = e < WEIGHT ? o.weightDecay() : 0;
           d[i][e] = (float) pr.a(i, e) * x[i][e] + (float) pr.b(i, t, e) + lambda * x[i][e];
-          if (o.method() == DecentralizedSgd.Method.DMSGD) {
+          if (o.method() == SyncSpec.Method.DMSGD) {
             m[i][e] = beta * m[i][e] + d[i][e];
             y[i][e] = x[i][e] - g * (o.nesterov() ? d[i][e] + beta * m[i][e] : m[i][e]);
           } else {
@@ -149,7 +150,7 @@ class DecentralizedSgdTest {
           for (int j = 0; j < p; j++) {
             z += w[i][j] * y[j][e];
           }
-          if (o.method() == DecentralizedSgd.Method.DMSGD) {
+          if (o.method() == SyncSpec.Method.DMSGD) {
             x[i][e] = z;
           } else {
             double gTilde = (x[i][e] - z) / g;
@@ -164,7 +165,7 @@ class DecentralizedSgdTest {
 
   @ParameterizedTest(name = "{0} {1} nesterov={2}")
   @CsvSource({"DECENTLAM, RING, false", "DECENTLAM, EXP, true", "DMSGD, RING, true", "DMSGD, EXP, false"})
-  void fourStepsMatchTheFloat64Reference(DecentralizedSgd.Method method, Topology.Kind kind, boolean nesterov)
+  void fourStepsMatchTheFloat64Reference(SyncSpec.Method method, SyncSpec.Topology kind, boolean nesterov)
       throws Exception {
     var opts = new DecentralizedSgd.Options(method, 0.9, 0.01, nesterov, false);
     double[] lrs = {0.1, 0.2, 0.15, 0.05}; // a schedule: the lr changes every step
@@ -228,10 +229,10 @@ class DecentralizedSgdTest {
     // Fixed points, per coordinate: DmSGD (I − (1−a)W) x = a W c with a = γ/(1−β); DecentLaM the same with a = γ.
     double[][] dmsgdStar = fixedPoint(w, c, gamma / (1 - beta));
     double[][] lamStar = fixedPoint(w, c, gamma);
-    List<double[]> dmsgd = train(p, Topology.Kind.RING,
-        new DecentralizedSgd.Options(DecentralizedSgd.Method.DMSGD, beta, 0, false, false), quadratic(c), lrs);
-    List<double[]> lam = train(p, Topology.Kind.RING,
-        new DecentralizedSgd.Options(DecentralizedSgd.Method.DECENTLAM, beta, 0, false, false), quadratic(c), lrs);
+    List<double[]> dmsgd = train(p, SyncSpec.Topology.RING,
+        new DecentralizedSgd.Options(SyncSpec.Method.DMSGD, beta, 0, false, false), quadratic(c), lrs);
+    List<double[]> lam = train(p, SyncSpec.Topology.RING,
+        new DecentralizedSgd.Options(SyncSpec.Method.DECENTLAM, beta, 0, false, false), quadratic(c), lrs);
     for (int i = 0; i < p; i++) {
       for (int e = 0; e < N; e++) {
         assertEquals(dmsgdStar[i][e], dmsgd.get(i)[e], 1e-4, "DmSGD rank " + i + " element " + e);
@@ -265,8 +266,8 @@ class DecentralizedSgdTest {
     double d0 = consensusDistance(start);
     double[] lrs = new double[200];
     java.util.Arrays.fill(lrs, 0.05);
-    for (DecentralizedSgd.Method method : DecentralizedSgd.Method.values()) {
-      List<double[]> end = train(p, Topology.Kind.RING, new DecentralizedSgd.Options(method, 0.9, 0, false, false), pr, lrs);
+    for (SyncSpec.Method method : SyncSpec.Method.values()) {
+      List<double[]> end = train(p, SyncSpec.Topology.RING, new DecentralizedSgd.Options(method, 0.9, 0, false, false), pr, lrs);
       double d = consensusDistance(end);
       assertTrue(d < 1e-8 * d0, method + ": consensus distance " + d0 + " → " + d);
       for (int e = 0; e < N; e++) {

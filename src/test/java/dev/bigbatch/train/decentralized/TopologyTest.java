@@ -3,6 +3,7 @@ package dev.bigbatch.train.decentralized;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bigbatch.spec.SyncSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -12,7 +13,7 @@ class TopologyTest {
 
   @Test
   void everyMixingMatrixIsDoublyStochasticForOneToNineReplicas() {
-    for (Topology.Kind kind : Topology.Kind.values()) {
+    for (SyncSpec.Topology kind : SyncSpec.Topology.values()) {
       for (int p = 1; p <= 9; p++) {
         double[][] w = Topology.of(kind, p).matrix();
         for (int i = 0; i < p; i++) {
@@ -33,7 +34,7 @@ class TopologyTest {
   @Test
   void ringIsSelfLeftRightWithEqualWeights() {
     for (int p = 1; p <= 9; p++) {
-      Topology t = Topology.of(Topology.Kind.RING, p);
+      Topology t = Topology.of(SyncSpec.Topology.RING, p);
       for (int i = 0; i < p; i++) {
         TreeSet<Integer> expected = new TreeSet<>(List.of(Math.floorMod(i - 1, p), Math.floorMod(i + 1, p)));
         expected.remove(i);
@@ -46,14 +47,14 @@ class TopologyTest {
         }
       }
     }
-    assertEquals(1.0 / 3, Topology.of(Topology.Kind.RING, 5).weight(2, 1), 1e-15);
-    assertEquals(0.0, Topology.of(Topology.Kind.RING, 5).weight(2, 4), 0);
+    assertEquals(1.0 / 3, Topology.of(SyncSpec.Topology.RING, 5).weight(2, 1), 1e-15);
+    assertEquals(0.0, Topology.of(SyncSpec.Topology.RING, 5).weight(2, 4), 0);
   }
 
   @Test
   void exponentialGraphReceivesFromPowersOfTwoBehind() {
     for (int p = 1; p <= 9; p++) {
-      Topology t = Topology.of(Topology.Kind.EXP, p);
+      Topology t = Topology.of(SyncSpec.Topology.EXP, p);
       int logP = (int) Math.ceil(Math.log(p) / Math.log(2) - 1e-12);
       for (int i = 0; i < p; i++) {
         TreeSet<Integer> in = new TreeSet<>();
@@ -71,13 +72,13 @@ class TopologyTest {
       }
     }
     // P = 8: rank 0 hears from 7, 6, 4
-    assertEquals(List.of(4, 6, 7), Topology.of(Topology.Kind.EXP, 8).inNeighbours(0));
+    assertEquals(List.of(4, 6, 7), Topology.of(SyncSpec.Topology.EXP, 8).inNeighbours(0));
   }
 
   @Test
   void repeatedMixingReachesTheAverage() {
     // Connected graphs with self-loops: W^t → 11ᵀ/P, so gossip alone drives replicas to consensus.
-    for (Topology.Kind kind : Topology.Kind.values()) {
+    for (SyncSpec.Topology kind : SyncSpec.Topology.values()) {
       for (int p = 2; p <= 9; p++) {
         double[][] w = Topology.of(kind, p).matrix();
         double[] x = new double[p];

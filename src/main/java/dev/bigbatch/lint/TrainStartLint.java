@@ -1,11 +1,7 @@
-package dev.bigbatch.cli;
+package dev.bigbatch.lint;
 
-import dev.bigbatch.lint.LintContext;
-import dev.bigbatch.lint.Linter;
-import dev.bigbatch.lint.RunIdentity;
-import dev.bigbatch.lint.Warning;
+import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.Checkpoints;
-import dev.bigbatch.train.TrainConfig;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
@@ -13,19 +9,19 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /** The recipe linter as {@code train} runs it: on rank 0, before the first step, never fatal. */
-final class RecipeLint {
-  private RecipeLint() {}
+public final class TrainStartLint {
+  private TrainStartLint() {}
 
   /** Rules about warmup rounded to whole steps; under {@code --batch auto} warmup is on the epoch axis, not rounded. */
-  static final Set<String> STEP_AXIS_RULES = Set.of("warmup-not-whole-steps", "warmup-under-one-step");
+  public static final Set<String> STEP_AXIS_RULES = Set.of("warmup-not-whole-steps", "warmup-under-one-step");
 
-  static List<Warning> atTrainStart(TrainConfig config, int trainExamples, Checkpoints.State resumed, PrintStream out) {
-    return atTrainStart(config, trainExamples, resumed, false, out);
-  }
-
-  /** @param batchAuto the run uses {@code --batch auto}: step-axis warmup rules do not apply */
-  static List<Warning> atTrainStart(TrainConfig config, int trainExamples, Checkpoints.State resumed, boolean batchAuto,
-      PrintStream out) {
+  /**
+   * Checks {@code config} at {@code trainExamples} (and against the checkpoint it resumes, if any), prints the
+   * warnings to {@code out} and returns them; under {@code --batch auto} the step-axis warmup rules do not apply.
+   * A rule that fails prints one line and no warnings: advice must never stop a run.
+   */
+  public static List<Warning> check(JobSpec config, int trainExamples, Checkpoints.State resumed, PrintStream out) {
+    boolean batchAuto = config.batch().auto();
     try {
       Optional<RunIdentity> saved = resumed == null ? Optional.empty()
           : Optional.of(RunIdentity.fromCheckpointIdentity(resumed.identity(), "the resumed checkpoint"));

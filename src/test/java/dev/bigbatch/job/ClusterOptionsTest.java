@@ -1,4 +1,4 @@
-package dev.bigbatch.cli;
+package dev.bigbatch.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

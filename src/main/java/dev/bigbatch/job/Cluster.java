@@ -1,4 +1,4 @@
-package dev.bigbatch.cli;
+package dev.bigbatch.job;
 
 import dev.bigbatch.comm.AllreduceAlgorithm;
 import dev.bigbatch.comm.CommOptions;
@@ -20,14 +20,22 @@ import java.util.Map;
  * (halving-doubling below 256 KiB, ring above). It exists so that the algorithm {@code bigbatch plan}
  * recommends can be run, and so both can be measured against the plan (bench/plan-vs-measured.sh).
  */
-final class Cluster {
+public final class Cluster {
   private Cluster() {}
 
-  static boolean launched(Map<String, String> env) {
+  /** True when a launcher (bigbatch launch, mpirun, srun) started this process as one rank of a job. */
+  public static boolean launched(Map<String, String> env) {
     return env.containsKey(EnvWorld.RANK) || env.containsKey("OMPI_COMM_WORLD_RANK") || env.containsKey("SLURM_PROCID");
   }
 
-  static Replicas join(Map<String, String> env, double timeoutSeconds, long bucketBytes, boolean overlap) {
+  /** The intra-op threads of a process started by {@code bigbatch launch}: its share of the machine's cores. */
+  public static final String THREADS_ENV = "BIGBATCH_THREADS";
+
+  /**
+   * This process's replicas: a single process unless {@link #launched}, else one rank joined through the store the
+   * environment names ({@link Communicator#fromEnv}).
+   */
+  public static Replicas join(Map<String, String> env, double timeoutSeconds, long bucketBytes, boolean overlap) {
     if (!launched(env)) {
       return Replicas.single();
     }
@@ -37,10 +45,10 @@ final class Cluster {
     return new DistributedReplicas(Communicator.fromEnv(options(env, timeoutSeconds)), bucketBytes, overlap, null);
   }
 
-  static final String ALLREDUCE_ENV = "BIGBATCH_ALLREDUCE";
+  public static final String ALLREDUCE_ENV = "BIGBATCH_ALLREDUCE";
 
   /** Communicator options from {@code --comm-timeout} and {@code BIGBATCH_ALLREDUCE}. */
-  static CommOptions options(Map<String, String> env, double timeoutSeconds) {
+  public static CommOptions options(Map<String, String> env, double timeoutSeconds) {
     CommOptions options = CommOptions.defaults().withTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000)));
     String algorithm = env.get(ALLREDUCE_ENV);
     if (algorithm == null || algorithm.isBlank()) {
@@ -53,5 +61,34 @@ final class Cluster {
       default -> throw new IllegalArgumentException(ALLREDUCE_ENV + " must be ring, halving-doubling or auto, got '"
           + algorithm + "'");
     });
+  }
+
+  /**
+   * Intra-op threads for this process: {@code --threads} if given; else the launcher's share ({@link #THREADS_ENV},
+   * set by {@code launch}); else, in a single process, every core — LibTorch's own default is 1 on the 2-core machine,
+   * which made the main job 1.45× slower (308 s vs 213 s, issue 18); else (a rank started by mpirun/srun, which cannot
+   * know how many ranks share its host) 0, LibTorch's choice.
+   */
+  public static int intraOpThreads(int flag, Map<String, String> env, int cores) {
+    if (flag < 0) {
+      throw new IllegalArgumentException("--threads must be >= 0 (0: all cores), got " + flag);
+    }
+    if (flag > 0) {
+      return flag;
+    }
+    String launched = env.get(THREADS_ENV);
+    if (launched != null) {
+      try {
+        int n = Integer.parseInt(launched.trim());
+        if (n > 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(THREADS_ENV + " must be a positive whole number of threads, got '" + launched
+          + "'");
+    }
+    return launched(env) ? 0 : cores;
   }
 }

@@ -1,0 +1,254 @@
+package dev.bigbatch.job;
+
+import dev.bigbatch.autopilot.AutoBatchPlan;
+import dev.bigbatch.autopilot.AutoBatchSettings;
+import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.engine.Torch;
+import dev.bigbatch.lint.TrainStartLint;
+import dev.bigbatch.model.Model;
+import dev.bigbatch.model.Models;
+import dev.bigbatch.optim.Optimizer;
+import dev.bigbatch.optim.Optimizers;
+import dev.bigbatch.spec.DataSpec;
+import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.ModelSpec;
+import dev.bigbatch.spec.SyncSpec;
+import dev.bigbatch.train.Checkpoints;
+import dev.bigbatch.train.CommBytesListener;
+import dev.bigbatch.train.ConAdv;
+import dev.bigbatch.train.ConsoleProgress;
+import dev.bigbatch.train.DataSource;
+import dev.bigbatch.train.DistributedReplicas;
+import dev.bigbatch.train.EpochMetrics;
+import dev.bigbatch.train.FixedBatchPlan;
+import dev.bigbatch.train.GradientBuckets;
+import dev.bigbatch.train.MetricsJsonl;
+import dev.bigbatch.train.Replicas;
+import dev.bigbatch.train.RunLock;
+import dev.bigbatch.train.StepPlan;
+import dev.bigbatch.train.StepTrace;
+import dev.bigbatch.train.TrainListener;
+import dev.bigbatch.train.Trainer;
+import dev.bigbatch.train.decentralized.Decentralized;
+import dev.bigbatch.train.decentralized.RankCheckpoints;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * One training job: a {@link JobSpec} plus, optionally, a program's own model and data, run in this process as one
+ * replica of the job. {@code bigbatch train} is this class with the spec from its flags.
+ *
+ * <pre>{@code
+ * JobSpec.Builder b = JobSpec.builder();   // the defaults of bigbatch train
+ * b.batch.workers = 16;                     // k
+ * b.lr.base = 0.1;                          // η0 at the base batch
+ * JobResult r = Job.of(b.build())
+ *     .model("tiny-cnn", in -> new TinyCnn(in.channels(), in.classes()))
+ *     .data(train, test)
+ *     .run();
+ * }</pre>
+ *
+ * <p>Started by {@code bigbatch launch}, mpirun or srun (see {@link Cluster}), the same program is one rank of a
+ * distributed job; started alone it simulates all k workers. Either way k workers of n equal one process of batch k·n.
+ */
+public final class Job {
+  /** How this process becomes one replica of the job: from the environment, or a runner's own rendezvous (Spark). */
+  @FunctionalInterface
+  public interface Join {
+    Replicas join(SyncSpec sync, long bucketBytes);
+
+    /** A single process, or the rank a launcher's environment describes ({@link Cluster#join}). */
+    static Join fromEnvironment() {
+      return (sync, bucketBytes) -> Cluster.join(System.getenv(), sync.commTimeoutSeconds(), bucketBytes, sync.overlap());
+    }
+  }
+
+  private JobSpec spec;
+  private ModelFactory modelFactory; // null: the built-in architecture of the spec
+  private DataSource.Splits data; // null: the dataset of the spec
+  private final List<TrainListener> listeners = new ArrayList<>();
+  private Path resume;
+  private Join join = Join.fromEnvironment();
+  private PrintStream console = System.out;
+  private List<String> commandLine = List.of();
+
+  private Job(JobSpec spec) {
+    this.spec = Objects.requireNonNull(spec, "spec");
+  }
+
+  public static Job of(JobSpec spec) {
+    return new Job(spec);
+  }
+
+  /** Trains {@code factory}'s network instead of a built-in one; {@code name} is recorded as {@code user:name}. */
+  public Job model(String name, ModelFactory factory) {
+    this.modelFactory = Objects.requireNonNull(factory, "factory");
+    return edit(b -> b.model.architecture = ModelSpec.USER_PREFIX + name);
+  }
+
+  /**
+   * Trains on these examples instead of the spec's dataset (recorded as dataset {@code user}). Pixels are normalised
+   * per channel by the training set's mean and std; set {@code data.augment} false in the spec unless random crops and
+   * horizontal flips keep the labels of your task.
+   */
+  public Job data(ImageDataset train, ImageDataset test) {
+    this.data = new DataSource.Splits(Objects.requireNonNull(train, "train"), Objects.requireNonNull(test, "test"));
+    return edit(b -> {
+      b.data.dataset = DataSpec.Kind.USER;
+      b.data.dir = null;
+    });
+  }
+
+  private Job edit(Consumer<JobSpec.Builder> change) {
+    JobSpec.Builder b = spec.toBuilder();
+    change.accept(b);
+    spec = b.build();
+    return this;
+  }
+
+  /** Also observes the run (on every rank). */
+  public Job listener(TrainListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /** Continues from this checkpoint (same settings, same worker count) instead of fresh parameters. */
+  public Job resumeFrom(Path checkpoint) {
+    this.resume = checkpoint;
+    return this;
+  }
+
+  /** Joins the job's other processes this way instead of through the environment ({@link Join#fromEnvironment}). */
+  public Job join(Join how) {
+    this.join = Objects.requireNonNull(how, "join");
+    return this;
+  }
+
+  /** Where rank 0 prints progress, lint notes and summaries (default System.out). */
+  public Job console(PrintStream out) {
+    this.console = Objects.requireNonNull(out, "console");
+    return this;
+  }
+
+  /** The command line to record with a lockstep trace ({@code --trace-steps}). */
+  public Job commandLine(List<String> args) {
+    this.commandLine = List.copyOf(args);
+    return this;
+  }
+
+  public JobSpec spec() {
+    return spec;
+  }
+
+  /** The checkpoint this job continues from, or null. */
+  public Path resumePath() {
+    return resume;
+  }
+
+  /**
+   * Trains to the end as this process's replica of the job.
+   *
+   * @throws IllegalArgumentException for settings that do not fit the data or the checkpoint, naming the flag or file
+   */
+  public JobResult run() {
+    JobSpec s = spec;
+    if (s.data().dataset() == DataSpec.Kind.USER && data == null) {
+      throw new IllegalArgumentException("dataset 'user' is supplied by a program (Job.data), not read from --data");
+    }
+    if (s.model().user() && modelFactory == null) {
+      throw new IllegalArgumentException("--model " + s.model().architecture() + " is supplied by a program (Job.model)");
+    }
+    if (s.extras().traced() && resume != null) {
+      throw new IllegalArgumentException("--trace-steps cannot be combined with --resume: it records the fixed global "
+          + "batch of a fresh run");
+    }
+    boolean decentral = s.sync().decentralized();
+    StepTrace trace = s.extras().traced() ? StepTrace.open(s.extras().traceDir(), s.extras().traceSteps(), commandLine)
+        : null;
+    Torch.threads(Cluster.intraOpThreads(s.threads(), System.getenv(), Runtime.getRuntime().availableProcessors()));
+    DataSource.Splits splits = data != null ? DataSource.limit(data, s) : DataSource.load(s);
+    var in = new Models.InputSpec(splits.train().channels(), splits.train().height(), splits.train().width(),
+        Math.max(splits.train().numClasses(), splits.test().numClasses()));
+    Model model = Torch.seeded(s.seed(), () -> newModel(s, in));
+    // Decentralized ranks each read their own file once joined (RankCheckpoints); synchronous runs read one file here.
+    Checkpoints.State resumed = resume == null || decentral ? null : RankCheckpoints.loadSynchronous(resume);
+    if (resumed != null && !s.batch().auto() && resumed.progress().containsKey("position.epoch")) {
+      throw new IllegalArgumentException("--resume: the checkpoint was written by a --batch auto run; add --batch auto");
+    }
+    try (Replicas joined = join.join(s.sync(), bucketBytes(s.sync(), model));
+        ConAdv conAdv = s.extras().conAdv()
+            ? new ConAdv(s, splits.train(), model, Torch.seeded(s.seed(), () -> newModel(s, in))) : null) {
+      Replicas replicas = joined;
+      if (joined instanceof DistributedReplicas distributed) {
+        distributed.compressGradients(s.sync().compression()); // a single process sends nothing: no-op there
+      }
+      Optimizer opt;
+      if (!decentral) {
+        opt = Optimizers.create(s.optimizer(), model.params());
+      } else {
+        Decentralized.Job job = Decentralized.setUp(s.sync(), s, model, joined, s.output().dir(), console, resume != null);
+        replicas = job.replicas();
+        opt = job.optimizer();
+        resumed = resume == null ? null : job.resume(resume, s, model, console);
+      }
+      // The run directory is claimed once every check has passed (the decentralized resume's included) and before
+      // anything is written to it: a second run into the same --out is refused in one line instead of interleaving
+      // its metrics with this one's.
+      try (RunLock claimed = RunLock.claim(s.output().dir(), replicas.rank())) {
+        List<TrainListener> all = new ArrayList<>();
+        if (replicas.size() > 1) {
+          all.add(new CommBytesListener(replicas::bytesSent, replicas.rank() == 0 ? s.output().dir() : null, console));
+        }
+        if (replicas.rank() == 0) {
+          all.add(metrics(s.output().dir(), resumed));
+          all.add(new ConsoleProgress(console));
+        } else if (s.output().rankMetrics()) {
+          all.add(metrics(s.output().dir().resolve("rank" + replicas.rank()), resumed));
+        }
+        all.addAll(listeners);
+        if (replicas.rank() == 0) {
+          TrainStartLint.check(s, splits.train().size(), resumed, console);
+        }
+        StepPlan plan = s.batch().auto()
+            ? new AutoBatchPlan(s, AutoBatchSettings.of(s.batch()), splits.train().size(), replicas.size())
+            : new FixedBatchPlan(s, splits.train().size());
+        Trainer trainer = new Trainer(s, plan, model, opt, splits.train(), splits.test(), replicas, all)
+            .checkpoints(new Checkpoints.Policy(s.output().checkpointFile(), s.output().checkpointEvery(), true));
+        if (resumed != null) {
+          trainer.resumeFrom(resumed);
+        }
+        if (trace != null) {
+          trainer.trace(trace).stopAfter(trace.steps());
+        }
+        EpochMetrics last = trainer.conAdv(conAdv).run();
+        if (joined instanceof DistributedReplicas distributed && distributed.compressionSummary() != null) {
+          console.println(distributed.compressionSummary());
+        }
+        if (conAdv != null && replicas.rank() == 0) {
+          console.println(conAdv.summary());
+        }
+        return new JobResult(s, last, replicas.rank(), replicas.size(), s.output().dir());
+      }
+    }
+  }
+
+  private Model newModel(JobSpec s, Models.InputSpec in) {
+    return modelFactory != null ? modelFactory.create(in)
+        : Models.create(s.model().architecture(), in, s.model().width(), s.model().zeroGamma());
+  }
+
+  /** A fresh metrics file, or for a resumed run the existing one without what was logged after the checkpoint. */
+  private static MetricsJsonl metrics(Path dir, Checkpoints.State resumed) {
+    return resumed == null ? new MetricsJsonl(dir, 1) : MetricsJsonl.resumedAt(dir, 1, resumed.nextStep());
+  }
+
+  /** {@code --bucket-mb}, or auto: gradient bytes / 8 between 64 KB and 25 MB. */
+  static long bucketBytes(SyncSpec sync, Model model) {
+    return sync.bucketMb() > 0 ? (long) (sync.bucketMb() * (1 << 20))
+        : GradientBuckets.autoBucketBytes(model.paramCount() * Float.BYTES);
+  }
+}
