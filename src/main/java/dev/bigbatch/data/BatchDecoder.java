@@ -7,35 +7,25 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Turns an {@link IndexBatch} into a {@link Batch} synchronously: gathers the examples, applies the
- * example's {@link Augmentation.Choice} (keyed by seed, epoch and example index) and normalises through a
- * 256-entry table per channel, writing float32 NCHW into a new direct native-order buffer. Not thread-safe
- * (it owns a scratch row); use one per thread.
+ * Turns an {@link IndexBatch} into a {@link Batch} synchronously: reads each example from the {@link Dataset} (which
+ * applies its own augmentation and normalisation for that epoch), writing float32 NCHW into a direct native-order
+ * buffer. Not thread-safe (it owns a scratch row); use one per thread.
  */
 public final class BatchDecoder {
-  private final ImageDataset data;
-  private final Augmentation augmentation;
-  private final long seed;
-  private final float[][] tables; // tables[c][p] = (p/255 - mean[c]) / std[c]
+  private final Dataset data;
   private final float[] scratch; // one example, staged before a bulk put into the direct buffer
 
-  public BatchDecoder(ImageDataset data, Normalization norm, Augmentation augmentation, long seed) {
+  public BatchDecoder(Dataset data) {
     this.data = Objects.requireNonNull(data, "data");
-    this.augmentation = Objects.requireNonNull(augmentation, "augmentation");
-    Objects.requireNonNull(norm, "norm");
-    if (norm.channels() != data.channels()) {
-      throw new IllegalArgumentException("normalisation has " + norm.channels() + " channels but "
-          + data.name() + " has " + data.channels());
-    }
-    this.seed = seed;
-    this.tables = new float[data.channels()][];
-    for (int c = 0; c < tables.length; c++) {
-      tables[c] = norm.lookupTable(c);
-    }
     this.scratch = new float[data.exampleSize()];
   }
 
-  public ImageDataset data() {
+  /** The built-in image path: {@code new BatchDecoder(new ImageExamples(data, norm, augmentation, seed))}. */
+  public BatchDecoder(ImageDataset data, Normalization norm, Augmentation augmentation, long seed) {
+    this(new ImageExamples(data, norm, augmentation, seed));
+  }
+
+  public Dataset data() {
     return data;
   }
 
@@ -60,16 +50,13 @@ public final class BatchDecoder {
     FloatBuffer images = target;
     images.clear().limit(floats);
     long[] labels = new long[count];
-    int[] datasetLabels = data.labels();
     for (int b = 0; b < count; b++) {
       int index = indices[b];
       if (index < 0 || index >= data.size()) {
         throw new IndexOutOfBoundsException("example " + index + " (position " + b + " of " + plan
             + ") outside " + data.name() + " [0, " + data.size() + ")");
       }
-      labels[b] = datasetLabels[index];
-      Augmentation.Choice choice = augmentation.draw(seed, plan.epoch(), index);
-      decodeExample(data, index, augmentation.cropPadding(), choice, tables, scratch);
+      labels[b] = data.read(index, plan.epoch(), scratch);
       images.put(b * exampleSize, scratch, 0, exampleSize);
     }
     return new Batch(plan.epoch(), plan.stepInEpoch(), count, images, labels);

@@ -48,6 +48,11 @@ public final class Prefetcher implements AutoCloseable {
     this(new BatchDecoder(data, norm, aug, seed), depth, plan);
   }
 
+  /** Reads {@code data}'s examples as {@code plan} lists them, up to {@code depth} batches ahead. */
+  public Prefetcher(Dataset data, int depth, Iterator<IndexBatch> plan) {
+    this(new BatchDecoder(data), depth, plan);
+  }
+
   /** Takes ownership of {@code decoder}: only the background thread uses it from now on. */
   public Prefetcher(BatchDecoder decoder, int depth, Iterator<IndexBatch> plan) {
     Objects.requireNonNull(decoder, "decoder");

@@ -2,6 +2,10 @@
  * Training data: reading datasets into memory, the per-epoch distributed sampler, augmentation,
  * normalisation and background decoding of batches.
  *
+ * <p>The trainer reads a {@link dev.bigbatch.data.Dataset}: examples by index as float32 values with a label, each
+ * dataset doing its own augmentation and normalisation as a function of (index, epoch). The built-in image datasets are
+ * {@link dev.bigbatch.data.ImageExamples} (in-memory uint8 pixels, per-channel normalisation, crop + flip).
+ *
  * <p><b>Owns:</b> the on-disk formats (IDX for MNIST/Fashion-MNIST, CIFAR-10 binary, class-per-directory
  * image folders), validation of those files ({@link dev.bigbatch.data.DataFormatException} names the file
  * and the problem on one line), the order in which examples are visited ({@link

@@ -2,7 +2,9 @@ package dev.bigbatch.job;
 
 import dev.bigbatch.autopilot.AutoBatchPlan;
 import dev.bigbatch.autopilot.AutoBatchSettings;
+import dev.bigbatch.data.Dataset;
 import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.data.ImageExamples;
 import dev.bigbatch.engine.Torch;
 import dev.bigbatch.lint.TrainStartLint;
 import dev.bigbatch.model.Model;
@@ -69,7 +71,9 @@ public final class Job {
 
   private JobSpec spec;
   private ModelFactory modelFactory; // null: the built-in architecture of the spec
-  private DataSource.Splits data; // null: the dataset of the spec
+  private DataSource.Splits images; // a program's in-memory images, read the built-in way (null: none)
+  private Dataset trainExamples; // a program's own Dataset pair (its own augmentation and normalisation); null: none
+  private Dataset testExamples;
   private final List<TrainListener> listeners = new ArrayList<>();
   private Path resume;
   private Join join = Join.fromEnvironment();
@@ -96,7 +100,24 @@ public final class Job {
    * horizontal flips keep the labels of your task.
    */
   public Job data(ImageDataset train, ImageDataset test) {
-    this.data = new DataSource.Splits(Objects.requireNonNull(train, "train"), Objects.requireNonNull(test, "test"));
+    this.images = new DataSource.Splits(Objects.requireNonNull(train, "train"), Objects.requireNonNull(test, "test"));
+    this.trainExamples = null;
+    this.testExamples = null;
+    return edit(b -> {
+      b.data.dataset = DataSpec.Kind.USER;
+      b.data.dir = null;
+    });
+  }
+
+  /**
+   * Trains on datasets that read their own examples (lazily if they like) and do their own augmentation and
+   * normalisation: nothing is measured or applied on top ({@link Dataset} says what {@code read} must guarantee).
+   * Recorded as dataset {@code user}; the spec's {@code data.augment} does not apply, its {@code data.trainLimit} does.
+   */
+  public Job data(Dataset train, Dataset test) {
+    this.trainExamples = Objects.requireNonNull(train, "train");
+    this.testExamples = Objects.requireNonNull(test, "test");
+    this.images = null;
     return edit(b -> {
       b.data.dataset = DataSpec.Kind.USER;
       b.data.dir = null;
@@ -156,7 +177,7 @@ public final class Job {
    */
   public JobResult run() {
     JobSpec s = spec;
-    if (s.data().dataset() == DataSpec.Kind.USER && data == null) {
+    if (s.data().dataset() == DataSpec.Kind.USER && images == null && trainExamples == null) {
       throw new IllegalArgumentException("dataset 'user' is supplied by a program (Job.data), not read from --data");
     }
     if (s.model().user() && modelFactory == null) {
@@ -170,9 +191,19 @@ public final class Job {
     StepTrace trace = s.extras().traced() ? StepTrace.open(s.extras().traceDir(), s.extras().traceSteps(), commandLine)
         : null;
     Torch.threads(Cluster.intraOpThreads(s.threads(), System.getenv(), Runtime.getRuntime().availableProcessors()));
-    DataSource.Splits splits = data != null ? DataSource.limit(data, s) : DataSource.load(s);
-    var in = new Models.InputSpec(splits.train().channels(), splits.train().height(), splits.train().width(),
-        Math.max(splits.train().numClasses(), splits.test().numClasses()));
+    Dataset train;
+    Dataset test;
+    if (trainExamples != null) {
+      train = limit(trainExamples, s);
+      test = testExamples;
+    } else {
+      DataSource.Splits splits = images != null ? DataSource.limit(images, s) : DataSource.load(s);
+      ImageExamples.Pair pair = ImageExamples.of(splits.train(), splits.test(), s.data().augment(), s.seed());
+      train = pair.train();
+      test = pair.test();
+    }
+    var in = new Models.InputSpec(train.channels(), train.height(), train.width(),
+        Math.max(train.numClasses(), test.numClasses()));
     Model model = Torch.seeded(s.seed(), () -> newModel(s, in));
     // Decentralized ranks each read their own file once joined (RankCheckpoints); synchronous runs read one file here.
     Checkpoints.State resumed = resume == null || decentral ? null : RankCheckpoints.loadSynchronous(resume);
@@ -181,7 +212,7 @@ public final class Job {
     }
     try (Replicas joined = join.join(s.sync(), bucketBytes(s.sync(), model));
         ConAdv conAdv = s.extras().conAdv()
-            ? new ConAdv(s, splits.train(), model, Torch.seeded(s.seed(), () -> newModel(s, in))) : null) {
+            ? new ConAdv(s, train, model, Torch.seeded(s.seed(), () -> newModel(s, in))) : null) {
       Replicas replicas = joined;
       if (joined instanceof DistributedReplicas distributed) {
         distributed.compressGradients(s.sync().compression()); // a single process sends nothing: no-op there
@@ -211,12 +242,12 @@ public final class Job {
         }
         all.addAll(listeners);
         if (replicas.rank() == 0) {
-          TrainStartLint.check(s, splits.train().size(), resumed, console);
+          TrainStartLint.check(s, train.size(), resumed, console);
         }
         StepPlan plan = s.batch().auto()
-            ? new AutoBatchPlan(s, AutoBatchSettings.of(s.batch()), splits.train().size(), replicas.size())
-            : new FixedBatchPlan(s, splits.train().size());
-        Trainer trainer = new Trainer(s, plan, model, opt, splits.train(), splits.test(), replicas, all)
+            ? new AutoBatchPlan(s, AutoBatchSettings.of(s.batch()), train.size(), replicas.size())
+            : new FixedBatchPlan(s, train.size());
+        Trainer trainer = new Trainer(s, plan, model, opt, train, test, replicas, all)
             .checkpoints(new Checkpoints.Policy(s.output().checkpointFile(), s.output().checkpointEvery(), true));
         if (resumed != null) {
           trainer.resumeFrom(resumed);
@@ -234,6 +265,16 @@ public final class Job {
         return new JobResult(s, last, replicas.rank(), replicas.size(), s.output().dir());
       }
     }
+  }
+
+  /** A program's dataset as {@code s} trains on it: the first --train-limit examples, at least one global batch. */
+  private static Dataset limit(Dataset d, JobSpec s) {
+    Dataset limited = s.data().trainLimit() > 0 ? d.head(s.data().trainLimit()) : d;
+    if (limited.size() < s.batch().global()) {
+      throw new IllegalArgumentException("global batch " + s.batch().global() + " (--workers × --batch-per-worker) "
+          + "exceeds the " + limited.size() + " training examples of " + d.name());
+    }
+    return limited;
   }
 
   private Model newModel(JobSpec s, Models.InputSpec in) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.LinkedHashMap;
 
 import dev.bigbatch.data.Batch;
+import dev.bigbatch.data.Dataset;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.data.Prefetcher;
 import dev.bigbatch.engine.Memory;
@@ -118,7 +119,16 @@ public final class ConAdv implements AutoCloseable {
    * @param stale a second instance of {@code main}'s architecture (its values are overwritten); owned by
    *     this object from now on
    */
+  public ConAdv(JobSpec config, Dataset train, Model main, Model stale) {
+    this(config, new long[] {train.channels(), train.height(), train.width()}, main, stale);
+  }
+
+  /** For in-memory images ({@link ImageDataset}): only their shape matters here. */
   public ConAdv(JobSpec config, ImageDataset train, Model main, Model stale) {
+    this(config, new long[] {train.channels(), train.height(), train.width()}, main, stale);
+  }
+
+  private ConAdv(JobSpec config, long[] exampleShape, Model main, Model stale) {
     ExtrasSpec x = Objects.requireNonNull(config, "config").extras();
     if (!x.conAdv()) {
       throw new IllegalArgumentException("ConAdv needs a job with --conadv");
@@ -131,7 +141,7 @@ public final class ConAdv implements AutoCloseable {
     this.stale = stale;
     this.perWorkerBatch = config.batch().perWorker();
     this.workersPerChunk = config.batch().chunkWorkers();
-    this.exampleShape = new long[] {train.channels(), train.height(), train.width()};
+    this.exampleShape = exampleShape;
     if (main.params().size() != stale.params().size() || main.buffers().size() != stale.buffers().size()) {
       throw new IllegalArgumentException("the stale copy must have the main model's architecture");
     }

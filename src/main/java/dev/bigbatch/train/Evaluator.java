@@ -3,7 +3,9 @@ package dev.bigbatch.train;
 import dev.bigbatch.data.Augmentation;
 import dev.bigbatch.data.Batch;
 import dev.bigbatch.data.BatchDecoder;
+import dev.bigbatch.data.Dataset;
 import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.data.ImageExamples;
 import dev.bigbatch.data.IndexBatch;
 import dev.bigbatch.data.Normalization;
 import dev.bigbatch.engine.Memory;
@@ -26,11 +28,16 @@ public final class Evaluator {
   }
 
   private final BatchDecoder decoder;
-  private final ImageDataset data;
+  private final Dataset data;
+
+  /** Evaluates on {@code data} as it reads in epoch 0 (a test split has no augmentation). */
+  public Evaluator(Dataset data) {
+    this.data = data;
+    this.decoder = new BatchDecoder(data);
+  }
 
   public Evaluator(ImageDataset data, Normalization norm) {
-    this.data = data;
-    this.decoder = new BatchDecoder(data, norm, Augmentation.NONE, 0);
+    this(new ImageExamples(data, norm, Augmentation.NONE, 0));
   }
 
   public Result evaluate(Model model) {

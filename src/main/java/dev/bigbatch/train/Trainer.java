@@ -1,10 +1,10 @@
 package dev.bigbatch.train;
 
-import dev.bigbatch.data.Augmentation;
 import dev.bigbatch.data.Batch;
+import dev.bigbatch.data.Dataset;
 import dev.bigbatch.data.ImageDataset;
+import dev.bigbatch.data.ImageExamples;
 import dev.bigbatch.data.IndexBatch;
-import dev.bigbatch.data.Normalization;
 import dev.bigbatch.data.Prefetcher;
 import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
@@ -37,9 +37,8 @@ public final class Trainer {
   private final StepPlan plan;
   private final Model model;
   private final Optimizer optimizer;
-  private final ImageDataset train;
+  private final Dataset train;
   private final Evaluator evaluator;
-  private final Normalization norm;
   private final Replicas replicas;
   private final List<TrainListener> listeners;
   private Checkpoints.Policy checkpoints = Checkpoints.Policy.NONE;
@@ -57,9 +56,28 @@ public final class Trainer {
     this(config, new FixedBatchPlan(config, train.size()), model, optimizer, train, test, replicas, listeners);
   }
 
-  /** A run whose steps {@code plan} lays out; the plan must be built for {@code train} and {@code replicas}. */
+  /**
+   * A run whose steps {@code plan} lays out, on in-memory images read the built-in way ({@link ImageExamples#of}:
+   * normalised by the training set's mean/std, cropped and flipped when the spec augments); the plan must be built for
+   * {@code train} and {@code replicas}.
+   */
   public Trainer(JobSpec config, StepPlan plan, Model model, Optimizer optimizer, ImageDataset train,
       ImageDataset test, Replicas replicas, List<TrainListener> listeners) {
+    this(config, plan, model, optimizer, ImageExamples.of(train, test, config.data().augment(), config.seed()), replicas,
+        listeners);
+  }
+
+  private Trainer(JobSpec config, StepPlan plan, Model model, Optimizer optimizer, ImageExamples.Pair data,
+      Replicas replicas, List<TrainListener> listeners) {
+    this(config, plan, model, optimizer, (Dataset) data.train(), data.test(), replicas, listeners);
+  }
+
+  /**
+   * A run on datasets that read their own examples ({@link Dataset}: augmentation and normalisation are theirs); the
+   * plan must be built for {@code train} and {@code replicas}.
+   */
+  public Trainer(JobSpec config, StepPlan plan, Model model, Optimizer optimizer, Dataset train, Dataset test,
+      Replicas replicas, List<TrainListener> listeners) {
     if (config.batch().virtualWorkers() % replicas.size() != 0) {
       throw new IllegalArgumentException("--workers " + config.batch().virtualWorkers() + " is not a multiple of the "
           + replicas.size() + " processes");
@@ -69,8 +87,7 @@ public final class Trainer {
     this.model = model;
     this.optimizer = optimizer;
     this.train = train;
-    this.norm = Normalization.fromData(train);
-    this.evaluator = new Evaluator(test, norm);
+    this.evaluator = new Evaluator(test);
     this.replicas = replicas;
     this.listeners = List.copyOf(listeners);
   }
@@ -246,14 +263,13 @@ public final class Trainer {
    * step's k differs from the one it reads at (it reads ahead).
    */
   private final class Feed implements AutoCloseable {
-    private final Augmentation aug = config.data().augment() ? new Augmentation(2, true) : Augmentation.NONE;
     private Prefetcher reader;
     private int workers;
 
     Prefetcher at(StepPlan.Step s) {
       if (reader == null || s.workers() != workers) {
         close();
-        reader = new Prefetcher(train, norm, aug, config.seed(), 4, localPart(plan.batches(), s.workers()));
+        reader = new Prefetcher(train, 4, localPart(plan.batches(), s.workers()));
         workers = s.workers();
       }
       return reader;
