@@ -14,7 +14,6 @@ import dev.bigbatch.schedule.LrSchedule;
 import dev.bigbatch.spec.JobSpec;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
