@@ -37,7 +37,9 @@ import json
 import math
 import os
 import re
+import struct
 import sys
+import zlib
 import time
 
 import numpy as np
@@ -137,14 +139,31 @@ class Replay:
         return float(loss)
 
 
-def read_state(trace, index, name):
-    raw = np.fromfile(os.path.join(trace, name), dtype="<f4")
+def read_tensor_file(path, magic=b"BBCKPT02"):
+    """A bigbatch tensor file (checkpoints and trace states, io.TensorFile): 8-byte magic, int32 header length,
+    JSON header with the tensor table (name, shape, offset from the data start), float32 data, int64 CRC32 of
+    everything before it. Returns (header, {name: float32 array})."""
+    raw = open(path, "rb").read()
+    if raw[:8] != magic:
+        raise ValueError(f"{path}: not a {magic.decode()} tensor file (magic {raw[:8]!r})")
+    if zlib.crc32(raw[:-8]) != struct.unpack("<q", raw[-8:])[0]:
+        raise ValueError(f"{path}: CRC mismatch")
+    (head_len,) = struct.unpack("<i", raw[8:12])
+    header = json.loads(raw[12:12 + head_len].decode("utf-8"))
+    data = 12 + head_len
     out = {}
-    for t in index["tensors"]:
+    for t in header["tensors"]:
         count = int(np.prod(t["shape"]))
-        off = t["offset"] // 4
-        out[t["name"]] = raw[off:off + count].reshape(t["shape"]).astype(np.float64)
-    return out
+        out[t["name"]] = np.frombuffer(raw, dtype="<f4", count=count, offset=data + t["offset"]).reshape(t["shape"])
+    return header, out
+
+
+def read_state(trace, index, name):
+    _, tensors = read_tensor_file(os.path.join(trace, name))
+    names = [t["name"] for t in index["tensors"]]
+    if list(tensors) != names:
+        raise ValueError(f"{name}: tensors differ from index.json's table")
+    return {n: tensors[n].astype(np.float64) for n in names}
 
 
 def read_batch(trace, index, name):
@@ -264,7 +283,7 @@ def main(argv=None):
     o = ap.parse_args(argv)
     torch.set_num_threads(o.threads)
     index = json.load(open(os.path.join(o.trace, "index.json")))
-    if index.get("format") != "bigbatch-step-trace/1":
+    if index.get("format") != "bigbatch-step-trace/2":
         raise SystemExit(f"{o.trace}: not a bigbatch step trace (format {index.get('format')})")
     a = ref_args(index, o.data, o.ref_extra.split())
     if o.ref_extra:

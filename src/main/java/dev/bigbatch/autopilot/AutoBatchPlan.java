@@ -14,9 +14,7 @@ import dev.bigbatch.train.StepPlan;
 import dev.bigbatch.train.TrainListener;
 import dev.bigbatch.train.Trainer;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -93,23 +91,31 @@ public final class AutoBatchPlan implements StepPlan {
     return true;
   }
 
+  /** Checkpoint section {@code position}: where the next step's data starts (epoch, offset in it, step in it). */
+  public record SamplerPosition(long epoch, int offset, int stepInEpoch) {
+    public SamplerPosition {
+      if (epoch < 0 || offset < 0 || stepInEpoch < 0) {
+        throw new IllegalArgumentException("epoch " + epoch + ", offset " + offset + ", stepInEpoch " + stepInEpoch
+            + " must be >= 0");
+      }
+    }
+  }
+
+  /** Where an {@code --batch auto} run's data stands; only such runs write it. */
+  public static final Checkpoints.Section<SamplerPosition> POSITION =
+      new Checkpoints.Section<>("position", SamplerPosition.class);
+  /** The autopilot's k, decisions and open window. */
+  public static final Checkpoints.Section<BatchAutopilot.Snapshot> AUTOPILOT =
+      new Checkpoints.Section<>("autopilot", BatchAutopilot.Snapshot.class);
+
   /** Continues from a checkpoint written by an {@code --batch auto} run with the same settings. */
   @Override
   public void restore(Checkpoints.State state) {
-    Map<String, String> p = state.progress();
-    if (!p.containsKey("position.epoch")) {
-      throw new IllegalArgumentException("checkpoint was not written by a --batch auto run (no data position in it);"
-          + " resume it without --batch auto");
-    }
-    pos = new EpochCursor.Position(Long.parseLong(p.get("position.epoch")),
-        Integer.parseInt(p.get("position.offset")), Integer.parseInt(p.get("position.stepInEpoch")));
-    Map<String, String> pilot = new LinkedHashMap<>();
-    p.forEach((k, v) -> {
-      if (k.startsWith("autopilot.")) {
-        pilot.put(k.substring("autopilot.".length()), v);
-      }
-    });
-    autopilot.restore(pilot);
+    SamplerPosition p = state.sections().require(POSITION, "checkpoint was not written by a --batch auto run (no data "
+        + "position in it); resume it without --batch auto");
+    pos = new EpochCursor.Position(p.epoch(), p.offset(), p.stepInEpoch());
+    autopilot.restore(state.sections().require(AUTOPILOT, "it was written by a --batch auto run of another version; "
+        + "start the run again"));
   }
 
   @Override
@@ -163,11 +169,7 @@ public final class AutoBatchPlan implements StepPlan {
 
   @Override
   public Checkpoints.State checkpoint(Checkpoints.State state) {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put("position.epoch", Long.toString(pos.epoch()));
-    m.put("position.offset", Integer.toString(pos.offset()));
-    m.put("position.stepInEpoch", Integer.toString(pos.stepInEpoch()));
-    autopilot.state().forEach((k, v) -> m.put("autopilot." + k, v));
-    return state.withProgress(m);
+    return state.with(POSITION, new SamplerPosition(pos.epoch(), pos.offset(), pos.stepInEpoch()))
+        .with(AUTOPILOT, autopilot.state());
   }
 }

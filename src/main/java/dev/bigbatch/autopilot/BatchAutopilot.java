@@ -2,9 +2,9 @@ package dev.bigbatch.autopilot;
 
 import dev.bigbatch.data.EpochCursor;
 import dev.bigbatch.diag.NoiseScale;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The decisions of {@code --batch auto}: when to measure the gradient noise scale and which number of
@@ -145,46 +145,50 @@ public final class BatchAutopilot {
     return new Choice(k, reason);
   }
 
-  /** The state a checkpoint must carry so a resumed run decides exactly as an uninterrupted one. */
-  public Map<String, String> state() {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put("workers", Integer.toString(workers));
-    m.put("decisions", Integer.toString(decisions));
-    m.put("lastWindowEpoch", Long.toString(lastWindowEpoch));
-    if (window != null) {
-      double[] w = window.state();
-      for (int i = 0; i < w.length; i++) {
-        m.put("window." + i, Double.toString(w[i]));
+  /**
+   * The state a checkpoint must carry so a resumed run decides exactly as an uninterrupted one (checkpoint
+   * section {@code autopilot}): k, decisions taken, the epoch of the last window, and the open window's noise-scale
+   * EMA state ({@link NoiseScale#state()}, empty outside a window).
+   */
+  public record Snapshot(int workers, int decisions, long lastWindowEpoch, List<Double> window) {
+    public Snapshot {
+      if (workers <= 0 || decisions < 0) {
+        throw new IllegalArgumentException("workers " + workers + " and decisions " + decisions + " are impossible");
+      }
+      window = List.copyOf(window);
+      if (!window.isEmpty() && window.size() != WINDOW_STATE) {
+        throw new IllegalArgumentException("window state has " + window.size() + " values, not " + WINDOW_STATE);
       }
     }
-    return m;
+  }
+
+  private static final int WINDOW_STATE = 4;
+
+  /** The state a checkpoint must carry so a resumed run decides exactly as an uninterrupted one. */
+  public Snapshot state() {
+    List<Double> w = new ArrayList<>();
+    if (window != null) {
+      for (double x : window.state()) {
+        w.add(x);
+      }
+    }
+    return new Snapshot(workers, decisions, lastWindowEpoch, w);
   }
 
   /** Continues from {@link #state()}. */
-  public void restore(Map<String, String> m) {
-    workers = Integer.parseInt(require(m, "workers"));
+  public void restore(Snapshot m) {
+    workers = m.workers();
     if (workers % processes != 0) {
       throw new IllegalArgumentException("checkpoint has " + workers + " workers, not a multiple of the " + processes
           + " processes of this run; resume with the same number of processes");
     }
-    decisions = Integer.parseInt(require(m, "decisions"));
-    lastWindowEpoch = Long.parseLong(require(m, "lastWindowEpoch"));
+    decisions = m.decisions();
+    lastWindowEpoch = m.lastWindowEpoch();
     window = null;
-    if (m.containsKey("window.0")) {
-      double[] w = new double[4];
-      for (int i = 0; i < w.length; i++) {
-        w[i] = Double.parseDouble(require(m, "window." + i));
-      }
+    if (!m.window().isEmpty()) {
       window = new NoiseScale(perWorkerBatch, workers * perWorkerBatch, settings.emaDecay());
-      window.restore(w);
+      window.restore(m.window().stream().mapToDouble(Double::doubleValue).toArray());
     }
   }
 
-  private static String require(Map<String, String> m, String key) {
-    String v = m.get(key);
-    if (v == null) {
-      throw new IllegalArgumentException("checkpoint lacks the autopilot's " + key + "; was it written by --batch auto?");
-    }
-    return v;
-  }
 }

@@ -9,7 +9,7 @@ import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Optimizers;
-import dev.bigbatch.report.AtomicFiles;
+import dev.bigbatch.io.AtomicFiles;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.spec.LrSpec;
 import dev.bigbatch.train.DataSource;

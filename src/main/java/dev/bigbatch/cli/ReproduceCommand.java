@@ -1,6 +1,6 @@
 package dev.bigbatch.cli;
 
-import dev.bigbatch.report.AtomicFiles;
+import dev.bigbatch.io.AtomicFiles;
 import dev.bigbatch.report.Budget;
 import dev.bigbatch.report.Criteria;
 import dev.bigbatch.report.Csv;

@@ -1,11 +1,12 @@
 package dev.bigbatch.engine;
 
+import dev.bigbatch.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -347,17 +348,9 @@ public final class ConvolutionCheck {
     p.setProperty("wrong", b.toString());
     p.setProperty("verdict", wrong.isEmpty() ? "default path correct" : "default path wrong");
     try {
-      Files.createDirectories(file.getParent());
-      Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-      try {
-        try (var out = Files.newOutputStream(tmp)) {
-          p.store(out, "bigbatch: oneDNN convolution check of the default path (dev.bigbatch.engine.ConvolutionCheck)");
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp); // gone after the move; left only by a failed write
-      }
-    } catch (IOException e) {
+      AtomicFiles.write(file, out -> p.store(out,
+          "bigbatch: oneDNN convolution check of the default path (dev.bigbatch.engine.ConvolutionCheck)"));
+    } catch (UncheckedIOException e) {
       // not cached: the next process probes again
     }
   }

@@ -207,7 +207,7 @@ public final class Job {
     Model model = Torch.seeded(s.seed(), () -> newModel(s, in));
     // Decentralized ranks each read their own file once joined (RankCheckpoints); synchronous runs read one file here.
     Checkpoints.State resumed = resume == null || decentral ? null : RankCheckpoints.loadSynchronous(resume);
-    if (resumed != null && !s.batch().auto() && resumed.progress().containsKey("position.epoch")) {
+    if (resumed != null && !s.batch().auto() && resumed.sections().has(AutoBatchPlan.POSITION)) {
       throw new IllegalArgumentException("--resume: the checkpoint was written by a --batch auto run; add --batch auto");
     }
     try (Replicas joined = join.join(s.sync(), bucketBytes(s.sync(), model));

@@ -1,5 +1,6 @@
 package dev.bigbatch.report;
 
+import dev.bigbatch.io.AtomicFiles;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.bigbatch.report;
 
+import dev.bigbatch.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.bigbatch.report;
 
+import dev.bigbatch.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

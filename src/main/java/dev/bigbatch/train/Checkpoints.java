@@ -1,33 +1,28 @@
 package dev.bigbatch.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bigbatch.engine.Tensors;
+import dev.bigbatch.io.AtomicFiles;
+import dev.bigbatch.io.TensorFile;
 import dev.bigbatch.model.Buffer;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Param;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.spec.JobSpec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.zip.CRC32;
+import java.util.Optional;
+import java.util.function.Predicate;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
@@ -35,15 +30,105 @@ import org.bytedeco.pytorch.Tensor;
  * Checkpoints: everything needed to continue a run so that it ends bit-identical to an uninterrupted
  * one — parameters, BN buffers, optimizer state tensors and scalars, and the position (the next
  * global step; the sampler's epoch and offset and all data randomness are pure functions of it and
- * the seed). File layout: {@code BBCKPT01}, a JSON header (its length first), float32 tensor data
- * in header order, CRC32 of all of it. Written to a temp file and renamed, so a crash never leaves
- * a half-written checkpoint.
+ * the seed) — plus the typed {@link Section}s of the parts that keep state of their own: each owner
+ * (the trainer's epoch sums, the fp16 gradient sync's scales, the batch autopilot's position and
+ * window, the decentralized gossip counters) declares a {@link Section} and writes and reads only it.
+ * Tensor sections hold extra tensors of one owner (ConAdv's stale copy).
+ *
+ * <p>File: a {@link TensorFile} with magic {@code BBCKPT02}; the header holds {@code identity},
+ * {@code nextStep}, {@code optimizerScalars}, {@code scheduleState} (if any), {@code sections} (one
+ * JSON object per section, by name), {@code tensorSections} (their names; their tensors are named
+ * {@code <section>/<name>} in the table) and the tensor table. Written atomically ({@link AtomicFiles}),
+ * so a crash never leaves a half-written checkpoint. Checkpoints of earlier versions ({@code BBCKPT01},
+ * whose sections were string-keyed "progress" entries) are refused with one line: they cannot be resumed.
  */
 public final class Checkpoints {
-  private static final byte[] MAGIC = "BBCKPT01".getBytes(StandardCharsets.US_ASCII);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** The magic of this version's checkpoints (a {@link TensorFile}). */
+  static final String MAGIC = "BBCKPT02";
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+      .build();
 
   private Checkpoints() {}
+
+  /**
+   * One owner's part of a checkpoint: a record of type {@code type}, stored as the JSON object {@code name} of the
+   * header's {@code sections}. Owners declare it once as a constant; nobody else reads or writes it.
+   */
+  public record Section<T>(String name, Class<T> type) {}
+
+  /**
+   * The typed sections of one checkpoint, held as JSON (so a state built in memory reads back exactly as one
+   * loaded from its file). {@code source} names the file in messages.
+   */
+  public static final class Sections {
+    /** No sections (a fresh run, or a checkpoint without any). */
+    public static final Sections NONE = new Sections("checkpoint", new LinkedHashMap<>());
+
+    private final String source;
+    private final LinkedHashMap<String, JsonNode> json;
+
+    private Sections(String source, LinkedHashMap<String, JsonNode> json) {
+      this.source = source;
+      this.json = json;
+    }
+
+    /** These sections with {@code section} set to {@code value} (in insertion order: equal states, equal files). */
+    public <T> Sections with(Section<T> section, T value) {
+      LinkedHashMap<String, JsonNode> m = new LinkedHashMap<>(json);
+      m.put(section.name(), JSON.valueToTree(value));
+      return new Sections(source, m);
+    }
+
+    public boolean has(Section<?> section) {
+      return json.containsKey(section.name());
+    }
+
+    /**
+     * The section, or empty when the checkpoint has none.
+     *
+     * @throws IllegalArgumentException of one line naming the file and the section when it is malformed
+     */
+    public <T> Optional<T> get(Section<T> section) {
+      JsonNode node = json.get(section.name());
+      if (node == null) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(JSON.treeToValue(node, section.type()));
+      } catch (JsonProcessingException | IllegalArgumentException e) {
+        String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        throw new IllegalArgumentException(source + ": checkpoint section \"" + section.name() + "\" is malformed ("
+            + firstLine(why) + ")");
+      }
+    }
+
+    /**
+     * The section, which must be there.
+     *
+     * @param why what its absence means and what to do, e.g. "it was not written by a --batch auto run"
+     * @throws IllegalArgumentException of one line naming the file and the section when it is missing or malformed
+     */
+    public <T> T require(Section<T> section, String why) {
+      return get(section).orElseThrow(() -> new IllegalArgumentException(source + ": checkpoint has no section \""
+          + section.name() + "\"; " + why));
+    }
+
+    Sections from(String file) {
+      return new Sections(file, json);
+    }
+
+    private static String firstLine(String s) {
+      if (s == null) {
+        return "no detail";
+      }
+      int nl = s.indexOf('\n');
+      return nl < 0 ? s : s.substring(0, nl);
+    }
+  }
 
   /** When to save: every {@code everySteps} steps (0 = never) and/or at every epoch end. */
   public record Policy(Path path, long everySteps, boolean everyEpoch) {
@@ -59,24 +144,32 @@ public final class Checkpoints {
 
   /**
    * A captured training state. {@code identity} holds the config values a resume must match;
-   * {@code progress} holds position state that is not a function of the step alone (the batch
-   * autopilot's current workers and sampler offset, fp16 compression's bucket scales), empty for plain
-   * fixed-batch runs;
-   * {@code scheduleState} is an adaptive schedule's state (AutoWU), empty for pure schedules.
+   * {@code scheduleState} is an adaptive schedule's state (AutoWU), empty for pure schedules; {@code sections}
+   * the owners' typed sections; {@code tensorSections} extra tensors by section (ConAdv's stale copy).
    */
   public record State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
-      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> progress,
-      double[] scheduleState) {
+      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes, double[] scheduleState, Sections sections,
+      Map<String, LinkedHashMap<String, TensorFile.Tensor>> tensorSections) {
 
     public State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
         LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes) {
-      this(identity, nextStep, optimizerScalars, tensors, shapes, Map.of(), new double[0]);
+      this(identity, nextStep, optimizerScalars, tensors, shapes, new double[0], Sections.NONE, Map.of());
     }
 
-    /** This state with {@code progress} attached (in its iteration order: equal states give equal files). */
-    public State withProgress(Map<String, String> progress) {
-      return new State(identity, nextStep, optimizerScalars, tensors, shapes,
-          Collections.unmodifiableMap(new LinkedHashMap<>(progress)), scheduleState);
+    /** This state with {@code section} set to {@code value}. */
+    public <T> State with(Section<T> section, T value) {
+      return withSections(sections.with(section, value));
+    }
+
+    /** This state with its sections replaced. */
+    public State withSections(Sections s) {
+      return new State(identity, nextStep, optimizerScalars, tensors, shapes, scheduleState, s, tensorSections);
+    }
+
+    /** This state with another identity (a decentralized rank's adds its own entries). */
+    public State withIdentity(Map<String, String> id) {
+      return new State(Collections.unmodifiableMap(new LinkedHashMap<>(id)), nextStep, optimizerScalars, tensors,
+          shapes, scheduleState, sections, tensorSections);
     }
 
     static Map<String, String> identityOf(JobSpec c) {
@@ -101,37 +194,26 @@ public final class Checkpoints {
       return new State(identityOf(c), nextStep, opt.scalars(), tensors, shapes);
     }
 
-    /** The tensors saved under {@code prefix} (e.g. ConAdv's stale copy), by full name. */
-    public Map<String, float[]> tensorsWithPrefix(String prefix) {
+    /** The tensors of section {@code name} (e.g. ConAdv's stale copy) by their names in it; empty when absent. */
+    public Map<String, float[]> tensorSection(String name) {
       Map<String, float[]> out = new LinkedHashMap<>();
-      tensors.forEach((k, v) -> {
-        if (k.startsWith(prefix)) {
-          out.put(k, v);
-        }
-      });
+      tensorSections.getOrDefault(name, new LinkedHashMap<>()).forEach((k, v) -> out.put(k, v.values()));
       return out;
     }
 
-    /** This state with {@code extra} tensors (names outside the model's and optimizer's) added. */
-    public State withTensors(Map<String, Tensor> extra) {
-      LinkedHashMap<String, float[]> t = new LinkedHashMap<>(tensors);
-      Map<String, long[]> sh = new LinkedHashMap<>(shapes);
-      extra.forEach((k, v) -> {
-        t.put(k, Tensors.toFloats(v));
-        sh.put(k, Tensors.shape(v));
-      });
-      return new State(identity, nextStep, optimizerScalars, t, sh, progress, scheduleState);
-    }
-
-    private static Set<String> withoutPrefix(Set<String> names, String prefix) {
-      Set<String> out = new LinkedHashSet<>(names);
-      out.removeIf(n -> n.startsWith(prefix));
-      return out;
+    /** This state with tensor section {@code name} holding {@code extra} (names outside the model's and optimizer's). */
+    public State withTensorSection(String name, Map<String, Tensor> extra) {
+      LinkedHashMap<String, TensorFile.Tensor> section = new LinkedHashMap<>();
+      extra.forEach((k, v) -> section.put(k, new TensorFile.Tensor(Tensors.shape(v), Tensors.toFloats(v))));
+      Map<String, LinkedHashMap<String, TensorFile.Tensor>> all = new LinkedHashMap<>(tensorSections);
+      all.put(name, section);
+      return new State(identity, nextStep, optimizerScalars, tensors, shapes, scheduleState, sections,
+          Collections.unmodifiableMap(all));
     }
 
     /** This state with an adaptive schedule's state added. */
     public State withScheduleState(double[] state) {
-      return new State(identity, nextStep, optimizerScalars, tensors, shapes, progress, state.clone());
+      return new State(identity, nextStep, optimizerScalars, tensors, shapes, state.clone(), sections, tensorSections);
     }
 
     /** Copies this state into a freshly built model and optimizer; clear errors on mismatch. */
@@ -145,7 +227,7 @@ public final class Checkpoints {
         }
       }
       Map<String, Tensor> targets = named(model, opt);
-      if (!targets.keySet().equals(withoutPrefix(tensors.keySet(), ConAdv.CHECKPOINT_PREFIX))) {
+      if (!targets.keySet().equals(tensors.keySet())) {
         throw new IllegalArgumentException("checkpoint holds tensors " + tensors.keySet().size()
             + " that do not match this model/optimizer's " + targets.size());
       }
@@ -178,14 +260,14 @@ public final class Checkpoints {
   }
 
   public static void save(Path file, State s) {
+    TensorFile.write(file, MAGIC, header(s), allTensors(s));
+  }
+
+  private static ObjectNode header(State s) {
     ObjectNode header = JSON.createObjectNode();
     ObjectNode id = header.putObject("identity");
     s.identity().forEach(id::put);
     header.put("nextStep", s.nextStep());
-    if (!s.progress().isEmpty()) {
-      ObjectNode progress = header.putObject("progress");
-      s.progress().forEach(progress::put);
-    }
     ArrayNode scalars = header.putArray("optimizerScalars");
     for (double d : s.optimizerScalars()) {
       scalars.add(d);
@@ -196,105 +278,91 @@ public final class Checkpoints {
         schedule.add(d);
       }
     }
-    ArrayNode tensors = header.putArray("tensors");
-    long floats = 0;
-    for (Map.Entry<String, float[]> e : s.tensors().entrySet()) {
-      ObjectNode t = tensors.addObject().put("name", e.getKey());
-      ArrayNode shape = t.putArray("shape");
-      for (long d : s.shapes().get(e.getKey())) {
-        shape.add(d);
-      }
-      floats += e.getValue().length;
+    if (!s.sections().json.isEmpty()) {
+      ObjectNode sections = header.putObject("sections");
+      s.sections().json.forEach(sections::set);
     }
-    byte[] head;
-    try {
-      head = JSON.writeValueAsBytes(header);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    if (!s.tensorSections().isEmpty()) {
+      ArrayNode names = header.putArray("tensorSections");
+      s.tensorSections().keySet().forEach(names::add);
     }
-    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(MAGIC.length + 4 + head.length + floats * 4 + 8))
-        .order(ByteOrder.LITTLE_ENDIAN);
-    buf.put(MAGIC).putInt(head.length).put(head);
-    for (float[] v : s.tensors().values()) {
-      buf.asFloatBuffer().put(v);
-      buf.position(buf.position() + v.length * 4);
-    }
-    CRC32 crc = new CRC32();
-    crc.update(buf.array(), 0, buf.position());
-    buf.putLong(crc.getValue());
-    try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-      Files.write(tmp, buf.array());
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
-    }
+    return header;
   }
 
-  /** Reads and verifies a checkpoint; any problem is an IllegalArgumentException naming the file. */
+  private static LinkedHashMap<String, TensorFile.Tensor> allTensors(State s) {
+    LinkedHashMap<String, TensorFile.Tensor> all = new LinkedHashMap<>();
+    s.tensors().forEach((k, v) -> all.put(k, new TensorFile.Tensor(s.shapes().get(k), v)));
+    s.tensorSections().forEach((section, tensors) -> tensors.forEach((k, v) -> all.put(section + "/" + k, v)));
+    return all;
+  }
+
+  /** Reads and verifies a checkpoint; any problem is an IllegalArgumentException of one line naming the file. */
   public static State load(Path file) {
-    byte[] all;
-    try {
-      all = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException(file + ": checkpoint does not exist");
-    } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": cannot read checkpoint: " + e.getMessage());
-    }
-    if (all.length < MAGIC.length + 12 || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
-      throw new IllegalArgumentException(file + ": not a bigbatch checkpoint (bad magic)");
-    }
-    ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
-    CRC32 crc = new CRC32();
-    crc.update(all, 0, all.length - 8);
-    if (crc.getValue() != buf.getLong(all.length - 8)) {
-      throw new IllegalArgumentException(file + ": checkpoint is corrupt (CRC mismatch); use an earlier checkpoint");
-    }
-    buf.position(MAGIC.length);
-    int headLen = buf.getInt();
-    if (headLen < 0 || headLen > all.length - buf.position() - 8) {
-      throw new IllegalArgumentException(file + ": checkpoint header length " + headLen + " is out of range");
-    }
-    JsonNode header;
-    try {
-      header = JSON.readTree(Arrays.copyOfRange(all, buf.position(), buf.position() + headLen));
-    } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": checkpoint header is not valid JSON");
-    }
-    buf.position(buf.position() + headLen);
+    TensorFile.Contents c = TensorFile.read(file, MAGIC, "checkpoint");
+    ObjectNode h = c.header();
+    JsonNode idNode = field(file, h, "identity", JsonNode::isObject, "an object");
     Map<String, String> identity = new LinkedHashMap<>();
-    header.get("identity").fields().forEachRemaining(e -> identity.put(e.getKey(), e.getValue().asText()));
-    List<Double> scalars = new ArrayList<>();
-    header.get("optimizerScalars").forEach(n -> scalars.add(n.asDouble()));
+    idNode.fields().forEachRemaining(e -> identity.put(e.getKey(), e.getValue().asText()));
+    long nextStep = field(file, h, "nextStep", JsonNode::canConvertToLong, "an integer").asLong();
+    double[] scalars = doubles(file, h, "optimizerScalars", true);
+    double[] schedule = doubles(file, h, "scheduleState", false);
+    LinkedHashMap<String, JsonNode> sections = new LinkedHashMap<>();
+    if (h.has("sections")) {
+      field(file, h, "sections", JsonNode::isObject, "an object").fields()
+          .forEachRemaining(e -> sections.put(e.getKey(), e.getValue()));
+    }
+    Map<String, LinkedHashMap<String, TensorFile.Tensor>> tensorSections = new LinkedHashMap<>();
+    if (h.has("tensorSections")) {
+      for (JsonNode n : field(file, h, "tensorSections", JsonNode::isArray, "an array of names")) {
+        tensorSections.put(n.asText(), new LinkedHashMap<>());
+      }
+    }
     LinkedHashMap<String, float[]> tensors = new LinkedHashMap<>();
     Map<String, long[]> shapes = new LinkedHashMap<>();
-    for (JsonNode t : header.get("tensors")) {
-      long[] shape = new long[t.get("shape").size()];
-      long count = 1;
-      for (int i = 0; i < shape.length; i++) {
-        shape[i] = t.get("shape").get(i).asLong();
-        count *= shape[i];
+    outer:
+    for (Map.Entry<String, TensorFile.Tensor> e : c.tensors().entrySet()) {
+      for (Map.Entry<String, LinkedHashMap<String, TensorFile.Tensor>> sec : tensorSections.entrySet()) {
+        if (e.getKey().startsWith(sec.getKey() + "/")) {
+          sec.getValue().put(e.getKey().substring(sec.getKey().length() + 1), e.getValue());
+          continue outer;
+        }
       }
-      if (count * 4 > all.length - 8 - buf.position()) {
-        throw new IllegalArgumentException(file + ": checkpoint is truncated at tensor " + t.get("name").asText());
+      tensors.put(e.getKey(), e.getValue().values());
+      shapes.put(e.getKey(), e.getValue().shape());
+    }
+    return new State(identity, nextStep, scalars, tensors, shapes, schedule,
+        new Sections(file.toString(), sections), tensorSections);
+  }
+
+  private static JsonNode field(Path file, JsonNode header, String name, Predicate<JsonNode> valid, String what) {
+    JsonNode n = header.get(name);
+    if (n == null) {
+      throw new IllegalArgumentException(file + ": checkpoint header has no \"" + name + "\"");
+    }
+    if (!valid.test(n)) {
+      throw new IllegalArgumentException(file + ": checkpoint header's \"" + name + "\" is not " + what);
+    }
+    return n;
+  }
+
+  private static double[] doubles(Path file, JsonNode header, String name, boolean required) {
+    if (!required && !header.has(name)) {
+      return new double[0];
+    }
+    JsonNode a = field(file, header, name, n -> n.isArray() && allNumbers(n), "an array of numbers");
+    double[] out = new double[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).asDouble();
+    }
+    return out;
+  }
+
+  private static boolean allNumbers(JsonNode array) {
+    for (JsonNode n : array) {
+      if (!n.isNumber()) {
+        return false;
       }
-      float[] v = new float[(int) count];
-      buf.asFloatBuffer().get(v);
-      buf.position(buf.position() + v.length * 4);
-      tensors.put(t.get("name").asText(), v);
-      shapes.put(t.get("name").asText(), shape);
     }
-    Map<String, String> progress = new LinkedHashMap<>();
-    if (header.has("progress")) {
-      header.get("progress").fields().forEachRemaining(e -> progress.put(e.getKey(), e.getValue().asText()));
-    }
-    double[] schedule = new double[header.path("scheduleState").size()];
-    for (int i = 0; i < schedule.length; i++) {
-      schedule[i] = header.get("scheduleState").get(i).asDouble();
-    }
-    return new State(identity, header.get("nextStep").asLong(),
-        scalars.stream().mapToDouble(Double::doubleValue).toArray(), tensors, shapes, progress, schedule);
+    return true;
   }
 }

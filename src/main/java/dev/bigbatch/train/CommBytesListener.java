@@ -1,9 +1,7 @@
 package dev.bigbatch.train;
 
-import java.io.IOException;
+import dev.bigbatch.io.AtomicFiles;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,12 +60,7 @@ public final class CommBytesListener implements TrainListener {
     String json = String.format(Locale.ROOT,
         "{\"steps\": %d, \"medianBytesPerStep\": %d, \"minBytesPerStep\": %d, \"maxBytesPerStep\": %d, \"totalBytes\": %d}%n",
         perStep.size(), medianBytesPerStep(), Collections.min(perStep), Collections.max(perStep), total);
-    try {
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve("comm-bytes.json"), json, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + dir.resolve("comm-bytes.json") + ": " + e.getMessage(), e);
-    }
+    AtomicFiles.writeString(dir.resolve("comm-bytes.json"), json);
     console.printf(Locale.ROOT, "comm: rank 0 sent %.1f KB per step (median of %d steps), %.1f MB in all%n",
         medianBytesPerStep() / 1024.0, perStep.size(), total / 1e6);
   }

@@ -263,8 +263,8 @@ public final class ConAdv implements AutoCloseable {
     return new VirtualWorkers.Result(loss, correct);
   }
 
-  /** Prefix of the stale copy's tensors in a checkpoint. */
-  static final String CHECKPOINT_PREFIX = "conadv/";
+  /** The checkpoint's tensor section of the stale copy. */
+  static final String SECTION = "conadv";
 
   /**
    * The stale copy's parameters and BN buffers, named for a checkpoint taken at a step boundary (the
@@ -273,10 +273,10 @@ public final class ConAdv implements AutoCloseable {
   Map<String, Tensor> staleState() {
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (Param p : stale.params()) {
-      out.put(CHECKPOINT_PREFIX + "param/" + p.name(), p.value());
+      out.put("param/" + p.name(), p.value());
     }
     for (Buffer b : stale.buffers()) {
-      out.put(CHECKPOINT_PREFIX + "buffer/" + b.name(), b.value());
+      out.put("buffer/" + b.name(), b.value());
     }
     return out;
   }

@@ -244,23 +244,37 @@ public final class GradientBuckets implements GradientSync {
     return min;
   }
 
-  /** Progress-key prefix of fp16 bucket scales in checkpoints; the bucket's index follows. */
-  static final String SCALE_KEY = "sync.fp16.scale.";
+  /**
+   * Checkpoint section {@code sync.fp16}: the scale of every fp16 bucket (by bucket index), as the float's bits so
+   * that it comes back exactly.
+   */
+  record GradientScales(int[] buckets, int[] scaleBits) {
+    GradientScales {
+      if (buckets.length != scaleBits.length) {
+        throw new IllegalArgumentException(buckets.length + " buckets but " + scaleBits.length + " scales");
+      }
+    }
+  }
+
+  static final Checkpoints.Section<GradientScales> SCALES = new Checkpoints.Section<>("sync.fp16", GradientScales.class);
 
   /**
-   * With fp16 compression, every bucket's scale (as the float's bits, so exactly): without them a resumed run's
-   * first step would go as float32 and round differently from the uninterrupted run.
+   * With fp16 compression, every bucket's scale: without them a resumed run's first step would go as float32 and
+   * round differently from the uninterrupted run.
    */
   @Override
-  public Map<String, String> state() {
-    Map<String, String> s = new LinkedHashMap<>();
+  public Checkpoints.State checkpoint(Checkpoints.State state) {
+    List<Integer> index = new ArrayList<>();
+    List<Integer> bits = new ArrayList<>();
     for (int i = 0; i < buckets.size(); i++) {
       HalfBucket half = buckets.get(i).half();
       if (half != null) {
-        s.put(SCALE_KEY + i, Integer.toString(Float.floatToIntBits(half.scale())));
+        index.add(i);
+        bits.add(Float.floatToIntBits(half.scale()));
       }
     }
-    return s;
+    return index.isEmpty() ? state : state.with(SCALES, new GradientScales(
+        index.stream().mapToInt(Integer::intValue).toArray(), bits.stream().mapToInt(Integer::intValue).toArray()));
   }
 
   /**
@@ -268,17 +282,17 @@ public final class GradientBuckets implements GradientSync {
    * without compression, or with another bucket layout) the buckets start without a scale, as a new run does.
    */
   @Override
-  public void restore(Map<String, String> progress) {
-    long saved = progress.keySet().stream().filter(k -> k.startsWith(SCALE_KEY)).count();
+  public void restore(Checkpoints.Sections sections) {
+    GradientScales saved = sections.get(SCALES).orElse(null);
     long halves = buckets.stream().filter(b -> b.half() != null).count();
-    if (halves == 0 || saved != halves) {
+    if (halves == 0 || saved == null || saved.buckets().length != halves) {
       return;
     }
-    for (int i = 0; i < buckets.size(); i++) {
-      HalfBucket half = buckets.get(i).half();
-      String v = progress.get(SCALE_KEY + i);
-      if (half != null && v != null) {
-        half.restoreScale(Float.intBitsToFloat(Integer.parseInt(v)));
+    for (int j = 0; j < saved.buckets().length; j++) {
+      int i = saved.buckets()[j];
+      HalfBucket half = i >= 0 && i < buckets.size() ? buckets.get(i).half() : null;
+      if (half != null) {
+        half.restoreScale(Float.intBitsToFloat(saved.scaleBits()[j]));
       }
     }
   }

@@ -2,7 +2,6 @@ package dev.bigbatch.train;
 
 import dev.bigbatch.model.Param;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Makes every worker's gradients the mean over the global batch after backward. In a single process
@@ -22,13 +21,14 @@ public interface GradientSync {
   default void beforeLastBackward() {}
 
   /**
-   * What a resumed run needs to synchronise exactly as the uninterrupted one would from the next step (fp16
-   * compression's per-bucket scales), as checkpoint progress entries; identical on every replica. Empty by default.
+   * {@code state} with what a resumed run needs to synchronise exactly as the uninterrupted one would from the
+   * next step (fp16 compression's per-bucket scales, section {@link GradientBuckets#SCALES}); identical on every
+   * replica. Unchanged by default.
    */
-  default Map<String, String> state() {
-    return Map.of();
+  default Checkpoints.State checkpoint(Checkpoints.State state) {
+    return state;
   }
 
-  /** Continues from the {@link #state} entries among a checkpoint's progress (others are ignored). */
-  default void restore(Map<String, String> progress) {}
+  /** Continues from this sync's section among a checkpoint's {@code sections} (others are ignored). */
+  default void restore(Checkpoints.Sections sections) {}
 }

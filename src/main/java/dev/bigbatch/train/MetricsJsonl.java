@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.bigbatch.report.AtomicFiles;
+import dev.bigbatch.io.AtomicFiles;
 import dev.bigbatch.schedule.ScheduleSwitch;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.spec.Specs;

@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bigbatch.data.Batch;
+import dev.bigbatch.io.AtomicFiles;
+import dev.bigbatch.io.TensorFile;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
-import dev.bigbatch.report.AtomicFiles;
 import dev.bigbatch.spec.JobSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,11 +26,12 @@ import java.util.Map;
  * little-endian and written atomically (temp file + rename):
  *
  * <ul>
- *   <li>{@code state-<t>.bin}: the training state <em>before</em> step t — every tensor of a checkpoint
- *       ({@code param/<name>}, {@code buffer/<name>} BN running statistics, {@code optim/momentum/<name>}) as
- *       float32, concatenated in the order and at the byte offsets {@code index.json}'s {@code tensors} lists.
- *       {@code state-<start>.bin} is the initial state after init and the broadcast from rank 0; {@code
- *       state-<t+1>.bin} is written right after step t's update.</li>
+ *   <li>{@code state-<t>.bin}: the training state <em>before</em> step t as a checkpoint ({@link Checkpoints},
+ *       a {@link TensorFile}: magic, JSON header with the tensor table, float32 data, CRC) — every tensor
+ *       ({@code param/<name>}, {@code buffer/<name>} BN running statistics, {@code optim/momentum/<name>}) in the
+ *       order and at the offsets (from the start of the data) that {@code index.json}'s {@code tensors} and the
+ *       file's own header list. {@code state-<start>.bin} is the initial state after init and the broadcast from
+ *       rank 0; {@code state-<t+1>.bin} is written right after step t's update.</li>
  *   <li>{@code batch-<t>.bin}: step t's global batch as the workers trained on it, worker w's n examples at
  *       positions [w·n, (w+1)·n): float32 images [kn, C, H, W] after normalisation and augmentation, then int64
  *       labels [kn] (the layout {@code bench/step_reference.py --batch-file} reads).</li>
@@ -44,7 +46,7 @@ import java.util.Map;
  */
 public final class StepTrace {
   /** Format tag in {@code index.json}. */
-  public static final String FORMAT = "bigbatch-step-trace/1";
+  public static final String FORMAT = "bigbatch-step-trace/2";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -168,16 +170,7 @@ public final class StepTrace {
   }
 
   private void writeState(long step, Checkpoints.State state) {
-    long bytes = 0;
-    for (float[] v : state.tensors().values()) {
-      bytes += 4L * v.length;
-    }
-    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
-    for (float[] v : state.tensors().values()) {
-      buf.asFloatBuffer().put(v);
-      buf.position(buf.position() + 4 * v.length);
-    }
-    writeAtomically(stateFile(step), buf.array());
+    Checkpoints.save(dir.resolve(stateFile(step)), state);
   }
 
   private void writeBatch(long step, Batch batch) {

@@ -14,7 +14,6 @@ import dev.bigbatch.schedule.LrSchedule;
 import dev.bigbatch.spec.JobSpec;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
@@ -48,7 +47,7 @@ public final class Trainer {
   private ConAdv conAdv; // null: the plain clean-only step
   private StepTrace trace; // null: no lockstep trace
   private Map<String, float[]> resumedStale = Map.of(); // ConAdv's stale copy from the resumed checkpoint
-  private Map<String, String> resumedProgress = Map.of(); // the gradient sync's state among it (fp16 scales)
+  private Checkpoints.Sections resumedProgress = Checkpoints.Sections.NONE; // its sections (fp16 scales, epoch sums)
 
   /** A fixed-batch run ({@link FixedBatchPlan}). */
   public Trainer(JobSpec config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
@@ -163,8 +162,8 @@ public final class Trainer {
     state.applyTo(config, model, optimizer);
     plan.restore(state);
     this.startStep = state.nextStep();
-    this.resumedStale = state.tensorsWithPrefix(ConAdv.CHECKPOINT_PREFIX);
-    this.resumedProgress = state.progress();
+    this.resumedStale = state.tensorSection(ConAdv.SECTION);
+    this.resumedProgress = state.sections();
     return this;
   }
 
@@ -251,11 +250,8 @@ public final class Trainer {
    */
   private Checkpoints.State checkpointState(long nextStep, GradientSync sync, EpochStats epochSoFar) {
     Checkpoints.State state = plan.checkpoint(Checkpoints.State.capture(config, model, optimizer, nextStep));
-    Map<String, String> progress = new LinkedHashMap<>(state.progress());
-    progress.putAll(sync.state());
-    epochSoFar.saveTo(progress);
-    state = state.withProgress(progress);
-    return conAdv == null ? state : state.withTensors(conAdv.staleState());
+    state = epochSoFar.saveTo(sync.checkpoint(state));
+    return conAdv == null ? state : state.withTensorSection(ConAdv.SECTION, conAdv.staleState());
   }
 
   /**
@@ -353,6 +349,7 @@ public final class Trainer {
     long commNanos;
   }
 
+  /** The running sums of the epoch in progress; saved in mid-epoch checkpoints as {@link EpochProgress}. */
   private static final class EpochStats {
     long examples;
     long correct;
@@ -365,25 +362,38 @@ public final class Trainer {
       seconds += stepSeconds;
     }
 
-    /** Progress keys of a checkpoint taken mid-epoch (absent at an epoch end, where the sums are zero). */
-    void saveTo(Map<String, String> progress) {
-      if (examples > 0) {
-        progress.put("epoch.examples", Long.toString(examples));
-        progress.put("epoch.correct", Long.toString(correct));
-        progress.put("epoch.lossSum", Double.toString(lossSum)); // shortest repr: parses back to the same double
-        progress.put("epoch.seconds", Double.toString(seconds));
-        progress.put("epoch.dataWaitNanos", Long.toString(dataWaitNanos));
-      }
+    /** {@code state} with this epoch's sums, when taken mid-epoch (absent at an epoch end, where they are zero). */
+    Checkpoints.State saveTo(Checkpoints.State state) {
+      return examples > 0
+          ? state.with(EpochProgress.SECTION, new EpochProgress(examples, correct, lossSum, seconds, dataWaitNanos))
+          : state;
     }
 
-    static EpochStats restore(Map<String, String> progress) {
+    static EpochStats restore(Checkpoints.Sections sections) {
       EpochStats s = new EpochStats();
-      s.examples = Long.parseLong(progress.getOrDefault("epoch.examples", "0"));
-      s.correct = Long.parseLong(progress.getOrDefault("epoch.correct", "0"));
-      s.lossSum = Double.parseDouble(progress.getOrDefault("epoch.lossSum", "0"));
-      s.seconds = Double.parseDouble(progress.getOrDefault("epoch.seconds", "0"));
-      s.dataWaitNanos = Long.parseLong(progress.getOrDefault("epoch.dataWaitNanos", "0"));
+      sections.get(EpochProgress.SECTION).ifPresent(p -> {
+        s.examples = p.examples();
+        s.correct = p.correct();
+        s.lossSum = p.lossSum();
+        s.seconds = p.seconds();
+        s.dataWaitNanos = p.dataWaitNanos();
+      });
       return s;
+    }
+  }
+
+  /**
+   * Checkpoint section {@code epoch}: the sums of the epoch a mid-epoch checkpoint interrupts, so that a resumed run
+   * reports the whole epoch's train loss and accuracy. Doubles go through JSON exactly (shortest repr round-trips).
+   */
+  record EpochProgress(long examples, long correct, double lossSum, double seconds, long dataWaitNanos) {
+    static final Checkpoints.Section<EpochProgress> SECTION = new Checkpoints.Section<>("epoch", EpochProgress.class);
+
+    EpochProgress {
+      if (examples <= 0 || correct < 0 || correct > examples || seconds < 0 || dataWaitNanos < 0) {
+        throw new IllegalArgumentException("examples " + examples + ", correct " + correct + ", seconds " + seconds
+            + ", dataWaitNanos " + dataWaitNanos + " are not the sums of a started epoch");
+      }
     }
   }
 }

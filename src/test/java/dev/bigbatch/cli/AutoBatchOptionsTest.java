@@ -3,6 +3,7 @@ package dev.bigbatch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bigbatch.autopilot.AutoBatchPlan;
 import dev.bigbatch.lint.TrainStartLint;
 import dev.bigbatch.train.Checkpoints;
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ class AutoBatchOptionsTest {
     String metrics = Files.readString(out.resolve("metrics.jsonl"));
     assertTrue(metrics.contains("\"kind\":\"decision\"") && metrics.contains("\"bSimple\""), metrics);
     Checkpoints.State s = Checkpoints.load(out.resolve("checkpoint.bin"));
-    assertTrue(s.progress().containsKey("autopilot.workers"), s.progress().toString());
+    assertTrue(s.sections().has(AutoBatchPlan.AUTOPILOT), "the autopilot's section is in the checkpoint");
 
     TrainCommandTest.Outcome o = TrainCommandTest.run("train", "--model", "mlp", "--width", "1", "--train-limit", "1024",
         "-n", "16", "-k", "2", "--epochs", "1", "--warmup", "none", "--threads", "1", "--no-augment",

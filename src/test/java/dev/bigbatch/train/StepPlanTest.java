@@ -150,8 +150,8 @@ class StepPlanTest {
       partial.afterStep(partial.next(s), 1.0, List.of());
     }
     Checkpoints.State state = partial.checkpoint(emptyState(15));
-    assertEquals("1", state.progress().get("position.epoch"));
-    assertEquals("24", state.progress().get("position.offset")); // 3 steps of 8 into epoch 1
+    assertEquals(1, state.sections().require(AutoBatchPlan.POSITION, "").epoch());
+    assertEquals(24, state.sections().require(AutoBatchPlan.POSITION, "").offset()); // 3 steps of 8 into epoch 1
     AutoBatchPlan resumed = new AutoBatchPlan(c, NO_GROW, N, 1);
     resumed.restore(state);
     Walk rest = walk(resumed, 15);

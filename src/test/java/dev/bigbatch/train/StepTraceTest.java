@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bigbatch.data.Batch;
 import dev.bigbatch.engine.Tensors;
+import dev.bigbatch.io.TensorFile;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Sgd;
 import dev.bigbatch.spec.JobSpec;
@@ -53,23 +54,17 @@ class StepTraceTest {
 
   private static Checkpoints.State readState(Path dir, JsonNode index, String file, JobSpec c, double[] scalars)
       throws IOException {
-    ByteBuffer raw = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(file))).order(ByteOrder.LITTLE_ENDIAN);
-    assertEquals(index.get("stateBytes").asLong(), raw.capacity(), file);
+    TensorFile.Contents contents = TensorFile.read(dir.resolve(file), Checkpoints.MAGIC, "trace state");
+    assertEquals(index.get("tensors"), contents.header().get(TensorFile.TENSORS), file + ": the index's tensor table");
+    long bytes = 0;
     LinkedHashMap<String, float[]> tensors = new LinkedHashMap<>();
     Map<String, long[]> shapes = new LinkedHashMap<>();
-    for (JsonNode t : index.get("tensors")) {
-      long[] shape = new long[t.get("shape").size()];
-      long count = 1;
-      for (int i = 0; i < shape.length; i++) {
-        shape[i] = t.get("shape").get(i).asLong();
-        count *= shape[i];
-      }
-      float[] v = new float[(int) count];
-      raw.position((int) t.get("offset").asLong());
-      raw.asFloatBuffer().get(v);
-      tensors.put(t.get("name").asText(), v);
-      shapes.put(t.get("name").asText(), shape);
+    for (Map.Entry<String, TensorFile.Tensor> t : contents.tensors().entrySet()) {
+      bytes += 4L * t.getValue().values().length;
+      tensors.put(t.getKey(), t.getValue().values());
+      shapes.put(t.getKey(), t.getValue().shape());
     }
+    assertEquals(index.get("stateBytes").asLong(), bytes, file);
     return new Checkpoints.State(Checkpoints.State.identityOf(c), 0, scalars, tensors, shapes);
   }
 

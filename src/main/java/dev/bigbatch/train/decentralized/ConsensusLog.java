@@ -1,5 +1,6 @@
 package dev.bigbatch.train.decentralized;
 
+import dev.bigbatch.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -37,15 +38,16 @@ public final class ConsensusLog implements Consumer<DecentralizedReplicas.Consen
     String line = String.format(Locale.ROOT,
         "{\"epoch\": %d, \"consensusDistance\": %.6e, \"gossipRounds\": %d, \"gossipPayloadBytes\": %d, \"wireBytesSent\": %d}%n",
         c.epoch(), c.distance(), c.gossipRounds(), c.gossipPayloadBytes(), c.wireBytesSent());
-    try {
-      Files.createDirectories(dir);
-      if (truncate) {
-        Files.writeString(file, "", StandardCharsets.UTF_8);
-        truncate = false;
+    if (truncate) { // a fresh file replaces an earlier run's in one atomic write
+      AtomicFiles.writeString(file, line);
+      truncate = false;
+    } else {
+      try {
+        Files.createDirectories(dir);
+        Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
       }
-      Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
     console.printf(Locale.ROOT, "consensus after epoch %d: (1/P)·Σ||x_i − x̄||² = %.4e; gossip %.1f KB per round%n",
         c.epoch() + 1, c.distance(), c.gossipRounds() == 0 ? 0.0 : c.gossipPayloadBytes() / 1024.0 / c.gossipRounds());

@@ -33,8 +33,8 @@ import java.util.stream.LongStream;
  *       checkpoints) — the next step and an adaptive schedule's state, as any checkpoint;</li>
  *   <li>in the identity: {@code sync=decentralized}, the number of replicas P, the topology, the method
  *       and the rank, which a resume must match;</li>
- *   <li>in the progress: the gossip counters (rounds, payload bytes), so {@code consensus.jsonl} stays
- *       cumulative. The socket byte count restarts at 0 on resume, as in synchronous runs.</li>
+ *   <li>in section {@code gossip} ({@link GossipState}): the gossip counters (rounds, payload bytes), so
+ *       {@code consensus.jsonl} stays cumulative. The socket byte count restarts at 0 on resume, as in synchronous runs.</li>
  * </ul>
  * Nothing else is state: a gossip round's send and receive buffers are overwritten every step, the mixing
  * weights are a function of the topology, and the data order of the step and the seed.
@@ -58,8 +58,16 @@ public final class RankCheckpoints {
   static final String TOPOLOGY = "topology";
   static final String METHOD = "method";
   static final String RANK = "rank";
-  static final String GOSSIP_ROUNDS = "gossip.rounds";
-  static final String GOSSIP_PAYLOAD_BYTES = "gossip.payloadBytes";
+  /** Checkpoint section {@code gossip}: the counters of gossip rounds and payload bytes so far. */
+  record GossipState(long rounds, long payloadBytes) {
+    GossipState {
+      if (rounds < 0 || payloadBytes < 0) {
+        throw new IllegalArgumentException("rounds " + rounds + " and payloadBytes " + payloadBytes + " must be >= 0");
+      }
+    }
+  }
+
+  static final Checkpoints.Section<GossipState> GOSSIP = new Checkpoints.Section<>("gossip", GossipState.class);
   /** Characters of a problem message that travel to the other ranks (longer ones are cut). */
   private static final int MESSAGE_CHARS = 600;
   private static final Pattern RANK_FILE = Pattern.compile(".*-rank\\d+(\\.[^.]*)?");
@@ -94,15 +102,12 @@ public final class RankCheckpoints {
   static void save(Path base, Checkpoints.State state, SyncSpec settings, int replicas, int rank, Gossip gossip) {
     Map<String, String> identity = new LinkedHashMap<>(state.identity());
     identity.putAll(identity(settings, replicas, rank));
-    Map<String, String> progress = new LinkedHashMap<>(state.progress());
-    progress.put(GOSSIP_ROUNDS, Long.toString(gossip.rounds()));
-    progress.put(GOSSIP_PAYLOAD_BYTES, Long.toString(gossip.payloadBytes()));
     Path file = fileOf(base, rank);
     if (Files.exists(file)) {
       move(file, previousOf(file)); // kept until this rank's next save: the fallback if the job stops mid-save
     }
-    Checkpoints.save(file, new Checkpoints.State(identity, state.nextStep(), state.optimizerScalars(),
-        state.tensors(), state.shapes(), progress, state.scheduleState())); // insertion order: equal states, equal bytes
+    Checkpoints.save(file, state.withIdentity(identity) // insertion order: equal states, equal bytes
+        .with(GOSSIP, new GossipState(gossip.rounds(), gossip.payloadBytes())));
   }
 
   private static Map<String, String> identity(SyncSpec s, int replicas, int rank) {
@@ -182,8 +187,9 @@ public final class RankCheckpoints {
       notice.accept("resume: the save at step " + newest + " is not complete on every rank (the job stopped while "
           + "saving); every rank resumes from the previous save, at step " + step);
     }
-    replicas.gossip().restoreCounters(Long.parseLong(state.progress().getOrDefault(GOSSIP_ROUNDS, "0")),
-        Long.parseLong(state.progress().getOrDefault(GOSSIP_PAYLOAD_BYTES, "0")));
+    GossipState counters = state.sections().require(GOSSIP, "a --sync decentralized checkpoint always has one; "
+        + "the file was not written by this version");
+    replicas.gossip().restoreCounters(counters.rounds(), counters.payloadBytes());
     return state;
   }
 
