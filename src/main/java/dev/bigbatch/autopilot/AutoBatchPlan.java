@@ -5,10 +5,10 @@ import dev.bigbatch.data.IndexBatch;
 import dev.bigbatch.diag.NoiseScale;
 import dev.bigbatch.diag.NoiseScaleProbe;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.schedule.ProgressSchedule;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.BatchDecision;
 import dev.bigbatch.train.Checkpoints;
+import dev.bigbatch.train.Recipe;
 import dev.bigbatch.train.Replicas;
 import dev.bigbatch.train.StepPlan;
 import dev.bigbatch.train.TrainListener;
@@ -22,7 +22,7 @@ import org.bytedeco.pytorch.Tensor;
  * {@link BatchAutopilot} may change between steps; n (per-worker batch, hence BN statistics) never changes.
  *
  * <p>Per step: the step's start position p in the data ({@link EpochCursor}) and lr = schedule(p, k·n)
- * ({@link AutoRecipe}: warmup and decay on the epoch axis, scaling rule at the current k·n); the trainer's
+ * ({@link Recipe#overProgress}: warmup and decay on the epoch axis, scaling rule at the current k·n); the trainer's
  * forward/backward of the local k/P workers and gradient sum; inside a measurement window, the two squared
  * norms for the autopilot ({@link #beforeUpdate}); the optimizer step. Training ends when the next step would
  * start at progress ≥ {@code --epochs}; an epoch ends (evaluation, BN averaging, checkpoint) when the next
@@ -45,7 +45,7 @@ import org.bytedeco.pytorch.Tensor;
 public final class AutoBatchPlan implements StepPlan {
   private final JobSpec config;
   private final EpochCursor cursor;
-  private final ProgressSchedule schedule;
+  private final Recipe.OverProgress schedule;
   private final BatchAutopilot autopilot;
   private EpochCursor.Position pos = EpochCursor.Position.START; // where the next step starts (before start())
   private EpochCursor.Position at; // where the step next() last returned really starts
@@ -59,7 +59,7 @@ public final class AutoBatchPlan implements StepPlan {
   public AutoBatchPlan(JobSpec config, AutoBatchSettings settings, int datasetSize, int processes) {
     this.config = config;
     this.cursor = new EpochCursor(datasetSize, config.seed());
-    this.schedule = AutoRecipe.schedule(config, datasetSize);
+    this.schedule = Recipe.overProgress(config, datasetSize);
     this.autopilot = new BatchAutopilot(settings, config.batch().perWorker(), processes, datasetSize,
         config.batch().virtualWorkers());
   }
@@ -68,7 +68,7 @@ public final class AutoBatchPlan implements StepPlan {
     return autopilot;
   }
 
-  public ProgressSchedule schedule() {
+  public Recipe.OverProgress schedule() {
     return schedule;
   }
 
@@ -84,6 +84,12 @@ public final class AutoBatchPlan implements StepPlan {
   @Override
   public long totalSteps() {
     return Math.round(config.epochs() * stepsPerEpoch());
+  }
+
+  /** The peak at the (possibly resumed) starting k·n; each batch decision carries the rate after the change. */
+  @Override
+  public Rates rates() {
+    return new Rates(schedule.peakLr(globalBatch()), Double.NaN);
   }
 
   @Override

@@ -29,11 +29,10 @@ public final class ConsoleProgress implements TrainListener {
   }
 
   @Override
-  public void onStart(JobSpec c, String model, int stepsPerEpoch, long totalSteps) {
-    double peak = Recipe.knownPeakLr(c);
-    String peakText = Double.isNaN(peak)
-        ? String.format(Locale.ROOT, "peak lr found by AutoWU (search up to %.4g)", Recipe.autoWuMaxLr(c))
-        : String.format(Locale.ROOT, "peak lr %.4g", peak);
+  public void onStart(JobSpec c, String model, int stepsPerEpoch, long totalSteps, StepPlan.Rates lr) {
+    String peakText = Double.isNaN(lr.peakLr())
+        ? String.format(Locale.ROOT, "peak lr found by AutoWU (search up to %.4g)", lr.autoWuMaxLr())
+        : String.format(Locale.ROOT, "peak lr %.4g", lr.peakLr());
     out.printf(Locale.ROOT, "bigbatch: %s; %s; %d steps/epoch, %d steps, %s%n", model, c.summary(), stepsPerEpoch,
         totalSteps, peakText);
   }

@@ -3,6 +3,7 @@ package dev.bigbatch.train;
 import dev.bigbatch.data.DistributedSampler;
 import dev.bigbatch.data.IndexBatch;
 import dev.bigbatch.schedule.AdaptiveSchedule;
+import dev.bigbatch.schedule.AutoWu;
 import dev.bigbatch.schedule.LrSchedule;
 import dev.bigbatch.spec.JobSpec;
 import java.util.Iterator;
@@ -16,12 +17,14 @@ import java.util.List;
  * only s, plus an {@link AdaptiveSchedule}'s state (AutoWU), which also observes every step's loss.
  */
 public final class FixedBatchPlan implements StepPlan {
+  private final JobSpec config;
   private final DistributedSampler sampler;
   private final LrSchedule schedule;
   private final long totalSteps;
   private long current = -1; // the step next() last returned
 
   public FixedBatchPlan(JobSpec config, int datasetSize) {
+    this.config = config;
     this.sampler = new DistributedSampler(datasetSize, config.batch().virtualWorkers(), config.batch().perWorker(),
         config.seed());
     this.schedule = Recipe.schedule(config, sampler.stepsPerEpoch());
@@ -41,6 +44,12 @@ public final class FixedBatchPlan implements StepPlan {
   @Override
   public long totalSteps() {
     return totalSteps;
+  }
+
+  @Override
+  public Rates rates() {
+    return schedule instanceof AutoWu autoWu ? new Rates(Double.NaN, autoWu.options().maxLr())
+        : new Rates(Recipe.knownPeakLr(config), Double.NaN);
   }
 
   @Override

@@ -23,6 +23,9 @@ import java.util.Locale;
  * is flushed whole, so the file stays valid when a run stops early), {@code config.json} at the
  * start and {@code result.json} at the end (both written to a temp file and renamed). {@code config.json} holds the
  * run's summary values and, under {@value Specs#JOB_KEY}, the whole {@link JobSpec}, so a run directory can be rerun.
+ * Its learning rate comes from the plan ({@link StepPlan.Rates}): {@code "peakLr"} (for {@code --batch auto} the peak
+ * at the starting batch; the autopilot's decisions carry the rates after each change), or {@code "autoWuMaxLr"} under
+ * {@code --schedule autowu}, whose peak is in the schedule-switch line.
  */
 public final class MetricsJsonl implements TrainListener, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
@@ -96,7 +99,7 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
   }
 
   @Override
-  public void onStart(JobSpec config, String modelDescription, int stepsPerEpoch, long totalSteps) {
+  public void onStart(JobSpec config, String modelDescription, int stepsPerEpoch, long totalSteps, StepPlan.Rates lr) {
     ObjectNode node = JSON.createObjectNode();
     node.put("config", config.summary());
     node.put("model", modelDescription);
@@ -105,11 +108,10 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
     node.put("workers", config.batch().virtualWorkers());
     node.put("stepsPerEpoch", stepsPerEpoch);
     node.put("totalSteps", totalSteps);
-    double peak = Recipe.knownPeakLr(config);
-    if (Double.isNaN(peak)) { // AutoWU finds it: the schedule-switch line has it; here only the search's bound
-      node.put("autoWuMaxLr", Recipe.autoWuMaxLr(config));
+    if (Double.isNaN(lr.peakLr())) { // AutoWU finds it: the schedule-switch line has it; here only the search's bound
+      node.put("autoWuMaxLr", lr.autoWuMaxLr());
     } else {
-      node.put("peakLr", peak);
+      node.put("peakLr", lr.peakLr()); // --batch auto: the peak at the starting batch (StepPlan.Rates)
     }
     node.put("gradCompression", config.sync().compression().name().toLowerCase(Locale.ROOT));
     node.set(Specs.JOB_KEY, Specs.JSON.valueToTree(config));

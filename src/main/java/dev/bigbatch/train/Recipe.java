@@ -2,6 +2,7 @@ package dev.bigbatch.train;
 
 import dev.bigbatch.schedule.AutoWu;
 import dev.bigbatch.schedule.CosineDecay;
+import dev.bigbatch.schedule.LrCurve;
 import dev.bigbatch.schedule.LrSchedule;
 import dev.bigbatch.schedule.PolynomialDecay;
 import dev.bigbatch.schedule.StepDecay;
@@ -11,8 +12,21 @@ import dev.bigbatch.spec.LrSpec;
 import java.util.Locale;
 
 /**
- * Turns a config into the learning-rate schedule of the large-batch recipe (Goyal et al. 2017 §2.1–2.2, LEGW,
- * LARS). Epoch quantities become steps here, once, using the real steps per epoch S:
+ * The one owner of the learning-rate schedule of the large-batch recipe (Goyal et al. 2017 §2.1–2.2, LEGW, LARS), for
+ * both step plans: from the {@link LrSpec}, the epochs and the data, one builder ({@code curve}) places the recipe on the plan's
+ * axis as one {@link LrCurve} (the {@code schedule} package's warmup and decays, the only implementation of them).
+ *
+ * <ul>
+ *   <li>Fixed batch ({@link FixedBatchPlan}, {@link #schedule}): the axis counts steps, x = t (progress p = t/S
+ *       epochs, times S), and epoch quantities become whole steps here, once, using the real steps per epoch S.
+ *   <li>{@code --batch auto} ({@code autopilot.AutoBatchPlan}, {@link #overProgress}): the axis is progress p in
+ *       epochs, lengths stay the configured epochs (a batch that changes has no whole number of steps per epoch),
+ *       one step of the current kn covers kn/N epochs, and the curve is the current kn's: changing kn changes only
+ *       the scaling-rule peak, never the warmup/decay position.
+ * </ul>
+ *
+ * On whole steps at a fixed batch the two agree up to float rounding (the fixed axis rounds lengths to whole steps;
+ * where they are whole, p·S = t and the formulas below are the same). The recipe:
  *
  * <ul>
  *   <li>Peak kη = rule(η0, kn, B0) ({@link #peakLr}; the sqrt rule under LEGW).
@@ -88,15 +102,17 @@ public final class Recipe {
   }
 
   /**
-   * The run's peak learning rate as known before it starts, or NaN when the schedule finds it while training
-   * ({@code --schedule autowu}: it is in the schedule-switch event).
+   * The fixed-batch run's peak learning rate as known before it starts, or NaN when the schedule finds it while
+   * training ({@code --schedule autowu}: it is in the schedule-switch event). Listeners read it from the plan
+   * ({@link StepPlan#rates}), which knows the batch.
    */
   public static double knownPeakLr(JobSpec c) {
     return c.lr().schedule() == LrSpec.Schedule.AUTOWU ? Double.NaN : peakLr(c);
   }
 
   /**
-   * The step → lr schedule (see the class comment); a new, stateful {@link AutoWu} under {@code --schedule autowu}.
+   * The step → lr schedule of a fixed batch (see the class comment); a new, stateful {@link AutoWu} under
+   * {@code --schedule autowu}.
    *
    * @throws IllegalArgumentException when a warmup that would ramp rounds to zero iterations at this batch
    */
@@ -104,8 +120,6 @@ public final class Recipe {
     if (c.lr().schedule() == LrSpec.Schedule.AUTOWU) {
       return autoWu(c, stepsPerEpoch);
     }
-    double peak = peakLr(c);
-    long total = totalSteps(c, stepsPerEpoch);
     long warm = warmupSteps(c, stepsPerEpoch);
     if (warm == 0 && warmupRamps(c)) {
       double iterations = warmupEpochs(c) * stepsPerEpoch;
@@ -115,24 +129,105 @@ public final class Recipe {
           + "steps/epoch (kn=%d): it rounds to no warmup at all; lengthen --warmup-epochs to at least %.4g (one "
           + "iteration) or say --warmup none", warmupEpochs(c), iterations, stepsPerEpoch, c.batch().global(), oneStep));
     }
-    long decaySteps = Math.max(1, total - warm);
-    LrSchedule main = switch (c.lr().decay()) {
+    return curve(c.lr(), c.batch().global(), Axis.steps(stepsPerEpoch, totalSteps(c, stepsPerEpoch)));
+  }
+
+  /**
+   * The learning rate of {@code --batch auto}: a function of (progress p in epochs, current global batch kn), the
+   * recipe's curve at kn on the epoch axis (see the class comment). {@code --schedule autowu} and LEGW are refused
+   * with {@code --batch auto} by {@link JobSpec}.
+   *
+   * @param examplesPerEpoch N, the training examples (the epochs one step covers, kn/N, place the warmup's last step)
+   */
+  public static OverProgress overProgress(JobSpec c, int examplesPerEpoch) {
+    return new OverProgress(c.lr(), c.epochs(), examplesPerEpoch);
+  }
+
+  /**
+   * {@link #overProgress}: lr(p, kn) = the recipe's curve at kn on the epoch axis, at p. The peak follows kn by the rule;
+   * the warmup ramps from its start to the current kn's peak, reached at the warmup's last step, which starts at
+   * m − kn/N (Goyal §2.2 on the epoch axis); cosine and poly decay over the epochs after the warmup, step decay at
+   * absolute epochs. Within a stretch of constant kn the rate is continuous after the warmup (apart from the decay's
+   * own jumps), and changing kn at p multiplies it by exactly peak(kn')/peak(kn) after the warmup.
+   *
+   * @param examplesPerEpoch N
+   */
+  public record OverProgress(LrSpec lr, double epochs, int examplesPerEpoch) {
+    public OverProgress {
+      LrSchedule.requirePositive(examplesPerEpoch, "examples per epoch");
+      if (lr.warmup() == LrSpec.Warmup.LEGW) {
+        throw new IllegalArgumentException("--warmup legw has no --batch auto schedule (JobSpec refuses the "
+            + "combination)");
+      }
+    }
+
+    /** The peak rate the scaling rule gives the global batch {@code globalBatch}. */
+    public double peakLr(long globalBatch) {
+      return lr.peak(globalBatch);
+    }
+
+    /** The learning rate of a step that starts at {@code progressEpochs} with global batch {@code globalBatch}. */
+    public double lrAt(double progressEpochs, long globalBatch) {
+      if (!(progressEpochs >= 0)) {
+        throw new IllegalArgumentException("progress must be >= 0 epochs, got " + progressEpochs);
+      }
+      return curve(lr, globalBatch, Axis.epochs(globalBatch / (double) examplesPerEpoch, epochs)).lrAt(progressEpochs);
+    }
+  }
+
+  /**
+   * How a plan lays the recipe's epochs on its axis.
+   *
+   * @param perEpoch axis units per epoch (steps per epoch S, or 1 on the epoch axis)
+   * @param wholeSteps lengths rounded to whole steps (a fixed batch), else kept as configured
+   * @param stepLength the axis length of one step at the curve's batch (1, or kn/N epochs)
+   * @param total the run's length on the axis
+   */
+  private record Axis(double perEpoch, boolean wholeSteps, double stepLength, double total) {
+    static Axis steps(int stepsPerEpoch, long totalSteps) {
+      return new Axis(stepsPerEpoch, true, 1, totalSteps);
+    }
+
+    static Axis epochs(double epochsPerStep, double epochs) {
+      return new Axis(1, false, epochsPerStep, epochs);
+    }
+
+    /** {@code epochs} on this axis: round(e·S) whole steps, or e itself. */
+    double length(double epochs) {
+      return wholeSteps ? Math.round(epochs * perEpoch) : epochs;
+    }
+
+    /** What is left after the warmup for cosine/poly: at least one step, or positive on the epoch axis. */
+    double decaySpan(double warm) {
+      if (wholeSteps) {
+        return Math.max(1, total - warm);
+      }
+      LrSchedule.requirePositive(total - warm, "epochs of decay after the warmup");
+      return total - warm;
+    }
+  }
+
+  /** The recipe's rate at global batch kn on {@code axis}: warmup around a decay, all from {@link LrSpec}. */
+  private static LrCurve curve(LrSpec lr, long globalBatch, Axis axis) {
+    double peak = lr.peak(globalBatch);
+    double warm = axis.length(lr.effectiveWarmupEpochs(globalBatch));
+    LrCurve main = switch (lr.decay()) {
       case NONE -> LrSchedule.constant(peak);
       case STEP -> {
-        double[] epochs = c.lr().decayEpochs();
-        long[] steps = new long[epochs.length];
+        double[] epochs = lr.decayEpochs();
+        double[] at = new double[epochs.length];
         for (int i = 0; i < epochs.length; i++) {
-          steps[i] = Math.round(epochs[i] * stepsPerEpoch);
+          at[i] = axis.length(epochs[i]);
         }
-        yield new StepDecay(peak, steps, c.lr().decayFactor());
+        yield new StepDecay(peak, at, lr.decayFactor());
       }
-      case POLY -> new PolynomialDecay(peak, decaySteps, c.lr().decayPower()).from(warm);
-      case COSINE -> new CosineDecay(peak, decaySteps).from(warm);
+      case POLY -> new PolynomialDecay(peak, axis.decaySpan(warm), lr.decayPower()).from(warm);
+      case COSINE -> new CosineDecay(peak, axis.decaySpan(warm)).from(warm);
     };
-    return switch (c.lr().warmup()) {
+    return switch (lr.warmup()) {
       case NONE -> main;
-      case CONSTANT -> new Warmup(main, Warmup.Kind.CONSTANT, warm, c.lr().warmupStartLr(), peak);
-      case GRADUAL, LEGW -> new Warmup(main, Warmup.Kind.GRADUAL, warm, c.lr().warmupStartLr(), peak);
+      case CONSTANT -> new Warmup(main, Warmup.Kind.CONSTANT, warm, axis.stepLength(), lr.warmupStartLr(), peak);
+      case GRADUAL, LEGW -> new Warmup(main, Warmup.Kind.GRADUAL, warm, axis.stepLength(), lr.warmupStartLr(), peak);
     };
   }
 }

@@ -37,6 +37,17 @@ public interface StepPlan {
    */
   record Step(long step, int workers, double lr, long epoch, int stepInEpoch, int stepsPerEpoch) {}
 
+  /**
+   * The learning rate as known before the run, for listeners ({@code config.json}, the console): they ask the plan,
+   * which knows the batch, rather than recompute it from the spec.
+   *
+   * @param peakLr the peak rate: fixed batch, the recipe's kη; {@code --batch auto}, the peak at the (possibly
+   *     resumed) starting k·n — the autopilot's later batches scale it by the rule; NaN under
+   *     {@code --schedule autowu}, which finds the peak while training (it is in the schedule-switch event)
+   * @param autoWuMaxLr the highest rate AutoWU's search may reach; NaN for every other schedule
+   */
+  record Rates(double peakLr, double autoWuMaxLr) {}
+
   /** Where a finished step leaves the run. {@code lastStep} implies {@code epochEnd}. */
   record Boundary(boolean epochEnd, boolean lastStep) {}
 
@@ -45,6 +56,9 @@ public interface StepPlan {
 
   /** Total steps of the run as announced to listeners (at the starting k when k may change). */
   long totalSteps();
+
+  /** The learning rate as known before the run, at the (possibly resumed) starting k (see {@link Rates}). */
+  Rates rates();
 
   /** True when k may change during the run. */
   boolean variableBatch();

@@ -5,7 +5,11 @@ import dev.bigbatch.spec.JobSpec;
 
 /** Observes a run; metrics files, progress bars and checkpoints are listeners. */
 public interface TrainListener {
-  default void onStart(JobSpec config, String modelDescription, int stepsPerEpoch, long totalSteps) {}
+  /**
+   * Before the first step (also of a resumed run): the plan's steps per epoch and total steps at the starting k, and
+   * the learning rate it knows before training ({@link StepPlan.Rates}).
+   */
+  default void onStart(JobSpec config, String modelDescription, int stepsPerEpoch, long totalSteps, StepPlan.Rates lr) {}
 
   default void onStep(StepMetrics m) {}
 

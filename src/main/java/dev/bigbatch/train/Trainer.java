@@ -179,7 +179,7 @@ public final class Trainer {
       }
       conAdv.restoreStale(resumedStale);
     }
-    listeners.forEach(l -> l.onStart(config, model.describe(), plan.stepsPerEpoch(), plan.totalSteps()));
+    listeners.forEach(l -> l.onStart(config, model.describe(), plan.stepsPerEpoch(), plan.totalSteps(), plan.rates()));
     if (startStep == 0) {
       replicas.broadcastFromRankZero(model);
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.schedule.LrSchedule;
-import dev.bigbatch.schedule.ProgressSchedule;
 import dev.bigbatch.schedule.ScalingRule;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.spec.LrSpec;
@@ -15,9 +14,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * The --batch auto schedule on the epoch axis: with a fixed batch it is the step-axis recipe
- * ({@link Recipe}, an independent implementation), and changing the batch changes only the scaling-rule
- * factor, never the warmup/decay position.
+ * The --batch auto schedule on the epoch axis ({@link Recipe#overProgress}): with a fixed batch it is the step-axis
+ * recipe ({@link Recipe#schedule}: the same warmup and decay objects, on whole steps instead of epochs), and changing
+ * the batch changes only the scaling-rule factor, never the warmup/decay position.
  */
 class AutoRecipeTest {
   private static JobSpec config(String warmup, String decay, String scaling, int workers) {
@@ -51,7 +50,7 @@ class AutoRecipeTest {
     JobSpec c = config(warmup, decay, scaling, workers);
     int stepsPerEpoch = 40;
     LrSchedule steps = Recipe.schedule(c, stepsPerEpoch);
-    ProgressSchedule epochs = AutoRecipe.schedule(c, stepsPerEpoch * c.batch().global());
+    Recipe.OverProgress epochs = Recipe.overProgress(c, stepsPerEpoch * c.batch().global());
     for (long s = 0; s < 6 * stepsPerEpoch; s++) {
       double expected = steps.lrAt(s);
       assertEquals(expected, epochs.lrAt(s / (double) stepsPerEpoch, c.batch().global()), 1e-12 * Math.max(1, expected),
@@ -62,8 +61,8 @@ class AutoRecipeTest {
   @Test
   void changingTheBatchScalesByTheRuleAndKeepsTheDecayPosition() {
     int examples = 10240; // 40 steps of 256 per epoch
-    ProgressSchedule linear = AutoRecipe.schedule(config("GRADUAL", "COSINE", "LINEAR", 8), examples);
-    ProgressSchedule sqrt = AutoRecipe.schedule(config("GRADUAL", "COSINE", "SQRT", 8), examples);
+    Recipe.OverProgress linear = Recipe.overProgress(config("GRADUAL", "COSINE", "LINEAR", 8), examples);
+    Recipe.OverProgress sqrt = Recipe.overProgress(config("GRADUAL", "COSINE", "SQRT", 8), examples);
     for (double p : new double[] {1.5, 2.0, 3.7, 5.9}) {
       double cosine = 0.5 * (1 + Math.cos(Math.PI * (p - 1.5) / 4.5)); // over the 4.5 epochs after the warmup
       assertEquals(0.1 * 256 / 256 * cosine, linear.lrAt(p, 256), 1e-15);
@@ -87,7 +86,7 @@ class AutoRecipeTest {
   @Test
   void legwIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> AutoRecipe.schedule(config("LEGW", "COSINE", "SQRT", 8, true), 10240));
+        () -> Recipe.overProgress(config("LEGW", "COSINE", "SQRT", 8, true), 10240));
     assertTrue(e.getMessage().startsWith("--warmup legw cannot be used with --batch auto"), e.getMessage());
   }
 }

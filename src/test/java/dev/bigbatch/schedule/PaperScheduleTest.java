@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bigbatch.autopilot.AutoRecipe;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.spec.LrSpec;
 import dev.bigbatch.train.Recipe;
@@ -14,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The learning rate of every step, as the trainer gets it ({@link Recipe#schedule} for a fixed batch,
- * {@link AutoRecipe} on the epoch axis), against the papers' formulas written out here. Nothing on the expected
+ * {@link Recipe#overProgress} on the epoch axis), against the papers' formulas written out here. Nothing on the expected
  * side calls production code: scaling factors, warmup lengths in steps, milestones and decay spans are worked
  * out by hand in the comments (Fashion-MNIST: D = 60000, S = ⌊D/kn⌋ steps per epoch, M = round(m·S) warmup
  * steps, T = round(E·S) steps) and the rates come from these formulas:
@@ -97,7 +96,7 @@ class PaperScheduleTest {
    * Only for warmups and milestones that are whole numbers of steps, where both axes describe the same run.
    */
   private static void assertProgress(String what, JobSpec c, int stepsPerEpoch, int totalSteps, IntToDoubleFunction paper) {
-    ProgressSchedule lr = AutoRecipe.schedule(c, stepsPerEpoch * c.batch().global());
+    Recipe.OverProgress lr = Recipe.overProgress(c, stepsPerEpoch * c.batch().global());
     for (int t = 0; t < totalSteps; t++) {
       double want = paper.applyAsDouble(t);
       assertEquals(want, lr.lrAt(t / (double) stepsPerEpoch, c.batch().global()), TOL * Math.max(1, want),
@@ -335,7 +334,7 @@ class PaperScheduleTest {
     // Warmup 1 epoch, N = 57344 = 7·8192. At kn = 8192 a step covers 1/7 epoch, the last warmup step starts at
     // 6/7; at kn = 4096, 1/14 epoch, the last one at 13/14.
     JobSpec c = config(256, b -> { b.lr.decay = LrSpec.Decay.COSINE; b.lr.decayEpochs = new double[0]; });
-    ProgressSchedule lr = AutoRecipe.schedule(c, 57344);
+    Recipe.OverProgress lr = Recipe.overProgress(c, 57344);
     assertEquals(0.1, lr.lrAt(0, 8192), TOL);
     assertEquals(3.2, lr.lrAt(6.0 / 7, 8192), TOL);
     assertEquals(1.6, lr.lrAt(13.0 / 14, 4096), TOL);

@@ -25,7 +25,7 @@ class ScheduleTest {
     double eta0 = 0.1;
     double target = 3.2;
     long m = 500;
-    LrSchedule main = new StepDecay(target, new long[] {3000, 6000, 8000}, 0.1);
+    LrCurve main = new StepDecay(target, new double[] {3000, 6000, 8000}, 0.1);
     Warmup w = new Warmup(main, Warmup.Kind.GRADUAL, m, eta0, target);
     double inc = (target - eta0) / (m - 1);
     for (long t = 0; t < m; t++) {
@@ -53,7 +53,7 @@ class ScheduleTest {
 
   @Test
   void warmupTargetsThePeakAndADecayFromItsEndStartsThere() {
-    LrSchedule main = new CosineDecay(1.0, 900).from(100);
+    LrCurve main = new CosineDecay(1.0, 900).from(100);
     Warmup w = new Warmup(main, Warmup.Kind.GRADUAL, 100, 1e-3, 1.0);
     assertEquals(1.0, w.lrAt(99), EPS);
     assertEquals(1.0, w.lrAt(100), EPS);
@@ -83,7 +83,7 @@ class ScheduleTest {
     assertEquals(2.0, p.lrAt(10), EPS);
     assertEquals(2.0 * 0.25, p.lrAt(60), 1e-12);
     assertEquals(0.0, p.lrAt(110), EPS);
-    LrSchedule c = LrSchedule.constant(1);
+    LrCurve c = LrSchedule.constant(1);
     assertEquals(c, c.from(0));
   }
 
@@ -102,11 +102,11 @@ class ScheduleTest {
 
   @Test
   void stepDecayCountsMilestonesPassed() {
-    StepDecay s = new StepDecay(1.0, new long[] {10, 20}, 0.5);
+    StepDecay s = new StepDecay(1.0, new double[] {10, 20}, 0.5);
     assertEquals(1.0, s.lrAt(9), EPS);
     assertEquals(0.5, s.lrAt(10), EPS);
     assertEquals(0.25, s.lrAt(20), EPS);
-    assertThrows(IllegalArgumentException.class, () -> new StepDecay(1.0, new long[] {20, 10}, 0.5));
+    assertThrows(IllegalArgumentException.class, () -> new StepDecay(1.0, new double[] {20, 10}, 0.5));
   }
 
   @Test

@@ -29,7 +29,7 @@ class MetricsJsonlTest {
     b.sync.compression = SyncSpec.Compression.FP16;
     JobSpec c = b.build();
     try (MetricsJsonl m = new MetricsJsonl(dir, 1)) {
-      m.onStart(c, "tiny", 7, 21);
+      m.onStart(c, "tiny", 7, 21, new StepPlan.Rates(Recipe.knownPeakLr(c), Double.NaN));
     }
     JsonNode cfg = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
     assertEquals("fp16", cfg.path("gradCompression").asText(), cfg.toString());

@@ -15,6 +15,7 @@ import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Sgd;
 import dev.bigbatch.schedule.LrSchedule;
 import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.LrSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -25,6 +26,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The two step plans, without training: which step runs where in the data, when epochs and the run end, and
@@ -139,6 +142,49 @@ class StepPlanTest {
       double progress = f.epoch() + 8.0 * f.stepInEpoch() / N;
       assertEquals(autoPlan.schedule().lrAt(progress, 8), a.lr(), 0, "step " + s);
     }
+  }
+
+  /**
+   * One recipe for both plans: at a batch the autopilot never changes, the fixed plan (whole steps, lengths rounded to
+   * steps) and the auto plan (progress in epochs, the current kn) give every step the same learning rate. N = 96 =
+   * S·kn (no example dropped, so an epoch is the same data on both axes) and every length is a whole number of steps
+   * (warmup 0.5 epoch = 6 steps, milestones 0.75 and 1.5 epochs = steps 9 and 18, T = 24), with kn = 8 = 4·B0 so the
+   * warmup ramps. Equal to float rounding (relative 1e-12), not bit for bit: the fixed axis evaluates the same
+   * {@code Warmup}/decay objects at x = t with lengths in steps, the auto axis at p = t/S with lengths in epochs, so
+   * e.g. the cosine's u is (t − M)/(T − M) on one and (p − m)/(E − m) on the other, rounded differently (step
+   * decay, constant and no warmup are exact). Two implementations whose formulas disagree would fail it.
+   */
+  @ParameterizedTest
+  @CsvSource({"GRADUAL, COSINE", "GRADUAL, POLY", "GRADUAL, STEP", "GRADUAL, NONE", "CONSTANT, COSINE",
+      "CONSTANT, STEP", "NONE, POLY", "NONE, STEP"})
+  void fixedAndAutoPlansGiveEveryStepTheSameLrAtAConstantBatch(String warmup, String decay, @TempDir Path dir) {
+    JobSpec.Builder b = TinyTrainer.config(dir);
+    b.model.architecture = "mlp";
+    b.model.width = 1;
+    b.batch.perWorker = 4;
+    b.batch.workers = 2;
+    b.lr.baseBatch = 2;
+    b.lr.warmup = LrSpec.Warmup.valueOf(warmup);
+    b.lr.warmupEpochs = 0.5;
+    b.lr.decay = LrSpec.Decay.valueOf(decay);
+    b.lr.decayEpochs = new double[] {0.75, 1.5};
+    b.epochs = 2;
+    JobSpec c = b.build();
+    int examples = 96;
+    FixedBatchPlan fixed = new FixedBatchPlan(c, examples);
+    AutoBatchPlan auto = new AutoBatchPlan(c, NO_GROW, examples, 1);
+    assertEquals(fixed.rates(), auto.rates(), "the peak known before the run");
+    assertEquals(4 * c.lr().base(), fixed.rates().peakLr(), 0);
+    Walk f = walk(fixed, 0);
+    Walk a = walk(auto, 0);
+    assertEquals(24, f.steps().size());
+    assertEquals(24, a.steps().size());
+    for (int s = 0; s < 24; s++) {
+      double want = f.steps().get(s).lr();
+      assertEquals(want, a.steps().get(s).lr(), 1e-12 * want, "step " + s);
+    }
+    // The comparison covers a warmup that changes the rate: it starts at η0, a quarter of the peak.
+    assertEquals(warmup.equals("NONE") ? 4 * c.lr().base() : c.lr().base(), a.steps().get(0).lr(), 0);
   }
 
   @Test
