@@ -13,7 +13,6 @@ import dev.bigbatch.model.Models;
 import dev.bigbatch.model.ParamRegistry;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.optim.Sgd;
-import dev.bigbatch.train.GradientSync;
 import dev.bigbatch.train.TrainStep;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -152,13 +151,13 @@ public final class BenchOpsCommand implements Callable<Integer> {
     Model net = Models.create(model, new Models.InputSpec(train.channels(), train.height(), train.width(), 10), width, true);
     net.context().bnGroupSize(perWorkerBatch);
     Sgd sgd = new Sgd(net.params(), new Sgd.Options(0.9, 5e-4, true, false, true));
-    TrainStep step = new TrainStep(net, sgd, GradientSync.NONE, perWorkerBatch, workers, workers,
-        train.channels(), train.height(), train.width());
-    step.run(b, 0.1); // gradients exist from here on
+    TrainStep step = TrainStep.singleProcess(net, sgd, perWorkerBatch, workers, train.channels(), train.height(),
+        train.width());
+    step.run(b, workers, 0.1); // gradients exist from here on
     List<Row> rows = new ArrayList<>();
     rows.add(new Row("sgd step", 1, Double.NaN, median(() -> sgd.step(0.1))));
     rows.add(new Row("zero grad", 1, Double.NaN, median(() -> Optimizer.zeroGrad(net.params()))));
-    rows.add(new Row("step", 1, Double.NaN, median(() -> step.run(b, 0.1))));
+    rows.add(new Row("step", 1, Double.NaN, median(() -> step.run(b, workers, 0.1))));
     return rows;
   }
 

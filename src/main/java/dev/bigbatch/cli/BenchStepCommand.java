@@ -13,7 +13,6 @@ import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Sgd;
-import dev.bigbatch.train.GradientSync;
 import dev.bigbatch.train.TrainStep;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -26,12 +25,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bigbatch bench step}: times bigbatch's training step (the trainer's {@link TrainStep}) on a real
- * Fashion-MNIST batch and the same step in PyTorch ({@code bench/step_reference.py}: same network, per-worker
- * BN, batch, optimizer and thread count), in interleaved rounds so both see the same machine load.
+ * {@code bigbatch bench step}: times the trainer's own step ({@link TrainStep}, the class {@code Trainer} runs every
+ * step: zero grads, forward/backward of k virtual workers with per-worker BN through the cross-entropy objective,
+ * gradient sync, loss sum, divergence check, optimizer update) of one process on a real Fashion-MNIST batch, and the
+ * same step in PyTorch ({@code bench/step_reference.py}: same network, per-worker BN, batch, optimizer and thread
+ * count), in interleaved rounds so both see the same machine load.
  */
 @Command(name = "step", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Time one training step of bigbatch vs the same step in PyTorch (median ms/step and ratio).")
+    description = "Time one training step of bigbatch (the trainer's own step, one process) vs the same step in "
+        + "PyTorch (median ms/step and ratio).")
 public final class BenchStepCommand implements Callable<Integer> {
   /** Milliseconds per step: median wall clock, and mean CPU time of the whole process (all threads). */
   record Timing(double wallMs, double cpuMs) {}
@@ -95,8 +97,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     net.context().training(true);
     net.context().bnGroupSize(perWorkerBatch);
     Sgd sgd = new Sgd(net.params(), new Sgd.Options(0.9, 5e-4, true, false, true));
-    TrainStep step = new TrainStep(net, sgd, GradientSync.NONE, perWorkerBatch, workers, workers,
-        train.channels(), train.height(), train.width());
+    TrainStep step = TrainStep.singleProcess(net, sgd, perWorkerBatch, workers, train.channels(), train.height(),
+        train.width());
 
     StepReference ref = noReference ? null : StepReference.find(python, reference, model, System.out);
     System.out.printf(Locale.ROOT, "bench step: %s, batch %d = %d workers x %d (per-worker BN), %d threads,"
@@ -148,14 +150,14 @@ public final class BenchStepCommand implements Callable<Integer> {
   /** Times {@code steps} steps after {@code warmupSteps} untimed ones. */
   private Timing timeOurs(TrainStep step, Batch batch) {
     for (int i = 0; i < warmupSteps; i++) {
-      step.run(batch, 0.1);
+      step.run(batch, workers, 0.1);
     }
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     double[] wall = new double[steps];
     long c0 = os.getProcessCpuTime(); // 10 ms ticks on Linux: averaged over the round, not per step
     for (int i = 0; i < steps; i++) {
       long t0 = System.nanoTime();
-      step.run(batch, 0.1);
+      step.run(batch, workers, 0.1);
       wall[i] = (System.nanoTime() - t0) / 1e6;
     }
     double cpuMs = (os.getProcessCpuTime() - c0) / 1e6 / steps;

@@ -24,7 +24,9 @@ import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.EpochMetrics;
 import dev.bigbatch.train.FixedBatchPlan;
 import dev.bigbatch.train.GradientBuckets;
+import dev.bigbatch.train.Loss;
 import dev.bigbatch.train.MetricsJsonl;
+import dev.bigbatch.train.Objective;
 import dev.bigbatch.train.Replicas;
 import dev.bigbatch.train.RunLock;
 import dev.bigbatch.train.StepPlan;
@@ -79,6 +81,7 @@ public final class Job {
   private Join join = Join.fromEnvironment();
   private PrintStream console = System.out;
   private List<String> commandLine = List.of();
+  private Loss loss; // null: the spec's built-in loss (Loss.of)
 
   private Job(JobSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
@@ -128,6 +131,16 @@ public final class Job {
     JobSpec.Builder b = spec.toBuilder();
     change.accept(b);
     spec = b.build();
+    return this;
+  }
+
+  /**
+   * Trains with this loss instead of the spec's cross-entropy: {@code (logits, labels) -> } the <em>mean</em> loss over
+   * the examples of that slice (see {@link Loss} for why a mean). Used with {@code --conadv} too, on clean and
+   * adversarial examples. Not recorded in {@code config.json}: a program that sets it must set it again to rerun.
+   */
+  public Job loss(Loss userLoss) {
+    this.loss = Objects.requireNonNull(userLoss, "loss");
     return this;
   }
 
@@ -187,6 +200,11 @@ public final class Job {
       throw new IllegalArgumentException("--trace-steps cannot be combined with --resume: it records the fixed global "
           + "batch of a fresh run");
     }
+    if (loss != null && s.extras().labelSmoothing() > 0) {
+      throw new IllegalArgumentException("--label-smoothing " + s.extras().labelSmoothing() + " and a program's loss "
+          + "(Job.loss) are both set; smooth the labels inside that loss, or drop one");
+    }
+    Loss objectiveLoss = loss != null ? loss : Loss.of(s.extras());
     boolean decentral = s.sync().decentralized();
     StepTrace trace = s.extras().traced() ? StepTrace.open(s.extras().traceDir(), s.extras().traceSteps(), commandLine)
         : null;
@@ -212,7 +230,8 @@ public final class Job {
     }
     try (Replicas joined = join.join(s.sync(), bucketBytes(s.sync(), model));
         ConAdv conAdv = s.extras().conAdv()
-            ? new ConAdv(s, train, model, Torch.seeded(s.seed(), () -> newModel(s, in))) : null) {
+            ? new ConAdv(s, train, model, Torch.seeded(s.seed(), () -> newModel(s, in)), objectiveLoss)
+            : null) {
       Replicas replicas = joined;
       if (joined instanceof DistributedReplicas distributed) {
         distributed.compressGradients(s.sync().compression()); // a single process sends nothing: no-op there
@@ -255,7 +274,8 @@ public final class Job {
         if (trace != null) {
           trainer.trace(trace).stopAfter(trace.steps());
         }
-        EpochMetrics last = trainer.conAdv(conAdv).run();
+        trainer.objective(conAdv != null ? conAdv : Objective.of(objectiveLoss));
+        EpochMetrics last = trainer.run();
         if (joined instanceof DistributedReplicas distributed && distributed.compressionSummary() != null) {
           console.println(distributed.compressionSummary());
         }

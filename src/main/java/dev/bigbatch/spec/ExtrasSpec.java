@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * What a run may add to the plain step: ConAdv's adversarial objective, and the hidden lockstep trace.
+ * What a run may add to the plain step: label smoothing of its loss, ConAdv's adversarial objective, and the hidden
+ * lockstep trace.
  *
  * @param conAdv ConAdv (Liu et al. 2022): also train on FGSM examples from one-step-stale parameters
  * @param conAdvEps ConAdv's L∞ radius ε in normalised input units (null: 0.1)
@@ -13,10 +14,13 @@ import picocli.CommandLine.Option;
  * @param conAdvInline ConAdv on the main thread instead of concurrently (same results)
  * @param traceSteps record the first N steps for a lockstep replay (null: no trace); the run stops after them
  * @param traceDir the trace's directory
+ * @param labelSmoothing ε of label-smoothed cross-entropy, in [0, 1); 0 is plain cross-entropy ({@code train.Loss})
  */
 public record ExtrasSpec(boolean conAdv, Double conAdvEps, Double conAdvMix, Integer conAdvSteps, boolean conAdvInline,
-    Integer traceSteps, Path traceDir) {
+    Integer traceSteps, Path traceDir, double labelSmoothing) {
   public ExtrasSpec {
+    Check.require(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1) (0: plain "
+        + "cross-entropy, 0.1 is usual), got " + labelSmoothing);
     if (!conAdv) {
       String stray = conAdvEps != null ? "--conadv-eps" : conAdvMix != null ? "--conadv-mix"
           : conAdvSteps != null ? "--conadv-steps" : conAdvInline ? "--conadv-inline" : null;
@@ -72,6 +76,10 @@ public record ExtrasSpec(boolean conAdv, Double conAdvEps, Double conAdvMix, Int
         + "concurrently (same results; for timing comparisons).")
     public boolean conAdvInline;
 
+    @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Cross-entropy against labels smoothed "
+        + "towards uniform: (1 − ε)·one-hot + ε/C, ε in [0, 1) (default ${DEFAULT-VALUE}: plain cross-entropy).")
+    public double labelSmoothing;
+
     /**
      * Hidden: record the first N steps (initial state, each global batch, each state after the update) for a lockstep
      * replay by {@code bench/torch-reference/lockstep.py}; the run stops after them ({@code train.StepTrace}).
@@ -84,7 +92,7 @@ public record ExtrasSpec(boolean conAdv, Double conAdvEps, Double conAdvMix, Int
     public Path traceDir;
 
     public ExtrasSpec build() {
-      return new ExtrasSpec(conAdv, conAdvEps, conAdvMix, conAdvSteps, conAdvInline, traceSteps, traceDir);
+      return new ExtrasSpec(conAdv, conAdvEps, conAdvMix, conAdvSteps, conAdvInline, traceSteps, traceDir, labelSmoothing);
     }
   }
 }

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import dev.bigbatch.data.Batch;
 import dev.bigbatch.data.Dataset;
 import dev.bigbatch.data.ImageDataset;
-import dev.bigbatch.data.Prefetcher;
 import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.ForwardContext;
@@ -32,7 +31,6 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * ConAdv, concurrent adversarial learning (Liu, Chen, Cheng, Hsieh, You, "Concurrent Adversarial Learning
@@ -42,8 +40,8 @@ import org.bytedeco.pytorch.global.torch;
  * previous step's forward/backward.
  *
  * <p><b>Update.</b> With w_t the parameters step t's forward/backward sees, x_t this process' slice of the
- * step's batch (k_local workers × n), K = {@code steps}, α = {@code mix}, L̄ the mean cross-entropy over
- * the global batch of k·n examples:
+ * step's batch (k_local workers × n), K = {@code steps}, α = {@code mix}, L̄ the mean of the run's {@link Loss}
+ * (cross-entropy unless {@code --label-smoothing} or a program's loss) over the global batch of k·n examples:
  *
  * <pre>
  *   x̂_t = AdversarialExamples.perturb(w_{t−1}; x_t)        = x_t + ε·sign(∇_x L(w_{t−1}; x_t))  for K = 1
@@ -68,7 +66,7 @@ import org.bytedeco.pytorch.global.torch;
  * step t's forward; it is needed because the optimizer updates the main parameters in place while the
  * background perturbation may still be reading. It can only be taken once x̂_t (computed from the
  * previous snapshot w_{t−1}) is done, so the main thread waits for that future first. Batch t+1 is known
- * in advance: it is taken from the {@link Prefetcher} one step early. In inline mode ({@code concurrent =
+ * in advance: it is taken from the trainer's batches one step early ({@link #next}). In inline mode ({@code concurrent =
  * false}) the same perturbation runs on the main thread at the same point, so results are identical and
  * only the timing differs.
  *
@@ -89,7 +87,7 @@ import org.bytedeco.pytorch.global.torch;
  * parameters x̂_{s+1} is made from; {@link #restoreStale} puts it back, so the first resumed step
  * perturbs with w_s instead of its own w_{s+1} and the run equals the uninterrupted one.
  */
-public final class ConAdv implements AutoCloseable {
+public final class ConAdv implements Objective, AutoCloseable {
   /** Sees each step's clean and adversarial inputs (tests, diagnostics). */
   @FunctionalInterface
   interface Observer {
@@ -100,6 +98,7 @@ public final class ConAdv implements AutoCloseable {
   private final double mix; // α, the weight of the adversarial loss (--conadv-mix)
   private final int steps; // K sign-gradient steps; 1 = FGSM (--conadv-steps)
   private final boolean concurrent; // perturb on a background thread (default) or inline (--conadv-inline)
+  private final Loss loss; // L of the training objective; the perturbation ascends cross-entropy
   private final Model main;
   private final Model stale;
   private final int perWorkerBatch;
@@ -115,20 +114,33 @@ public final class ConAdv implements AutoCloseable {
   private Observer observer;
 
   /**
+   * The objective with the built-in loss {@code config} names ({@link Loss#of}).
+   *
    * @param config a {@code --conadv} job: ε, α, K and concurrency from {@link JobSpec#extras()}
    * @param stale a second instance of {@code main}'s architecture (its values are overwritten); owned by
    *     this object from now on
    */
   public ConAdv(JobSpec config, Dataset train, Model main, Model stale) {
-    this(config, new long[] {train.channels(), train.height(), train.width()}, main, stale);
+    this(config, train, main, stale, Loss.of(Objects.requireNonNull(config, "config").extras()));
   }
 
   /** For in-memory images ({@link ImageDataset}): only their shape matters here. */
   public ConAdv(JobSpec config, ImageDataset train, Model main, Model stale) {
-    this(config, new long[] {train.channels(), train.height(), train.width()}, main, stale);
+    this(config, train, main, stale, Loss.of(Objects.requireNonNull(config, "config").extras()));
   }
 
-  private ConAdv(JobSpec config, long[] exampleShape, Model main, Model stale) {
+  /** The objective with {@code loss} on clean and adversarial examples (see the class comment). */
+  public ConAdv(JobSpec config, Dataset train, Model main, Model stale, Loss loss) {
+    this(config, new long[] {train.channels(), train.height(), train.width()}, main, stale, loss);
+  }
+
+  /** {@link #ConAdv(JobSpec, Dataset, Model, Model, Loss)} for in-memory images. */
+  public ConAdv(JobSpec config, ImageDataset train, Model main, Model stale, Loss loss) {
+    this(config, new long[] {train.channels(), train.height(), train.width()}, main, stale, loss);
+  }
+
+  private ConAdv(JobSpec config, long[] exampleShape, Model main, Model stale, Loss loss) {
+    this.loss = Objects.requireNonNull(loss, "loss");
     ExtrasSpec x = Objects.requireNonNull(config, "config").extras();
     if (!x.conAdv()) {
       throw new IllegalArgumentException("ConAdv needs a job with --conadv");
@@ -175,7 +187,8 @@ public final class ConAdv implements AutoCloseable {
    * The step's clean batch, with x̂_t ready for {@link #forwardBackward}; starts x̂_{t+1} from a snapshot of
    * the current parameters w_t when {@code anotherStep}. Call at the start of step t, after step t−1's update.
    */
-  Batch next(Prefetcher data, boolean anotherStep) throws InterruptedException {
+  @Override
+  public Batch next(Batches data, boolean anotherStep) throws InterruptedException {
     Batch batch;
     if (lookahead == null) { // the run's first step: w_{t−1} from the checkpoint, or none yet: perturb with w_t
       batch = data.next();
@@ -197,6 +210,23 @@ public final class ConAdv implements AutoCloseable {
       pending = executor == null ? CompletableFuture.completedFuture(perturb(ahead)) : executor.submit(() -> perturb(ahead));
     }
     return batch;
+  }
+
+  /** Yes: batch t+1 is taken during step t, to be perturbed while step t runs. */
+  @Override
+  public boolean readsAhead() {
+    return true;
+  }
+
+  /** {@link #forwardBackward(Tensor, Tensor, int, int, GradientSync)} as the step calls it; {@code model} is the main one. */
+  @Override
+  public VirtualWorkers.Result forwardBackward(Model model, Tensor images, Tensor labels, VirtualWorkers.Layout workers,
+      GradientSync sync) {
+    if (model != main || workers.perWorker() != perWorkerBatch || workers.perChunk() != workersPerChunk) {
+      throw new IllegalArgumentException("ConAdv was built for another model or worker layout (n=" + perWorkerBatch
+          + ", " + workersPerChunk + " workers per chunk)");
+    }
+    return forwardBackward(images, labels, workers.local(), workers.total(), sync);
   }
 
   /**
@@ -231,7 +261,7 @@ public final class ConAdv implements AutoCloseable {
     ctx.bnGroupSize(n);
     Tensor[] inputs = {images, adversarial};
     double[] weights = {1 - mix, mix};
-    double loss = 0;
+    double share = 0; // this process' share of the objective
     long correct = 0;
     try {
       for (int part = 0; part < 2; part++) {
@@ -242,12 +272,12 @@ public final class ConAdv implements AutoCloseable {
             Tensor x = inputs[part].narrow(0, (long) w * n, chunk);
             Tensor y = labels.narrow(0, (long) w * n, chunk);
             Tensor logits = main.forward(x);
-            Tensor weighted = torch.cross_entropy(logits, y).mul(new Scalar(weights[part] * ((double) chunk / global)));
+            Tensor weighted = loss.mean(logits, y).mul(new Scalar(weights[part] * ((double) chunk / global)));
             if (part == 1 && w + workersPerChunk >= k) {
               sync.beforeLastBackward();
             }
             weighted.backward();
-            loss += weighted.item_double();
+            share += weighted.item_double();
             if (part == 0) {
               try (NoGradGuard g = new NoGradGuard()) {
                 correct += logits.argmax(new LongOptional(1), false).eq(y).sum().item_long();
@@ -260,7 +290,7 @@ public final class ConAdv implements AutoCloseable {
       ctx.trackStatistics(true);
     }
     ctx.commitStatistics();
-    return new VirtualWorkers.Result(loss, correct);
+    return new VirtualWorkers.Result(share, correct);
   }
 
   /** The checkpoint's tensor section of the stale copy. */

@@ -6,8 +6,6 @@ import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.data.ImageExamples;
 import dev.bigbatch.data.IndexBatch;
 import dev.bigbatch.data.Prefetcher;
-import dev.bigbatch.engine.Memory;
-import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.schedule.LrSchedule;
@@ -16,15 +14,16 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
+import java.util.Objects;
 
 /**
  * Synchronous data-parallel SGD over k workers of n examples each, spread over the processes of
  * {@link Replicas} (each holds k/P workers; one process holds all k as virtual workers). Per step:
- * the step from the {@link StepPlan} (k, data position, learning rate), forward/backward of the local
- * workers ({@link VirtualWorkers}, loss normalised by k·n), gradient sum over replicas, the plan's
- * {@link StepPlan#beforeUpdate} hook, optimizer step. BN statistics are per n-slice; running statistics
+ * the step from the {@link StepPlan} (k, data position, learning rate), its batch, and {@link TrainStep}:
+ * forward/backward of the local workers through the {@link Objective} (loss normalised by k·n), gradient
+ * sum over replicas, the plan's {@link StepPlan#beforeUpdate} hook, optimizer step. The objective is the
+ * mean cross-entropy ({@code --label-smoothing}: smoothed) unless one is installed ({@link #objective}).
+ * BN statistics are per n-slice; running statistics
  * are averaged over replicas before evaluation and checkpoints. The plan is a {@link FixedBatchPlan}
  * unless one is given ({@code autopilot.AutoBatchPlan} for {@code --batch auto}).
  */
@@ -44,7 +43,8 @@ public final class Trainer {
   private long startStep;
   private long stopAfter = Long.MAX_VALUE;
   private GradientObserver gradientObserver;
-  private ConAdv conAdv; // null: the plain clean-only step
+  private Objective objective;
+  private ConAdv conAdv; // the objective when it is ConAdv: its stale copy goes into checkpoints; else null
   private StepTrace trace; // null: no lockstep trace
   private Map<String, float[]> resumedStale = Map.of(); // ConAdv's stale copy from the resumed checkpoint
   private Checkpoints.Sections resumedProgress = Checkpoints.Sections.NONE; // its sections (fp16 scales, epoch sums)
@@ -89,6 +89,7 @@ public final class Trainer {
     this.evaluator = new Evaluator(test);
     this.replicas = replicas;
     this.listeners = List.copyOf(listeners);
+    this.objective = Objective.of(Loss.of(config.extras()));
   }
 
   public StepPlan plan() {
@@ -131,16 +132,19 @@ public final class Trainer {
   }
 
   /**
-   * Trains on clean plus adversarial examples from one-step-stale parameters ({@link ConAdv}); the caller
-   * owns and closes {@code adversarial}. Without this call the step is exactly the clean-only one. Refused
-   * with a plan whose k may change: ConAdv takes the next step's batch one step early, at the old k.
+   * Minimises {@code objective} instead of the spec's built-in loss, e.g. {@link ConAdv} (clean plus adversarial
+   * examples from one-step-stale parameters; the caller owns and closes it) or {@link Objective#of} a program's
+   * {@link Loss}. Refused with a plan whose k may change when the objective reads batches ahead (ConAdv takes the
+   * next step's batch one step early, at the old k).
    */
-  public Trainer conAdv(ConAdv adversarial) {
-    if (adversarial != null && plan.variableBatch()) {
+  public Trainer objective(Objective objective) {
+    Objects.requireNonNull(objective, "objective");
+    if (objective.readsAhead() && plan.variableBatch()) {
       throw new IllegalArgumentException("--conadv cannot be combined with a batch size that changes during the run"
           + " (--batch auto): ConAdv reads the next step's batch one step early");
     }
-    this.conAdv = adversarial;
+    this.objective = objective;
+    this.conAdv = objective instanceof ConAdv adversarial ? adversarial : null;
     return this;
   }
 
@@ -149,7 +153,7 @@ public final class Trainer {
    * lockstep replay elsewhere ({@link StepTrace}); reading only, results are unchanged. One process only.
    */
   public Trainer trace(StepTrace stepTrace) {
-    if (stepTrace != null && (replicas.size() != 1 || conAdv != null || plan.variableBatch())) {
+    if (stepTrace != null && (replicas.size() != 1 || objective.readsAhead() || plan.variableBatch())) {
       throw new IllegalArgumentException("--trace-steps needs one process with a fixed batch and no --conadv "
           + "(it records the global batch each step trains on)");
     }
@@ -188,6 +192,9 @@ public final class Trainer {
     }
     GradientSync sync = replicas.gradientSync(model);
     sync.restore(resumedProgress);
+    TrainStep trainStep = new TrainStep(model, optimizer, replicas, sync, objective, config.batch().perWorker(),
+        config.batch().chunkWorkers(), train.channels(), train.height(), train.width())
+        .beforeUpdate(plan::beforeUpdate).gradientObserver(gradientObserver);
     model.context().training(true);
     EpochMetrics last = null;
     try (Feed data = new Feed()) {
@@ -199,13 +206,15 @@ public final class Trainer {
         }
         Prefetcher reader = data.at(s);
         long t0 = System.nanoTime();
-        // ConAdv snapshots w_t for step t + 1 even at a stopAfter stop: a checkpoint there must hold it.
-        // plan.totalSteps() is exact for a fixed k, the only k ConAdv runs with.
-        Batch batch = conAdv == null ? reader.next() : conAdv.next(reader, step + 1 < plan.totalSteps());
+        // "Another step" ignores stopAfter: an objective reading ahead (ConAdv snapshots w_t for step t + 1) must
+        // leave a checkpoint at a stopAfter stop what the uninterrupted run has. plan.totalSteps() is exact for a
+        // fixed k, the only k such an objective runs with.
+        Batch batch = objective.next(reader::next, step + 1 < plan.totalSteps());
         long dataNanos = System.nanoTime() - t0;
         stats.dataWaitNanos += dataNanos;
-        StepTimes times = new StepTimes();
-        double loss = trainStep(batch, s, sync, stats, times);
+        TrainStep.Result r = trainStep.run(batch, s);
+        double loss = r.loss();
+        stats.addStep(r, (long) s.workers() * config.batch().perWorker());
         if (trace != null) {
           trace.record(s, batch, loss, config, model, optimizer);
         }
@@ -213,8 +222,8 @@ public final class Trainer {
         double seconds = (System.nanoTime() - t0) / 1e9;
         stats.add((long) batch.count() * replicas.size(), seconds);
         StepMetrics sm = new StepMetrics(step, s.epoch(), s.stepInEpoch(), s.stepsPerEpoch(), loss, s.lr(),
-            (long) s.workers() * config.batch().perWorker(), seconds, dataNanos / 1e9, times.computeNanos / 1e9,
-            times.commNanos / 1e9);
+            (long) s.workers() * config.batch().perWorker(), seconds, dataNanos / 1e9, r.computeNanos() / 1e9,
+            r.commNanos() / 1e9);
         listeners.forEach(l -> l.onStep(sm));
         StepPlan.Boundary b = plan.afterStep(s, loss, listeners);
         if ((step + 1) % CHECK_EVERY_STEPS == 0 || b.lastStep()) {
@@ -298,42 +307,6 @@ public final class Trainer {
     };
   }
 
-  /** One synchronous SGD step; returns the mean loss over the global batch. */
-  private double trainStep(Batch batch, StepPlan.Step s, GradientSync sync, EpochStats stats, StepTimes times) {
-    int n = config.batch().perWorker();
-    int localWorkers = s.workers() / replicas.size();
-    long step = s.step();
-    double lr = s.lr();
-    try (PointerScope scope = Memory.scope()) {
-      Optimizer.zeroGrad(optimizer.params());
-      Tensor images = Tensors.fromFloats(batch.images(), batch.count(), train.channels(), train.height(), train.width());
-      Tensor labels = Tensors.fromLongs(batch.labels());
-      long t0 = System.nanoTime();
-      VirtualWorkers.Result r = conAdv == null
-          ? VirtualWorkers.forwardBackward(model, images, labels, n, localWorkers, config.batch().chunkWorkers(),
-              s.workers(), sync)
-          : conAdv.forwardBackward(images, labels, localWorkers, s.workers(), sync);
-      long t1 = System.nanoTime();
-      sync.synchronize(optimizer.params());
-      double[] lossAndCorrect = {r.loss(), r.correct()};
-      replicas.sum(lossAndCorrect);
-      double loss = lossAndCorrect[0];
-      times.computeNanos = t1 - t0;
-      times.commNanos = System.nanoTime() - t1;
-      if (gradientObserver != null) {
-        gradientObserver.afterBackward(step, model, images, labels);
-      }
-      if (!Double.isFinite(loss)) {
-        throw new DivergedException(step, loss, lr);
-      }
-      plan.beforeUpdate(s, model, images, labels, replicas);
-      optimizer.step(lr);
-      stats.correct += (long) lossAndCorrect[1];
-      stats.lossSum += loss * ((long) s.workers() * n);
-      return loss;
-    }
-  }
-
   private EpochMetrics endEpoch(long epoch, EpochStats s) {
     replicas.averageBuffers(model);
     double[] sums = replicas.atConsensus(model, epoch, () -> evaluator.partialSums(model, replicas.rank(), replicas.size()));
@@ -344,11 +317,6 @@ public final class Trainer {
     return m;
   }
 
-  private static final class StepTimes {
-    long computeNanos;
-    long commNanos;
-  }
-
   /** The running sums of the epoch in progress; saved in mid-epoch checkpoints as {@link EpochProgress}. */
   private static final class EpochStats {
     long examples;
@@ -356,6 +324,12 @@ public final class Trainer {
     double lossSum;
     double seconds;
     long dataWaitNanos;
+
+    /** A step's global correct count and loss sum ({@code globalBatch} = k·n examples). */
+    void addStep(TrainStep.Result r, long globalBatch) {
+      correct += r.correct();
+      lossSum += r.loss() * globalBatch;
+    }
 
     void add(long count, double stepSeconds) {
       examples += count;

@@ -7,18 +7,36 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Forward and backward of k workers' batches of n examples inside one process. The k·n examples
  * are processed in chunks of {@code workersPerChunk} workers (to bound memory); BN statistics are
  * per n-slice inside each chunk, and each chunk's mean loss is weighted by chunk/(k·n), so the
  * gradients accumulated in the parameters are exactly the mean over the global batch — what k
- * workers produce after allreduce-sum divided by k. Chunking changes memory, not results.
+ * workers produce after allreduce-sum divided by k. Chunking changes memory, not results. The loss
+ * is cross-entropy unless a {@link Loss} is given (it must be a mean over its chunk, see there).
  */
 public final class VirtualWorkers {
   /** Mean loss over the k·n examples and how many were classified correctly. */
   public record Result(double loss, long correct) {}
+
+  /**
+   * How a step's workers are laid out over this process.
+   *
+   * @param perWorker n, examples per worker
+   * @param local the workers this process holds (k/P)
+   * @param total k, the workers of the whole job
+   * @param perChunk workers run forward/backward together (bounds memory)
+   */
+  public record Layout(int perWorker, int local, int total, int perChunk) {
+    public Layout {
+      if (perWorker <= 0 || local <= 0 || total < local || perChunk <= 0) {
+        throw new IllegalArgumentException("per-worker batch, workers and workers per chunk must be > 0 and the "
+            + "local workers at most the job's, got n=" + perWorker + ", " + local + " of " + total + ", " + perChunk
+            + " per chunk");
+      }
+    }
+  }
 
   private VirtualWorkers() {}
 
@@ -34,13 +52,24 @@ public final class VirtualWorkers {
    */
   public static Result forwardBackward(Model model, Tensor images, Tensor labels, int n, int k, int workersPerChunk,
       int totalWorkers, GradientSync sync) {
+    return forwardBackward(model, images, labels, new Layout(n, k, totalWorkers, workersPerChunk), Loss.CROSS_ENTROPY,
+        sync);
+  }
+
+  /** The local workers of {@code workers} with {@code loss} instead of cross-entropy. */
+  public static Result forwardBackward(Model model, Tensor images, Tensor labels, Layout workers, Loss loss,
+      GradientSync sync) {
+    int n = workers.perWorker();
+    int k = workers.local();
+    int workersPerChunk = workers.perChunk();
+    int totalWorkers = workers.total();
     long local = (long) k * n;
     long global = (long) totalWorkers * n;
     if (images.size(0) != local || labels.size(0) != local) {
       throw new IllegalArgumentException("expected " + local + " examples (k=" + k + " × n=" + n + "), got " + images.size(0));
     }
     model.context().bnGroupSize(n);
-    double loss = 0;
+    double share = 0; // this process' share of the objective
     long correct = 0;
     for (int w = 0; w < k; w += workersPerChunk) {
       // A scope per chunk: the Java handles of this chunk's activations keep their storage alive until
@@ -50,7 +79,7 @@ public final class VirtualWorkers {
         Tensor x = images.narrow(0, (long) w * n, chunk);
         Tensor y = labels.narrow(0, (long) w * n, chunk);
         Tensor logits = model.forward(x);
-        Tensor weighted = torch.cross_entropy(logits, y);
+        Tensor weighted = loss.mean(logits, y);
         if (chunk != global) {
           weighted = weighted.mul(new Scalar((double) chunk / global)); // ×1 is exact: skipped for one chunk
         }
@@ -58,13 +87,13 @@ public final class VirtualWorkers {
           sync.beforeLastBackward();
         }
         weighted.backward();
-        loss += weighted.item_double();
+        share += weighted.item_double();
         try (NoGradGuard g = new NoGradGuard()) {
           correct += logits.argmax(new LongOptional(1), false).eq(y).sum().item_long();
         }
       }
     }
     model.context().commitStatistics();
-    return new Result(loss, correct);
+    return new Result(share, correct);
   }
 }

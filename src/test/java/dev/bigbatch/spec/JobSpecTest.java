@@ -38,6 +38,7 @@ class JobSpecTest {
     b.sync.compression = SyncSpec.Compression.FP16;
     b.extras.conAdv = true;
     b.extras.conAdvEps = 0.2;
+    b.extras.labelSmoothing = 0.1;
     b.output.dir = Path.of("runs", "x");
     b.output.checkpointEvery = 10;
     return b.build();

@@ -20,7 +20,7 @@ class ConAdvDistributedTest {
     try (ConAdv adv = new ConAdv(c, DistributedEquivalenceTest.TRAIN, single,
         DistributedEquivalenceTest.model(99))) {
       new Trainer(c, single, DistributedEquivalenceTest.sgd(single, c), DistributedEquivalenceTest.TRAIN,
-          DistributedEquivalenceTest.TEST, Replicas.single(), List.of()).conAdv(adv).run();
+          DistributedEquivalenceTest.TEST, Replicas.single(), List.of()).objective(adv).run();
     }
 
     int processes = 2;
@@ -29,7 +29,7 @@ class ConAdvDistributedTest {
       Model m = models.get(rank);
       try (ConAdv adv = new ConAdv(c, DistributedEquivalenceTest.TRAIN, m, DistributedEquivalenceTest.model(2000 + rank))) {
         return new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
-            DistributedEquivalenceTest.TEST, replicas, List.of()).conAdv(adv).run();
+            DistributedEquivalenceTest.TEST, replicas, List.of()).objective(adv).run();
       }
     });
     for (int r = 0; r < processes; r++) {

@@ -88,7 +88,7 @@ class ConAdvTest {
       return m;
     }
     try (ConAdv adv = new ConAdv(c, TRAIN, m, model(c, 777))) {
-      trainer(c, m, List.of()).conAdv(adv).run();
+      trainer(c, m, List.of()).objective(adv).run();
     }
     return m;
   }
@@ -125,7 +125,7 @@ class ConAdvTest {
         }
         seen.add(new Seen(Tensors.toFloats(x), labels, Tensors.toFloats(xa)));
       });
-      trainer(c, m, List.of(recorder)).conAdv(adv).run();
+      trainer(c, m, List.of(recorder)).objective(adv).run();
     }
     assertEquals(8, seen.size());
     int staleDiffersFromCurrent = 0;
@@ -261,7 +261,7 @@ class ConAdvTest {
         atTwo.shapes()); // without the stale copy's tensor section
     Model m = model(c, 1);
     try (ConAdv adv = new ConAdv(adversarial, TRAIN, m, model(c, 2))) {
-      Trainer t = trainer(adversarial, m, List.of()).resumeFrom(plain).conAdv(adv);
+      Trainer t = trainer(adversarial, m, List.of()).resumeFrom(plain).objective(adv);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::run);
       assertTrue(e.getMessage().contains("holds no ConAdv stale parameters"), e.getMessage());
     }
@@ -286,7 +286,7 @@ class ConAdvTest {
     Model first = model(c, c.seed());
     try (ConAdv adv = new ConAdv(c, TRAIN, first, model(c, 777))) {
       trainer(c, first, List.of()).checkpoints(new Checkpoints.Policy(ckpt, every, false)).stopAfter(stopAfter)
-          .conAdv(adv).run();
+          .objective(adv).run();
     }
     return Checkpoints.load(ckpt);
   }
@@ -295,7 +295,7 @@ class ConAdvTest {
   private static Model resumedRun(JobSpec c, Checkpoints.State state) {
     Model resumed = model(c, 999);
     try (ConAdv adv = new ConAdv(c, TRAIN, resumed, model(c, 555))) {
-      trainer(c, resumed, List.of()).resumeFrom(state).conAdv(adv).run();
+      trainer(c, resumed, List.of()).resumeFrom(state).objective(adv).run();
     }
     return resumed;
   }

@@ -232,7 +232,7 @@ class StepPlanTest {
         Replicas.single(), List.of());
     try (ConAdv adv = new ConAdv(ConAdvTest.withConAdv(c, 0.1, 0.5, 1, false), train, main,
         Models.create("mlp", in, 1, false))) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.conAdv(adv));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.objective(adv));
       assertTrue(e.getMessage().startsWith("--conadv cannot be combined"), e.getMessage());
     }
     assertThrows(IllegalStateException.class, t::schedule, "no step -> lr function under the autopilot");

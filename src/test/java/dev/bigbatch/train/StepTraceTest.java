@@ -124,8 +124,8 @@ class StepTraceTest {
       before.applyTo(c, m, opt);
       m.context().training(true);
       Batch batch = readBatch(traceDir, st.get("batch").asText(), kn, exampleFloats);
-      TrainStep.Result r = new TrainStep(m, opt, GradientSync.NONE, c.batch().perWorker(), c.batch().virtualWorkers(), c.batch().chunkWorkers(),
-          1, 8, 8).run(batch, st.get("lr").asDouble());
+      TrainStep.Result r = TrainStep.singleProcess(m, opt, c.batch().perWorker(), c.batch().chunkWorkers(), 1, 8, 8)
+          .run(batch, c.batch().virtualWorkers(), st.get("lr").asDouble());
       assertEquals(st.get("loss").asDouble(), r.loss(), 0.0, "loss of step " + st.get("step"));
       double[] scalarsAfter = {st.get("optimizerScalarsAfter").get(0).asDouble()};
       assertArrayEquals(opt.scalars(), scalarsAfter, 0.0);
