@@ -1,10 +1,5 @@
 package dev.bigbatch.comm;
 
-import dev.bigbatch.comm.net.JobSecret;
-import dev.bigbatch.comm.rendezvous.Rendezvous;
-import dev.bigbatch.comm.transport.TcpListener;
-import dev.bigbatch.comm.transport.TcpTransport;
-import dev.bigbatch.comm.transport.Transport;
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -20,9 +15,10 @@ import java.util.List;
  * (heap or direct) are staged through one internal contiguous buffer; the {@link ByteBuffer} forms work
  * in place.
  *
- * <p>Typical use, one process per rank started by a launcher (bigbatch, mpirun, srun):
+ * <p>Typical use, one process per rank started by a launcher (bigbatch, mpirun, srun), connected by
+ * {@link Communicators}:
  * <pre>{@code
- * try (Communicator comm = Communicator.fromEnv(CommOptions.defaults())) {
+ * try (Communicator comm = Communicators.fromEnv(CommOptions.defaults())) {
  *     comm.allreduce(gradients, ReduceOp.SUM);          // blocking
  *     Work w = comm.allreduceAsync(bucket, ReduceOp.SUM); // overlap with other work, then
  *     w.await();
@@ -37,54 +33,6 @@ import java.util.List;
  * then be closed.
  */
 public interface Communicator extends AutoCloseable {
-
-  /**
-   * Connects this rank to the job: listens, exchanges endpoints through {@code rendezvous}, builds the
-   * authenticated full mesh. The secret comes from {@code BIGBATCH_SECRET}/{@code BIGBATCH_SECRET_FILE}.
-   */
-  static Communicator connect(WorldSpec world, Rendezvous rendezvous, CommOptions options) {
-    return connect(world, rendezvous, JobSecret.fromEnv(System.getenv()), options);
-  }
-
-  /**
-   * Everything from the environment: rank/size ({@link dev.bigbatch.comm.rendezvous.EnvWorld#detect}),
-   * the secret, the store at {@code BIGBATCH_MASTER_ADDR:BIGBATCH_MASTER_PORT} (rank 0 hosts it), and the
-   * address to listen on from {@code BIGBATCH_LISTEN_ADDR} if set (required when ranks span hosts), else
-   * {@link CommOptions#listenHost()}. The returned communicator owns the rendezvous and closes it last.
-   */
-  static Communicator fromEnv(CommOptions options) {
-    java.util.Map<String, String> env = System.getenv();
-    WorldSpec world = dev.bigbatch.comm.rendezvous.EnvWorld.detect(env);
-    JobSecret secret = JobSecret.fromEnv(env);
-    String listen = env.getOrDefault("BIGBATCH_LISTEN_ADDR", options.listenHost());
-    CommOptions opts = options.withListenHost(listen);
-    var rendezvous = dev.bigbatch.comm.rendezvous.TcpStoreRendezvous.fromEnv(world, secret, env, opts.connectTimeout());
-    try {
-      return new TransportCommunicator(connectMesh(world, rendezvous, secret, opts), opts, rendezvous);
-    } catch (RuntimeException e) {
-      rendezvous.close();
-      throw e;
-    }
-  }
-
-  /** Like {@link #connect(WorldSpec, Rendezvous, CommOptions)} with an explicit job secret. */
-  static Communicator connect(WorldSpec world, Rendezvous rendezvous, JobSecret secret, CommOptions options) {
-    return over(connectMesh(world, rendezvous, secret, options), options);
-  }
-
-  private static Transport connectMesh(WorldSpec world, Rendezvous rendezvous, JobSecret secret, CommOptions options) {
-    try (TcpListener listener = TcpTransport.listen(world, options.listenHost(), secret, options.timeout(),
-        options.operationTimeout())) {
-      var endpoints = rendezvous.exchangeEndpoints(world, listener.endpoint(), options.connectTimeout());
-      return listener.connectMesh(endpoints, options.connectTimeout());
-    }
-  }
-
-  /** A communicator over an already connected transport, which it then owns and closes. */
-  static Communicator over(Transport transport, CommOptions options) {
-    return new TransportCommunicator(transport, options);
-  }
-
   /** This rank. */
   int rank();
 

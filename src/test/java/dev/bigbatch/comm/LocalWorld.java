@@ -34,7 +34,7 @@ public final class LocalWorld {
         futures.add(pool.submit(() -> {
           try (TcpStoreRendezvous rdv = TcpStoreRendezvous.join(store.address(), secret, "test",
               options.connectTimeout());
-              Communicator comm = Communicator.connect(world, rdv, secret, options)) {
+              Communicator comm = Communicators.connect(world, rdv, secret, options)) {
             return body.apply(comm);
           }
         }));

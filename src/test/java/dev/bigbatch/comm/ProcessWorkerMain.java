@@ -20,7 +20,7 @@ public final class ProcessWorkerMain {
     CommOptions options = CommOptions.defaults().withTimeout(timeout).withConnectTimeout(Duration.ofSeconds(60))
         .withChunkBytes(64 << 10);
     int code = 0;
-    try (Communicator comm = Communicator.fromEnv(options)) {
+    try (Communicator comm = Communicators.fromEnv(options)) {
       say("READY " + world.rank());
       if (mode.equals("check")) {
         check(comm);

@@ -3,6 +3,7 @@ package dev.bigbatch.comm.bench;
 import dev.bigbatch.comm.AllreduceAlgorithm;
 import dev.bigbatch.comm.CommOptions;
 import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.Communicators;
 import dev.bigbatch.comm.DataType;
 import dev.bigbatch.comm.Float16;
 import dev.bigbatch.comm.ReduceOp;
@@ -85,7 +86,7 @@ public final class AllreduceBench {
       WorldSpec world = EnvWorld.detect(env);
       JobSecret secret = JobSecret.fromEnv(env);
       try (TcpStoreRendezvous rdv = TcpStoreRendezvous.fromEnv(world, secret, env, comm.connectTimeout());
-          Communicator c = Communicator.connect(world, rdv, secret, comm)) {
+          Communicator c = Communicators.connect(world, rdv, secret, comm)) {
         return rank(c, o, out);
       }
     }
@@ -98,7 +99,7 @@ public final class AllreduceBench {
         futures.add(pool.submit(() -> {
           try (TcpStoreRendezvous rdv = TcpStoreRendezvous.join(store.address(), secret, "bench",
               comm.connectTimeout());
-              Communicator c = Communicator.connect(world, rdv, secret, comm)) {
+              Communicator c = Communicators.connect(world, rdv, secret, comm)) {
             return rank(c, o, out);
           }
         }));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.comm.CommOptions;
 import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.Communicators;
 import dev.bigbatch.comm.PeerFailureException;
 import dev.bigbatch.comm.ReduceOp;
 import dev.bigbatch.comm.WorldSpec;
@@ -71,7 +72,7 @@ public class FakePeerTest {
     try (TcpListener listener = TcpTransport.listen(rank0, "127.0.0.1", secret, TIMEOUT, Duration.ofMinutes(1))) {
       CompletableFuture<TcpTransport> mesh = startRank0(listener);
       try (SocketChannel fake = authenticateAsRank1(listener.endpoint(), secret);
-          Communicator comm = Communicator.over(mesh.get(10, TimeUnit.SECONDS),
+          Communicator comm = Communicators.over(mesh.get(10, TimeUnit.SECONDS),
               CommOptions.defaults().withTimeout(TIMEOUT))) {
         fake.write(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes()));
         long t0 = System.nanoTime();
@@ -94,7 +95,7 @@ public class FakePeerTest {
     try (TcpListener listener = TcpTransport.listen(rank0, "127.0.0.1", secret, TIMEOUT, Duration.ofMinutes(1))) {
       CompletableFuture<TcpTransport> mesh = startRank0(listener);
       try (SocketChannel fake = authenticateAsRank1(listener.endpoint(), secret);
-          Communicator comm = Communicator.over(mesh.get(10, TimeUnit.SECONDS),
+          Communicator comm = Communicators.over(mesh.get(10, TimeUnit.SECONDS),
               CommOptions.defaults().withTimeout(TIMEOUT))) {
         long t0 = System.nanoTime();
         PeerFailureException e = assertThrows(PeerFailureException.class, () -> comm.allreduce(ones(10), ReduceOp.SUM));
