@@ -1,10 +1,5 @@
 package dev.bigbatch.comm;
 
-import dev.bigbatch.comm.net.JobSecret;
-import dev.bigbatch.comm.rendezvous.Rendezvous;
-import dev.bigbatch.comm.transport.TcpListener;
-import dev.bigbatch.comm.transport.TcpTransport;
-import dev.bigbatch.comm.transport.Transport;
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -20,9 +15,10 @@ import java.util.List;
  * (heap or direct) are staged through one internal contiguous buffer; the {@link ByteBuffer} forms work
  * in place.
  *
- * <p>Typical use, one process per rank started by a launcher (bigbatch, mpirun, srun):
+ * <p>Typical use, one process per rank started by a launcher (bigbatch, mpirun, srun), connected by
+ * {@link Communicators}:
  * <pre>{@code
- * try (Communicator comm = Communicator.fromEnv(CommOptions.defaults())) {
+ * try (Communicator comm = Communicators.fromEnv(CommOptions.defaults())) {
  *     comm.allreduce(gradients, ReduceOp.SUM);          // blocking
  *     Work w = comm.allreduceAsync(bucket, ReduceOp.SUM); // overlap with other work, then
  *     w.await();
@@ -37,138 +33,90 @@ import java.util.List;
  * then be closed.
  */
 public interface Communicator extends AutoCloseable {
+  /** This rank. */
+  int rank();
 
-    /**
-     * Connects this rank to the job: listens, exchanges endpoints through {@code rendezvous}, builds the
-     * authenticated full mesh. The secret comes from {@code BIGBATCH_SECRET}/{@code BIGBATCH_SECRET_FILE}.
-     */
-    static Communicator connect(WorldSpec world, Rendezvous rendezvous, CommOptions options) {
-        return connect(world, rendezvous, JobSecret.fromEnv(System.getenv()), options);
-    }
+  /** Number of ranks. */
+  int size();
 
-    /**
-     * Everything from the environment: rank/size ({@link dev.bigbatch.comm.rendezvous.EnvWorld#detect}),
-     * the secret, the store at {@code BIGBATCH_MASTER_ADDR:BIGBATCH_MASTER_PORT} (rank 0 hosts it), and the
-     * address to listen on from {@code BIGBATCH_LISTEN_ADDR} if set (required when ranks span hosts), else
-     * {@link CommOptions#listenHost()}. The returned communicator owns the rendezvous and closes it last.
-     */
-    static Communicator fromEnv(CommOptions options) {
-        java.util.Map<String, String> env = System.getenv();
-        WorldSpec world = dev.bigbatch.comm.rendezvous.EnvWorld.detect(env);
-        JobSecret secret = JobSecret.fromEnv(env);
-        String listen = env.getOrDefault("BIGBATCH_LISTEN_ADDR", options.listenHost());
-        CommOptions opts = options.withListenHost(listen);
-        var rendezvous = dev.bigbatch.comm.rendezvous.TcpStoreRendezvous.fromEnv(world, secret, env, opts.connectTimeout());
-        try {
-            return new TransportCommunicator(connectMesh(world, rendezvous, secret, opts), opts, rendezvous);
-        } catch (RuntimeException e) {
-            rendezvous.close();
-            throw e;
-        }
-    }
+  /** Reduces {@code data}'s position..limit across ranks in place, with the configured algorithm. */
+  default Work allreduceAsync(FloatBuffer data, ReduceOp op) {
+    return allreduceAsync(List.of(data), op, AllreduceAlgorithm.AUTO);
+  }
 
-    /** Like {@link #connect(WorldSpec, Rendezvous, CommOptions)} with an explicit job secret. */
-    static Communicator connect(WorldSpec world, Rendezvous rendezvous, JobSecret secret, CommOptions options) {
-        return over(connectMesh(world, rendezvous, secret, options), options);
-    }
+  default Work allreduceAsync(DoubleBuffer data, ReduceOp op) {
+    return allreduceAsync(List.of(data), op, AllreduceAlgorithm.AUTO);
+  }
 
-    private static Transport connectMesh(WorldSpec world, Rendezvous rendezvous, JobSecret secret, CommOptions options) {
-        try (TcpListener listener = TcpTransport.listen(world, options.listenHost(), secret, options.timeout(),
-                options.operationTimeout())) {
-            var endpoints = rendezvous.exchangeEndpoints(world, listener.endpoint(), options.connectTimeout());
-            return listener.connectMesh(endpoints, options.connectTimeout());
-        }
-    }
+  default Work allreduceAsync(FloatBuffer data, ReduceOp op, AllreduceAlgorithm algorithm) {
+    return allreduceAsync(List.of(data), op, algorithm);
+  }
 
-    /** A communicator over an already connected transport, which it then owns and closes. */
-    static Communicator over(Transport transport, CommOptions options) {
-        return new TransportCommunicator(transport, options);
-    }
+  /**
+   * Fused allreduce: all buffers (all {@link FloatBuffer} or all {@link DoubleBuffer}) are packed into
+   * one message, reduced together and unpacked.
+   *
+   * @param algorithm AUTO uses {@link CommOptions#algorithm()} (and, if that is AUTO too, the size rule)
+   */
+  Work allreduceAsync(List<? extends java.nio.Buffer> buffers, ReduceOp op, AllreduceAlgorithm algorithm);
 
-    /** This rank. */
-    int rank();
+  /** Zero-copy allreduce of native-order elements between {@code data}'s position and limit. */
+  Work allreduceAsync(ByteBuffer data, DataType type, ReduceOp op, AllreduceAlgorithm algorithm);
 
-    /** Number of ranks. */
-    int size();
+  /** Copies {@code root}'s buffer into every rank's buffer (same length everywhere). */
+  Work broadcastAsync(java.nio.Buffer data, int root);
 
-    /** Reduces {@code data}'s position..limit across ranks in place, with the configured algorithm. */
-    default Work allreduceAsync(FloatBuffer data, ReduceOp op) {
-        return allreduceAsync(List.of(data), op, AllreduceAlgorithm.AUTO);
-    }
+  /** Gathers every rank's {@code in} into {@code out} in rank order; {@code out} holds size x in. */
+  Work allgatherAsync(java.nio.Buffer in, java.nio.Buffer out);
 
-    default Work allreduceAsync(DoubleBuffer data, ReduceOp op) {
-        return allreduceAsync(List.of(data), op, AllreduceAlgorithm.AUTO);
-    }
+  /** Completes once every rank has entered the barrier. */
+  Work barrierAsync();
 
-    default Work allreduceAsync(FloatBuffer data, ReduceOp op, AllreduceAlgorithm algorithm) {
-        return allreduceAsync(List.of(data), op, algorithm);
-    }
+  /** Sends {@code data} to {@code peer}; matched by that peer's next {@link #recvAsync} from this rank. */
+  Work sendAsync(int peer, java.nio.Buffer data);
 
-    /**
-     * Fused allreduce: all buffers (all {@link FloatBuffer} or all {@link DoubleBuffer}) are packed into
-     * one message, reduced together and unpacked.
-     *
-     * @param algorithm AUTO uses {@link CommOptions#algorithm()} (and, if that is AUTO too, the size rule)
-     */
-    Work allreduceAsync(List<? extends java.nio.Buffer> buffers, ReduceOp op, AllreduceAlgorithm algorithm);
+  /** Receives the next message {@code peer} sends to this rank; it must have exactly this many elements. */
+  Work recvAsync(int peer, java.nio.Buffer data);
 
-    /** Zero-copy allreduce of native-order elements between {@code data}'s position and limit. */
-    Work allreduceAsync(ByteBuffer data, DataType type, ReduceOp op, AllreduceAlgorithm algorithm);
+  default void allreduce(FloatBuffer data, ReduceOp op) {
+    allreduceAsync(data, op).await();
+  }
 
-    /** Copies {@code root}'s buffer into every rank's buffer (same length everywhere). */
-    Work broadcastAsync(java.nio.Buffer data, int root);
+  default void allreduce(DoubleBuffer data, ReduceOp op) {
+    allreduceAsync(data, op).await();
+  }
 
-    /** Gathers every rank's {@code in} into {@code out} in rank order; {@code out} holds size x in. */
-    Work allgatherAsync(java.nio.Buffer in, java.nio.Buffer out);
+  default void allreduce(List<? extends java.nio.Buffer> buffers, ReduceOp op) {
+    allreduceAsync(buffers, op, AllreduceAlgorithm.AUTO).await();
+  }
 
-    /** Completes once every rank has entered the barrier. */
-    Work barrierAsync();
+  default void broadcast(java.nio.Buffer data, int root) {
+    broadcastAsync(data, root).await();
+  }
 
-    /** Sends {@code data} to {@code peer}; matched by that peer's next {@link #recvAsync} from this rank. */
-    Work sendAsync(int peer, java.nio.Buffer data);
+  default void allgather(java.nio.Buffer in, java.nio.Buffer out) {
+    allgatherAsync(in, out).await();
+  }
 
-    /** Receives the next message {@code peer} sends to this rank; it must have exactly this many elements. */
-    Work recvAsync(int peer, java.nio.Buffer data);
+  default void barrier() {
+    barrierAsync().await();
+  }
 
-    default void allreduce(FloatBuffer data, ReduceOp op) {
-        allreduceAsync(data, op).await();
-    }
+  default void send(int peer, java.nio.Buffer data) {
+    sendAsync(peer, data).await();
+  }
 
-    default void allreduce(DoubleBuffer data, ReduceOp op) {
-        allreduceAsync(data, op).await();
-    }
+  default void recv(int peer, java.nio.Buffer data) {
+    recvAsync(peer, data).await();
+  }
 
-    default void allreduce(List<? extends java.nio.Buffer> buffers, ReduceOp op) {
-        allreduceAsync(buffers, op, AllreduceAlgorithm.AUTO).await();
-    }
+  /**
+   * Bytes this rank has sent to all peers so far, counted at the sockets (payload, frame headers,
+   * heartbeats): the measured cost of the operations issued, for comparing algorithms.
+   */
+  long bytesSent();
 
-    default void broadcast(java.nio.Buffer data, int root) {
-        broadcastAsync(data, root).await();
-    }
-
-    default void allgather(java.nio.Buffer in, java.nio.Buffer out) {
-        allgatherAsync(in, out).await();
-    }
-
-    default void barrier() {
-        barrierAsync().await();
-    }
-
-    default void send(int peer, java.nio.Buffer data) {
-        sendAsync(peer, data).await();
-    }
-
-    default void recv(int peer, java.nio.Buffer data) {
-        recvAsync(peer, data).await();
-    }
-
-    /**
-     * Bytes this rank has sent to all peers so far, counted at the sockets (payload, frame headers,
-     * heartbeats): the measured cost of the operations issued, for comparing algorithms.
-     */
-    long bytesSent();
-
-    /** Lets issued operations finish, says goodbye to the peers, and joins every thread. */
-    @Override
-    void close();
+  /** Lets issued operations finish, says goodbye to the peers, and joins every thread. */
+  @Override
+  void close();
 }

@@ -2,10 +2,8 @@ package dev.bigbatch.job;
 
 import dev.bigbatch.comm.AllreduceAlgorithm;
 import dev.bigbatch.comm.CommOptions;
-import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.Communicators;
 import dev.bigbatch.comm.rendezvous.EnvWorld;
-import dev.bigbatch.train.DistributedReplicas;
-import dev.bigbatch.train.Replicas;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -13,7 +11,7 @@ import java.util.Map;
 /**
  * Decides from the environment whether this process is one worker of a job (launched by
  * {@code bigbatch launch}, mpirun or srun: rank, size, store address, secret and listen address come
- * from the environment, see {@link Communicator#fromEnv}) or a single process simulating all workers.
+ * from the environment, see {@link Communicators#fromEnv}) or a single process simulating all workers.
  *
  * <p>{@code BIGBATCH_ALLREDUCE=ring|halving-doubling|auto} forces the allreduce algorithm of every gradient
  * bucket (like {@code NCCL_ALGO}); unset or {@code auto} keeps the size rule of {@link CommOptions}
@@ -32,17 +30,17 @@ public final class Cluster {
   public static final String THREADS_ENV = "BIGBATCH_THREADS";
 
   /**
-   * This process's replicas: a single process unless {@link #launched}, else one rank joined through the store the
-   * environment names ({@link Communicator#fromEnv}).
+   * This process in its job: a single process unless {@link #launched}, else one rank joined through the store the
+   * environment names ({@link Communicators#fromEnv}).
    */
-  public static Replicas join(Map<String, String> env, double timeoutSeconds, long bucketBytes, boolean overlap) {
+  public static Joined join(Map<String, String> env, double timeoutSeconds) {
     if (!launched(env)) {
-      return Replicas.single();
+      return Joined.singleProcess();
     }
     if (!(timeoutSeconds > 0)) {
       throw new IllegalArgumentException("--comm-timeout must be > 0 seconds, got " + timeoutSeconds);
     }
-    return new DistributedReplicas(Communicator.fromEnv(options(env, timeoutSeconds)), bucketBytes, overlap, null);
+    return Joined.rank(Communicators.fromEnv(options(env, timeoutSeconds)));
   }
 
   public static final String ALLREDUCE_ENV = "BIGBATCH_ALLREDUCE";

@@ -10,7 +10,6 @@ import dev.bigbatch.lint.TrainStartLint;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.optim.Optimizer;
-import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.spec.DataSpec;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.spec.ModelSpec;
@@ -20,10 +19,8 @@ import dev.bigbatch.train.CommBytesListener;
 import dev.bigbatch.train.ConAdv;
 import dev.bigbatch.train.ConsoleProgress;
 import dev.bigbatch.train.DataSource;
-import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.EpochMetrics;
 import dev.bigbatch.train.FixedBatchPlan;
-import dev.bigbatch.train.GradientBuckets;
 import dev.bigbatch.train.Loss;
 import dev.bigbatch.train.MetricsJsonl;
 import dev.bigbatch.train.Objective;
@@ -33,7 +30,6 @@ import dev.bigbatch.train.StepPlan;
 import dev.bigbatch.train.StepTrace;
 import dev.bigbatch.train.TrainListener;
 import dev.bigbatch.train.Trainer;
-import dev.bigbatch.train.decentralized.Decentralized;
 import dev.bigbatch.train.decentralized.RankCheckpoints;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -60,14 +56,17 @@ import java.util.function.Consumer;
  * distributed job; started alone it simulates all k workers. Either way k workers of n equal one process of batch k·n.
  */
 public final class Job {
-  /** How this process becomes one replica of the job: from the environment, or a runner's own rendezvous (Spark). */
+  /**
+   * How this process joins the job's others: from the environment, or a runner's own rendezvous (Spark). The sync
+   * strategy of {@code sync} is then built on what it returns ({@link SyncStrategies}).
+   */
   @FunctionalInterface
   public interface Join {
-    Replicas join(SyncSpec sync, long bucketBytes);
+    Joined join(SyncSpec sync);
 
     /** A single process, or the rank a launcher's environment describes ({@link Cluster#join}). */
     static Join fromEnvironment() {
-      return (sync, bucketBytes) -> Cluster.join(System.getenv(), sync.commTimeoutSeconds(), bucketBytes, sync.overlap());
+      return sync -> Cluster.join(System.getenv(), sync.commTimeoutSeconds());
     }
   }
 
@@ -224,27 +223,17 @@ public final class Job {
         Math.max(train.numClasses(), test.numClasses()));
     Model model = Torch.seeded(s.seed(), () -> newModel(s, in));
     // Decentralized ranks each read their own file once joined (RankCheckpoints); synchronous runs read one file here.
-    Checkpoints.State resumed = resume == null || decentral ? null : RankCheckpoints.loadSynchronous(resume);
-    if (resumed != null && !s.batch().auto() && resumed.sections().has(AutoBatchPlan.POSITION)) {
+    Checkpoints.State loaded = resume == null || decentral ? null : RankCheckpoints.loadSynchronous(resume);
+    if (loaded != null && !s.batch().auto() && loaded.sections().has(AutoBatchPlan.POSITION)) {
       throw new IllegalArgumentException("--resume: the checkpoint was written by a --batch auto run; add --batch auto");
     }
-    try (Replicas joined = join.join(s.sync(), bucketBytes(s.sync(), model));
+    try (SyncStrategies.Strategy sync = SyncStrategies.create(s, join.join(s.sync()), model, console, resume != null);
         ConAdv conAdv = s.extras().conAdv()
             ? new ConAdv(s, train, model, Torch.seeded(s.seed(), () -> newModel(s, in)), objectiveLoss)
             : null) {
-      Replicas replicas = joined;
-      if (joined instanceof DistributedReplicas distributed) {
-        distributed.compressGradients(s.sync().compression()); // a single process sends nothing: no-op there
-      }
-      Optimizer opt;
-      if (!decentral) {
-        opt = Optimizers.create(s.optimizer(), model.params());
-      } else {
-        Decentralized.Job job = Decentralized.setUp(s.sync(), s, model, joined, s.output().dir(), console, resume != null);
-        replicas = job.replicas();
-        opt = job.optimizer();
-        resumed = resume == null ? null : job.resume(resume, s, model, console);
-      }
+      Replicas replicas = sync.replicas();
+      Optimizer opt = sync.optimizer();
+      Checkpoints.State resumed = resume == null ? null : sync.resume().from(resume, loaded);
       // The run directory is claimed once every check has passed (the decentralized resume's included) and before
       // anything is written to it: a second run into the same --out is refused in one line instead of interleaving
       // its metrics with this one's.
@@ -276,9 +265,7 @@ public final class Job {
         }
         trainer.objective(conAdv != null ? conAdv : Objective.of(objectiveLoss));
         EpochMetrics last = trainer.run();
-        if (joined instanceof DistributedReplicas distributed && distributed.compressionSummary() != null) {
-          console.println(distributed.compressionSummary());
-        }
+        replicas.summary().ifPresent(console::println);
         if (conAdv != null && replicas.rank() == 0) {
           console.println(conAdv.summary());
         }
@@ -305,11 +292,5 @@ public final class Job {
   /** A fresh metrics file, or for a resumed run the existing one without what was logged after the checkpoint. */
   private static MetricsJsonl metrics(Path dir, Checkpoints.State resumed) {
     return resumed == null ? new MetricsJsonl(dir, 1) : MetricsJsonl.resumedAt(dir, 1, resumed.nextStep());
-  }
-
-  /** {@code --bucket-mb}, or auto: gradient bytes / 8 between 64 KB and 25 MB. */
-  static long bucketBytes(SyncSpec sync, Model model) {
-    return sync.bucketMb() > 0 ? (long) (sync.bucketMb() * (1 << 20))
-        : GradientBuckets.autoBucketBytes(model.paramCount() * Float.BYTES);
   }
 }

@@ -11,54 +11,55 @@ import java.nio.DoubleBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
-/** Replicas in separate processes, synchronised through a {@link Communicator}. */
+/**
+ * The synchronous strategy: replicas in separate processes kept bit-identical by summing their gradients with
+ * allreduce in buckets ({@link GradientBuckets}, float32 or fp16 on the wire), through a {@link Communicator}. The
+ * loss is already divided by the global batch k·n, so the sum is the global mean: no further normalisation.
+ */
 public final class DistributedReplicas implements Replicas {
   private final Communicator comm;
   private final long bucketBytes;
   private final boolean overlap;
+  private final SyncSpec.Compression compression;
   private final AutoCloseable owned;
-  private SyncSpec.Compression compression = SyncSpec.Compression.NONE;
   private GradientBuckets lastSync;
 
   /**
    * @param overlap start each gradient bucket's allreduce during backward (autograd hooks)
+   * @param compression how gradient buckets travel ({@code --grad-compression}); every rank must pass the same. A
+   *     world of one rank ignores it (it sends nothing)
    * @param owned closed after the communicator (e.g. the rendezvous store rank 0 hosts), may be null
    */
-  public DistributedReplicas(Communicator comm, long bucketBytes, boolean overlap, AutoCloseable owned) {
+  public DistributedReplicas(Communicator comm, long bucketBytes, boolean overlap, SyncSpec.Compression compression,
+      AutoCloseable owned) {
     this.comm = comm;
     this.bucketBytes = bucketBytes;
     this.overlap = overlap;
+    this.compression = java.util.Objects.requireNonNull(compression, "compression");
     this.owned = owned;
   }
 
   /**
-   * Makes the gradient buckets of later {@link #gradientSync} calls travel as {@code compression}
-   * ({@code --grad-compression}); every rank must set the same. A world of one rank ignores it. Returns this.
-   */
-  public DistributedReplicas compressGradients(SyncSpec.Compression compression) {
-    this.compression = compression;
-    return this;
-  }
-
-  /**
    * With fp16 compression, one line on how this rank's gradient elements fared in binary16 so far
-   * (flushed to zero, subnormal), else null.
+   * (flushed to zero, subnormal); else none.
    */
-  public String compressionSummary() {
+  @Override
+  public Optional<String> summary() {
     if (compression != SyncSpec.Compression.FP16 || lastSync == null || comm.size() == 1) {
-      return null;
+      return Optional.empty();
     }
     long[] c = lastSync.halfUnderflowCounts();
-    return String.format(Locale.ROOT, "fp16 gradient compression (rank %d): of %d nonzero gradient elements sent as "
+    return Optional.of(String.format(Locale.ROOT, "fp16 gradient compression (rank %d): of %d nonzero gradient elements sent as "
         + "scaled halves, %d (%.4f%%) flushed to zero, %d (%.4f%%) were subnormal (< 2^-14); %d bucket sends went as "
         + "float32 (first step, or an overflowed half sum)", rank(), c[0], c[1], 100.0 * c[1] / Math.max(1, c[0]), c[2],
-        100.0 * c[2] / Math.max(1, c[0]), c[3]);
+        100.0 * c[2] / Math.max(1, c[0]), c[3]));
   }
 
-  /** The communicator under these replicas (for decentralized training, which gossips over it). */
+  /** The communicator under these replicas. */
   public Communicator communicator() {
     return comm;
   }

@@ -4,9 +4,11 @@ import dev.bigbatch.model.Param;
 import java.util.List;
 
 /**
- * Makes every worker's gradients the mean over the global batch after backward. In a single process
- * simulating k workers the gradients already are that mean (the loss is normalised by k·n), so
- * {@link #NONE} does nothing; the distributed trainer sums with allreduce and divides by k.
+ * Turns the gradients backward left on this replica into the ones its optimizer steps with. The loss of every
+ * worker is divided by the global batch k·n ({@link VirtualWorkers}), so in a single process simulating all k workers
+ * the gradients already are the global mean and {@link #NONE} does nothing; synchronous replicas sum them over the
+ * processes with allreduce ({@link GradientBuckets}), which is the global mean with no division left; decentralized
+ * replicas multiply by the number of processes P, giving the mean over their own k/P·n examples.
  */
 @FunctionalInterface
 public interface GradientSync {

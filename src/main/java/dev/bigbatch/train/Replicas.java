@@ -2,11 +2,16 @@ package dev.bigbatch.train;
 
 import dev.bigbatch.model.Model;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The replicas of a data-parallel job as the trainer sees them: one per process. A single process
- * ({@link #single()}) simulates all k workers itself and needs no communication.
+ * The sync strategy of a data-parallel job: how its replicas (one per process) agree, as the trainer sees them. A
+ * single process ({@link #single()}) simulates all k workers itself and needs no communication; synchronous replicas
+ * ({@link DistributedReplicas}) sum gradients with allreduce in buckets (float32 or fp16); decentralized replicas
+ * ({@code train.decentralized.DecentralizedReplicas}) gossip parameters with their neighbours. Each strategy owns
+ * its gradient normalisation ({@link #gradientSync}) and its summary line ({@link #summary}). {@code job.Job} picks
+ * one from the spec's {@code SyncSpec}.
  */
 public interface Replicas extends AutoCloseable {
   int rank();
@@ -16,7 +21,10 @@ public interface Replicas extends AutoCloseable {
   /** Makes every replica start from rank 0's parameters and buffers. */
   void broadcastFromRankZero(Model model);
 
-  /** The gradient synchronisation for this model's parameters (sum over replicas). */
+  /**
+   * The gradient synchronisation for this model's parameters: whatever turns each replica's gradient of the loss
+   * (normalised by the global batch k·n) into the gradient its optimizer steps with.
+   */
   GradientSync gradientSync(Model model);
 
   /** Averages BN running statistics over the replicas (before evaluation and checkpoints). */
@@ -33,7 +41,7 @@ public interface Replicas extends AutoCloseable {
    * {@code epoch}. Synchronous replicas are identical, so it just runs it; decentralized replicas
    * evaluate their average (and report how far apart they are).
    */
-  default <T> T atConsensus(Model model, long epoch, java.util.function.Supplier<T> evaluation) {
+  default <T> T atConsensus(Model model, long epoch, Supplier<T> evaluation) {
     return evaluation.get();
   }
 
@@ -50,6 +58,11 @@ public interface Replicas extends AutoCloseable {
     if (rank() == 0) {
       Checkpoints.save(path, state.get());
     }
+  }
+
+  /** One line for the end of the run about how the synchronisation fared on this replica, if it has one. */
+  default Optional<String> summary() {
+    return Optional.empty();
   }
 
   /** Bytes this process has sent to the other replicas so far (socket level); 0 for a single process. */

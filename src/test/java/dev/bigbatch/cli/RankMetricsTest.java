@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bigbatch.comm.CommOptions;
-import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.Communicators;
 import dev.bigbatch.comm.WorldSpec;
+import dev.bigbatch.job.Joined;
 import dev.bigbatch.comm.net.JobSecret;
 import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
-import dev.bigbatch.train.DistributedReplicas;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -46,12 +46,12 @@ class RankMetricsTest {
             "--out", out.toString()));
         args.addAll(List.of(extra));
         TrainCommand cmd = TrainCommand.parse(args.toArray(String[]::new));
-        codes.add(pool.submit(() -> cmd.job().join((sync, bucketBytes) -> {
+        codes.add(pool.submit(() -> cmd.job().join(sync -> {
           WorldSpec world = new WorldSpec(rank, 2);
           TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
               Duration.ofSeconds(20));
-          return new DistributedReplicas(Communicator.connect(world, rdv, secret,
-              CommOptions.defaults().withTimeout(Duration.ofSeconds(20))), bucketBytes, sync.overlap(), rdv);
+          return Joined.rank(Communicators.connect(world, rdv, secret,
+              CommOptions.defaults().withTimeout(Duration.ofSeconds(20))), rdv);
         }).run().processes()));
       }
       for (Future<Integer> f : codes) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bigbatch.comm.CommOptions;
-import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.Communicators;
 import dev.bigbatch.comm.WorldSpec;
 import dev.bigbatch.comm.net.JobSecret;
 import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
@@ -20,6 +20,7 @@ import dev.bigbatch.schedule.AutoWu;
 import dev.bigbatch.schedule.ScheduleSwitch;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.spec.LrSpec;
+import dev.bigbatch.spec.SyncSpec;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,8 +151,8 @@ class AutoWuTrainTest {
         WorldSpec world = new WorldSpec(rank, processes);
         TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
             Duration.ofSeconds(20));
-        try (Replicas replicas = new DistributedReplicas(Communicator.connect(world, rdv, secret,
-            CommOptions.defaults().withTimeout(Duration.ofSeconds(20))), 1024, true, rdv)) {
+        try (Replicas replicas = new DistributedReplicas(Communicators.connect(world, rdv, secret,
+            CommOptions.defaults().withTimeout(Duration.ofSeconds(20))), 1024, true, SyncSpec.Compression.NONE, rdv)) {
           Model m = DistributedEquivalenceTest.model(c.seed());
           new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
               DistributedEquivalenceTest.TEST, replicas, List.of(logs.get(rank))).run();

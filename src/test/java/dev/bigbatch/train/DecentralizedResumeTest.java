@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bigbatch.comm.Communicator;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
@@ -66,12 +67,13 @@ class DecentralizedResumeTest {
   /** Runs P ranks under {@code plan}; returns each rank's final state. */
   static List<RankState> run(int processes, JobSpec c, SyncSpec s, Plan plan) throws Exception {
     List<Model> models = freshModels(processes, plan.resume() == null ? c.seed() : 555); // a resume must not depend on the init
-    return ThreadRanks.run(processes, "decentralized-resume", true, (rank, base) -> train(c, s, models.get(rank), base, plan));
+    return ThreadRanks.run(processes, "decentralized-resume", true, (rank, base) -> train(c, s, models.get(rank), base,
+        base.communicator(), plan));
   }
 
   /** One rank's run under {@code plan} over {@code base} (a rank of a job, or a single process). */
-  private static RankState train(JobSpec c, SyncSpec s, Model m, Replicas base, Plan plan) {
-    Decentralized.Job job = Decentralized.setUp(s, c, m, base, c.output().dir(), DecentralizedTrainerTest.QUIET, plan.resume() != null);
+  private static RankState train(JobSpec c, SyncSpec s, Model m, Replicas base, Communicator comm, Plan plan) {
+    Decentralized.Job job = Decentralized.setUp(s, c, m, base, comm, c.output().dir(), DecentralizedTrainerTest.QUIET, plan.resume() != null);
     Trainer t = new Trainer(c, m, job.optimizer(), DistributedEquivalenceTest.TRAIN, DistributedEquivalenceTest.TEST,
         job.replicas(), List.of()).stopAfter(plan.stopAfter());
     if (plan.checkpoint() != null) {
@@ -89,7 +91,7 @@ class DecentralizedResumeTest {
     List<Model> models = freshModels(processes, 555);
     return ThreadRanks.run(processes, "decentralized-refuse", true, (rank, replicas) -> {
       Model m = models.get(rank);
-      Decentralized.Job job = Decentralized.setUp(s, c, m, replicas, c.output().dir(), DecentralizedTrainerTest.QUIET, true);
+      Decentralized.Job job = Decentralized.setUp(s, c, m, replicas, replicas.communicator(), c.output().dir(), DecentralizedTrainerTest.QUIET, true);
       try {
         job.resume(base, c, m, DecentralizedTrainerTest.QUIET);
         return null;
@@ -144,7 +146,7 @@ class DecentralizedResumeTest {
     Path ckpt = dir.resolve("ckpt.bin");
     List<RankState> ends = new ArrayList<>();
     for (Plan plan : List.of(new Plan(null, 0, 10, null), new Plan(ckpt, 8, 9, null), new Plan(null, 0, 10, ckpt))) {
-      ends.add(train(c, s, DistributedEquivalenceTest.model(plan.resume() == null ? c.seed() : 555), Replicas.single(), plan));
+      ends.add(train(c, s, DistributedEquivalenceTest.model(plan.resume() == null ? c.seed() : 555), Replicas.single(), null, plan));
     }
     assertEquals(8, Checkpoints.load(RankCheckpoints.fileOf(ckpt, 0)).nextStep());
     assertBitEqual(ends.get(0).params(), ends.get(2).params(), "parameters");
@@ -277,7 +279,7 @@ class DecentralizedResumeTest {
     List<Model> models = freshModels(2, 555);
     List<String> errors = ThreadRanks.run(2, "decentralized-refuse-size", true, (rank, replicas) -> {
       Model m = models.get(rank);
-      Decentralized.Job job = Decentralized.setUp(RING_LAM, six, m, replicas, six.output().dir(), DecentralizedTrainerTest.QUIET, true);
+      Decentralized.Job job = Decentralized.setUp(RING_LAM, six, m, replicas, replicas.communicator(), six.output().dir(), DecentralizedTrainerTest.QUIET, true);
       return assertThrows(IllegalArgumentException.class, () -> job.resume(atSix, six, m, DecentralizedTrainerTest.QUIET)).getMessage();
     });
     assertEquals(errors.get(0), errors.get(1));

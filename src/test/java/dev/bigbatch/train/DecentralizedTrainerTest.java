@@ -68,11 +68,12 @@ class DecentralizedTrainerTest {
     }
     List<EpochMetrics> last;
     if (processes == 1) {
-      Decentralized.Job job = Decentralized.setUp(settings, c, models.get(0), Replicas.single(), dir, QUIET);
+      Decentralized.Job job = Decentralized.setUp(settings, c, models.get(0), Replicas.single(), null, dir, QUIET);
       last = List.of(new Trainer(c, models.get(0), job.optimizer(), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, job.replicas(), List.of()).run());
     } else {
-      last = runRanks(processes, c, models, (base, m) -> Decentralized.setUp(settings, c, m, base, dir, QUIET));
+      last = runRanks(processes, c, models, (base, m) -> Decentralized.setUp(settings, c, m, base, base.communicator(), dir,
+          QUIET));
     }
     for (int r = 0; r < processes; r++) {
       for (int i = 0; i < single.params().size(); i++) {

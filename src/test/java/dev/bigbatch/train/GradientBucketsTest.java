@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.comm.CommOptions;
 import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.Communicators;
 import dev.bigbatch.comm.WorldSpec;
 import dev.bigbatch.comm.net.JobSecret;
 import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
@@ -48,7 +49,7 @@ class GradientBucketsTest {
         WorldSpec world = new WorldSpec(rank, ranks);
         try (TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port),
             secret, Duration.ofSeconds(20));
-            Communicator comm = Communicator.connect(world, rdv, secret, CommOptions.defaults())) {
+            Communicator comm = Communicators.connect(world, rdv, secret, CommOptions.defaults())) {
           Model m = models.get(rank);
           GradientBuckets sync = new GradientBuckets(comm, m.params(), 2048, true);
           Tensor x = torch.randn(new long[] {8, 1, 8, 8}, new TensorOptions(ScalarType.Float)).add_(

@@ -207,9 +207,8 @@ class GradientCompressionTest {
     Path ckpt = dir.resolve("fp16.ckpt");
     // Models are built here, not in the rank threads: initialisation draws from torch's global generator.
     List<Model> first = List.of(DistributedEquivalenceTest.model(c.seed()), DistributedEquivalenceTest.model(1001));
-    ThreadRanks.run(2, "fp16-stop", true, (rank, replicas) -> {
+    ThreadRanks.run(2, "fp16-stop", true, SyncSpec.Compression.FP16, (rank, replicas) -> {
       Model m = first.get(rank);
-      replicas.compressGradients(SyncSpec.Compression.FP16);
       new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, replicas, List.of()).checkpoints(new Checkpoints.Policy(ckpt, 3, false))
           .stopAfter(3).run();
@@ -220,9 +219,8 @@ class GradientCompressionTest {
     assertTrue(atThree.sections().get(GradientBuckets.SCALES).map(s -> s.buckets().length > 0).orElse(false),
         "the checkpoint holds the bucket scales");
     List<Model> second = List.of(DistributedEquivalenceTest.model(77), DistributedEquivalenceTest.model(78)); // overwritten
-    List<List<float[]>> resumed = ThreadRanks.run(2, "fp16-resume", true, (rank, replicas) -> {
+    List<List<float[]>> resumed = ThreadRanks.run(2, "fp16-resume", true, SyncSpec.Compression.FP16, (rank, replicas) -> {
       Model m = second.get(rank);
-      replicas.compressGradients(SyncSpec.Compression.FP16);
       new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, replicas, List.of()).resumeFrom(atThree).stopAfter(6).run();
       List<float[]> params = new ArrayList<>();
@@ -244,9 +242,8 @@ class GradientCompressionTest {
     for (int r = 0; r < processes; r++) {
       models.add(DistributedEquivalenceTest.model(r == 0 ? c.seed() : 1000 + r));
     }
-    return ThreadRanks.run(processes, "fp16-train-" + compression, true, (rank, replicas) -> {
+    return ThreadRanks.run(processes, "fp16-train-" + compression, true, compression, (rank, replicas) -> {
       Model m = models.get(rank);
-      replicas.compressGradients(compression);
       new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, replicas, List.of()).stopAfter(steps).run();
       replicas.checkIdentical(m, steps); // throws ReplicaDriftException on any difference
@@ -254,7 +251,7 @@ class GradientCompressionTest {
       for (Param p : m.params()) {
         params.add(Tensors.toFloats(p.value()));
       }
-      assertEquals(compression == SyncSpec.Compression.FP16 && processes > 1, replicas.compressionSummary() != null);
+      assertEquals(compression == SyncSpec.Compression.FP16 && processes > 1, replicas.summary().isPresent());
       return params;
     });
   }

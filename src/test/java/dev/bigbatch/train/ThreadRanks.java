@@ -1,10 +1,11 @@
 package dev.bigbatch.train;
 
 import dev.bigbatch.comm.CommOptions;
-import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.Communicators;
 import dev.bigbatch.comm.WorldSpec;
 import dev.bigbatch.comm.net.JobSecret;
 import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
+import dev.bigbatch.spec.SyncSpec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,12 @@ final class ThreadRanks {
 
   /** Runs {@code body} on ranks 0..processes−1 at once and returns their results in rank order. */
   static <T> List<T> run(int processes, String jobName, boolean overlap, Body<T> body) throws Exception {
+    return run(processes, jobName, overlap, SyncSpec.Compression.NONE, body);
+  }
+
+  /** {@link #run(int, String, boolean, Body)} with gradient buckets sent as {@code compression}. */
+  static <T> List<T> run(int processes, String jobName, boolean overlap, SyncSpec.Compression compression, Body<T> body)
+      throws Exception {
     int port = DistributedEquivalenceTest.freePort();
     JobSecret secret = JobSecret.of(jobName);
     ExecutorService pool = Executors.newFixedThreadPool(processes);
@@ -41,7 +48,7 @@ final class ThreadRanks {
           TcpStoreRendezvous rdv = TcpStoreRendezvous.hostOrJoin(world, new InetSocketAddress("127.0.0.1", port), secret,
               Duration.ofSeconds(20));
           try (DistributedReplicas replicas =
-              new DistributedReplicas(Communicator.connect(world, rdv, secret, opts), 1024, overlap, rdv)) {
+              new DistributedReplicas(Communicators.connect(world, rdv, secret, opts), 1024, overlap, compression, rdv)) {
             return body.run(rank, replicas);
           }
         }));

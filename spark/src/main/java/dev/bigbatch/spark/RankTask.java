@@ -3,13 +3,14 @@ package dev.bigbatch.spark;
 import dev.bigbatch.cli.TrainCommand;
 import dev.bigbatch.comm.CommOptions;
 import dev.bigbatch.comm.Communicator;
+import dev.bigbatch.comm.Communicators;
 import dev.bigbatch.comm.WorldSpec;
 import dev.bigbatch.comm.net.JobSecret;
 import dev.bigbatch.engine.Natives;
 import dev.bigbatch.job.Job;
+import dev.bigbatch.job.Joined;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.train.Checkpoints;
-import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.EpochMetrics;
 import dev.bigbatch.train.StepMetrics;
 import dev.bigbatch.train.TrainListener;
@@ -85,8 +86,7 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
 
     Outcome outcome = new Outcome(startStep);
     Job job = cmd.job().listener(outcome)
-        .join((sync, bucketBytes) -> join(ctx, world, host, agreement, sync.commTimeoutSeconds(), bucketBytes,
-            sync.overlap()));
+        .join(sync -> join(ctx, world, host, agreement, sync.commTimeoutSeconds()));
     if (fault != null && fault.rank() == world.rank() && ctx.stageAttemptNumber() == 0) {
       job.listener(fault.listener());
     }
@@ -95,16 +95,15 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankR
   }
 
   /** Listens on {@code host}, exchanges endpoints in the stage's one all-gather, connects the mesh. */
-  private DistributedReplicas join(BarrierTaskContext ctx, WorldSpec world, String host, String agreement,
-      double timeoutSeconds, long bucketBytes, boolean overlap) {
+  private Joined join(BarrierTaskContext ctx, WorldSpec world, String host, String agreement, double timeoutSeconds) {
     if (!(timeoutSeconds > 0)) {
       throw new IllegalArgumentException("--comm-timeout must be > 0 seconds, got " + timeoutSeconds);
     }
     CommOptions options = CommOptions.defaults().withTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000)))
         .withListenHost(host);
-    Communicator comm = Communicator.connect(world, new AllGatherRendezvous(ctx::allGather, agreement),
+    Communicator comm = Communicators.connect(world, new AllGatherRendezvous(ctx::allGather, agreement),
         JobSecret.of(secret), options);
-    return new DistributedReplicas(comm, bucketBytes, overlap, null);
+    return Joined.rank(comm);
   }
 
   /** Spark gives the executor's address as a host, possibly with a port. */

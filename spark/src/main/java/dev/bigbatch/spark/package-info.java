@@ -4,7 +4,10 @@
  * bigbatch's own TCP collectives, never per step through Spark. {@link dev.bigbatch.spark.SparkTrainer}
  * is the driver side, {@link dev.bigbatch.spark.SparkMain} the command line.
  *
- * <p>Owns the Spark glue only: scheduling, retries and the rendezvous. Must not know how a step is
- * computed (that is {@code dev.bigbatch.train}) or how bytes move between ranks ({@code dev.bigbatch.comm}).
+ * <p>Owns the Spark glue only: scheduling, retries and the rendezvous. Each task runs {@code job.Job} with the train
+ * flags; it uses {@code comm} only to connect (a {@code Rendezvous} over the all-gather, the job secret,
+ * {@code Communicators.connect}) and {@code train} only for listeners and checkpoint files (to report steps and to
+ * agree where a retried stage resumes). Must not know how a step is computed (the trainer's internals) or how bytes
+ * move between ranks (comm's transports and collectives).
  */
 package dev.bigbatch.spark;

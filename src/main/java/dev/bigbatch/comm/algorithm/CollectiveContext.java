@@ -14,15 +14,15 @@ import java.util.function.IntFunction;
  *     the caller and reused between collectives (never used by two collectives at once)
  */
 public record CollectiveContext(Transport transport, int tag, int chunkBytes, IntFunction<ByteBuffer> scratch) {
-    int rank() {
-        return transport.rank();
-    }
+  int rank() {
+    return transport.rank();
+  }
 
-    int size() {
-        return transport.size();
-    }
+  int size() {
+    return transport.size();
+  }
 
-    int chunkElems(int elemBytes) {
-        return Math.max(1, chunkBytes / elemBytes);
-    }
+  int chunkElems(int elemBytes) {
+    return Math.max(1, chunkBytes / elemBytes);
+  }
 }

@@ -15,125 +15,125 @@ import java.nio.channels.SocketChannel;
  * selector unless {@link #closeChannel()} is used, so a transport can take the channel over afterwards.
  */
 public final class DeadlineChannel implements AutoCloseable {
-    private final SocketChannel channel;
-    private final Selector selector;
+  private final SocketChannel channel;
+  private final Selector selector;
 
-    public DeadlineChannel(SocketChannel channel) throws IOException {
-        this.channel = channel;
-        channel.configureBlocking(false);
-        this.selector = Selector.open();
-    }
+  public DeadlineChannel(SocketChannel channel) throws IOException {
+    this.channel = channel;
+    channel.configureBlocking(false);
+    this.selector = Selector.open();
+  }
 
-    /** Connects to {@code address}, retrying refused connections until the deadline (the peer may not be up yet). */
-    public static SocketChannel connect(InetSocketAddress address, long deadlineNanos) throws IOException {
-        long backoffMillis = 10;
-        while (true) {
-            SocketChannel ch = SocketChannel.open();
-            try {
-                ch.configureBlocking(false);
-                ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-                if (!ch.connect(address)) {
-                    try (Selector s = Selector.open()) {
-                        ch.register(s, SelectionKey.OP_CONNECT);
-                        while (!ch.finishConnect()) {
-                            long left = remainingMillis(deadlineNanos);
-                            if (left <= 0) {
-                                throw new SocketTimeoutException("connect to " + address + " timed out");
-                            }
-                            s.select(left);
-                        }
-                    }
-                }
-                return ch;
-            } catch (java.net.ConnectException e) {
-                ch.close();
-                if (remainingMillis(deadlineNanos) <= backoffMillis) {
-                    throw e;
-                }
-                sleep(backoffMillis);
-                backoffMillis = Math.min(backoffMillis * 2, 500);
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                throw e;
+  /** Connects to {@code address}, retrying refused connections until the deadline (the peer may not be up yet). */
+  public static SocketChannel connect(InetSocketAddress address, long deadlineNanos) throws IOException {
+    long backoffMillis = 10;
+    while (true) {
+      SocketChannel ch = SocketChannel.open();
+      try {
+        ch.configureBlocking(false);
+        ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+        if (!ch.connect(address)) {
+          try (Selector s = Selector.open()) {
+            ch.register(s, SelectionKey.OP_CONNECT);
+            while (!ch.finishConnect()) {
+              long left = remainingMillis(deadlineNanos);
+              if (left <= 0) {
+                throw new SocketTimeoutException("connect to " + address + " timed out");
+              }
+              s.select(left);
             }
+          }
         }
-    }
-
-    public SocketChannel channel() {
-        return channel;
-    }
-
-    /** Fills {@code buf} completely or throws (EOF, timeout, I/O error). */
-    public void readFully(ByteBuffer buf, long deadlineNanos) throws IOException {
-        while (buf.hasRemaining()) {
-            int n = channel.read(buf);
-            if (n < 0) {
-                throw new EOFException("connection closed by " + remote());
-            }
-            if (n == 0) {
-                await(SelectionKey.OP_READ, deadlineNanos);
-            }
+        return ch;
+      } catch (java.net.ConnectException e) {
+        ch.close();
+        if (remainingMillis(deadlineNanos) <= backoffMillis) {
+          throw e;
         }
+        sleep(backoffMillis);
+        backoffMillis = Math.min(backoffMillis * 2, 500);
+      } catch (IOException | RuntimeException e) {
+        ch.close();
+        throw e;
+      }
     }
+  }
 
-    /** Writes all of {@code buf} or throws. */
-    public void writeFully(ByteBuffer buf, long deadlineNanos) throws IOException {
-        while (buf.hasRemaining()) {
-            if (channel.write(buf) == 0) {
-                await(SelectionKey.OP_WRITE, deadlineNanos);
-            }
-        }
-    }
+  public SocketChannel channel() {
+    return channel;
+  }
 
-    private void await(int op, long deadlineNanos) throws IOException {
-        long left = remainingMillis(deadlineNanos);
-        if (left <= 0) {
-            throw new SocketTimeoutException("timed out talking to " + remote());
-        }
-        SelectionKey key = channel.keyFor(selector);
-        if (key == null) {
-            key = channel.register(selector, op);
-        } else {
-            key.interestOps(op);
-        }
-        // Short slices so that closing the channel from another thread is noticed promptly.
-        selector.select(Math.min(left, 200));
-        selector.selectedKeys().clear();
+  /** Fills {@code buf} completely or throws (EOF, timeout, I/O error). */
+  public void readFully(ByteBuffer buf, long deadlineNanos) throws IOException {
+    while (buf.hasRemaining()) {
+      int n = channel.read(buf);
+      if (n < 0) {
+        throw new EOFException("connection closed by " + remote());
+      }
+      if (n == 0) {
+        await(SelectionKey.OP_READ, deadlineNanos);
+      }
     }
+  }
 
-    private String remote() {
-        try {
-            return String.valueOf(channel.getRemoteAddress());
-        } catch (IOException e) {
-            return "?";
-        }
+  /** Writes all of {@code buf} or throws. */
+  public void writeFully(ByteBuffer buf, long deadlineNanos) throws IOException {
+    while (buf.hasRemaining()) {
+      if (channel.write(buf) == 0) {
+        await(SelectionKey.OP_WRITE, deadlineNanos);
+      }
     }
+  }
 
-    /** Closes the private selector and the channel. */
-    public void closeChannel() throws IOException {
-        try {
-            close();
-        } finally {
-            channel.close();
-        }
+  private void await(int op, long deadlineNanos) throws IOException {
+    long left = remainingMillis(deadlineNanos);
+    if (left <= 0) {
+      throw new SocketTimeoutException("timed out talking to " + remote());
     }
+    SelectionKey key = channel.keyFor(selector);
+    if (key == null) {
+      key = channel.register(selector, op);
+    } else {
+      key.interestOps(op);
+    }
+    // Short slices so that closing the channel from another thread is noticed promptly.
+    selector.select(Math.min(left, 200));
+    selector.selectedKeys().clear();
+  }
 
-    /** Closes the private selector only; the channel stays open (and non-blocking). */
-    @Override
-    public void close() throws IOException {
-        selector.close();
+  private String remote() {
+    try {
+      return String.valueOf(channel.getRemoteAddress());
+    } catch (IOException e) {
+      return "?";
     }
+  }
 
-    static long remainingMillis(long deadlineNanos) {
-        return (deadlineNanos - System.nanoTime()) / 1_000_000L;
+  /** Closes the private selector and the channel. */
+  public void closeChannel() throws IOException {
+    try {
+      close();
+    } finally {
+      channel.close();
     }
+  }
 
-    private static void sleep(long millis) throws IOException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while connecting");
-        }
+  /** Closes the private selector only; the channel stays open (and non-blocking). */
+  @Override
+  public void close() throws IOException {
+    selector.close();
+  }
+
+  static long remainingMillis(long deadlineNanos) {
+    return (deadlineNanos - System.nanoTime()) / 1_000_000L;
+  }
+
+  private static void sleep(long millis) throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while connecting");
     }
+  }
 }

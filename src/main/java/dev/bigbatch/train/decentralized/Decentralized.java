@@ -8,13 +8,15 @@ import dev.bigbatch.spec.OptimizerSpec;
 import dev.bigbatch.spec.Specs;
 import dev.bigbatch.spec.SyncSpec;
 import dev.bigbatch.train.Checkpoints;
-import dev.bigbatch.train.DistributedReplicas;
 import dev.bigbatch.train.Replicas;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** Turns {@code --sync decentralized} settings and the joined replicas into the trainer's replicas and optimizer. */
+/**
+ * Turns {@code --sync decentralized} settings and the joined process (alone, or one rank of a communicator) into the
+ * trainer's replicas and optimizer.
+ */
 public final class Decentralized {
   private Decentralized() {}
 
@@ -37,29 +39,35 @@ public final class Decentralized {
     }
   }
 
-  /** {@link #setUp(SyncSpec, JobSpec, Model, Replicas, Path, PrintStream, boolean)} of a fresh run. */
-  public static Job setUp(SyncSpec s, JobSpec c, Model model, Replicas joined, Path out, PrintStream console) {
-    return setUp(s, c, model, joined, out, console, false);
+  /** {@link #setUp(SyncSpec, JobSpec, Model, Replicas, Communicator, Path, PrintStream, boolean)} of a fresh run. */
+  public static Job setUp(SyncSpec s, JobSpec c, Model model, Replicas joined, Communicator comm, Path out,
+      PrintStream console) {
+    return setUp(s, c, model, joined, comm, out, console, false);
   }
 
   /**
-   * Wraps {@code joined} (a single process, or replicas over bigbatch's communicator) and builds the
-   * decentralized optimizer over the model's parameters; rank 0 logs consensus to {@code out} (appending
-   * when {@code resuming}).
+   * Wraps {@code joined} (a single process, or replicas over {@code comm}) and builds the decentralized optimizer over
+   * the model's parameters, gossiping over {@code comm}; rank 0 logs consensus to {@code out} (appending when
+   * {@code resuming}).
+   *
+   * @param comm the communicator under {@code joined}, null when {@code joined} is a single process
    */
-  public static Job setUp(SyncSpec s, JobSpec c, Model model, Replicas joined, Path out, PrintStream console,
-      boolean resuming) {
+  public static Job setUp(SyncSpec s, JobSpec c, Model model, Replicas joined, Communicator comm, Path out,
+      PrintStream console, boolean resuming) {
     if (!s.decentralized()) {
       throw new IllegalArgumentException("--sync " + Specs.flagValue(s.mode()) + ": not a decentralized run");
     }
-    if (c.optimizer().kind() != dev.bigbatch.spec.OptimizerSpec.Kind.SGD) { // JobSpec checks this when c carries s
+    if (c.optimizer().kind() != OptimizerSpec.Kind.SGD) { // JobSpec checks this when c carries s
       throw new IllegalArgumentException("--sync decentralized implements momentum SGD (DmSGD, DecentLaM); --optimizer "
           + Specs.flagValue(c.optimizer().kind()) + " is not supported, use --optimizer sgd");
     }
-    Communicator comm = joined instanceof DistributedReplicas d ? d.communicator() : null;
     if (comm == null && joined.size() != 1) {
       throw new IllegalArgumentException("--sync decentralized needs the processes to be joined by bigbatch's "
           + "communicator (bigbatch launch, mpirun, srun)");
+    }
+    if (comm != null && (comm.rank() != joined.rank() || comm.size() != joined.size())) {
+      throw new IllegalArgumentException("the communicator is rank " + comm.rank() + " of " + comm.size()
+          + " but the replicas are rank " + joined.rank() + " of " + joined.size());
     }
     Gossip gossip = new Gossip(comm, Topology.of(s.topologyOrDefault(), joined.size()));
     DecentralizedReplicas replicas = new DecentralizedReplicas(s, joined, comm, gossip,
