@@ -3,6 +3,8 @@ package example;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,9 +43,9 @@ class ExamplesTest {
     assertTrue(m.find(), r.output());
     double accuracy = Double.parseDouble(m.group(1));
     assertTrue(accuracy >= DIGITS_MIN_ACCURACY, "test accuracy " + accuracy + " < " + DIGITS_MIN_ACCURACY);
-    String config = Files.readString(dir.resolve("run").resolve("config.json"));
-    assertTrue(config.contains("\"architecture\":\"user:digits-cnn\"") && config.contains("\"dataset\":\"user\""),
-        "the run directory says the model and data were the program's own: " + config);
+    JsonNode job = new ObjectMapper().readTree(dir.resolve("run").resolve("config.json").toFile()).path("job");
+    assertEquals("user:digits-cnn", job.path("model").path("architecture").asText(), "the program's own model");
+    assertEquals("user", job.path("data").path("dataset").asText(), "the program's own data");
   }
 
   @Test
