@@ -1,9 +1,9 @@
 package dev.bigbatch.diag;
 
 import dev.bigbatch.engine.Memory;
-import dev.bigbatch.model.Buffer;
+import dev.bigbatch.model.ModelBuffer;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.train.GradientObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,20 +45,20 @@ public final class NoiseScaleProbe implements GradientObserver {
    * gradients and BN buffers exactly as it found them.
    */
   public static double[] squaredNorms(Model model, Tensor images, Tensor labels, int smallBatch) {
-    List<Param> params = model.params();
+    List<ModelParameter> params = model.params();
     try (PointerScope scope = Memory.scope()) {
       double big = squaredNorm(params);
       List<Tensor> savedGrads = new ArrayList<>();
       List<Tensor> savedBuffers = new ArrayList<>();
       try (NoGradGuard g = new NoGradGuard()) {
-        for (Param p : params) {
+        for (ModelParameter p : params) {
           Tensor grad = p.value().grad();
           savedGrads.add(grad.defined() ? grad.clone() : null);
           if (grad.defined()) {
             grad.zero_();
           }
         }
-        for (Buffer b : model.buffers()) {
+        for (ModelBuffer b : model.buffers()) {
           savedBuffers.add(b.value().clone());
         }
       }
@@ -73,7 +73,7 @@ public final class NoiseScaleProbe implements GradientObserver {
             params.get(i).value().grad().copy_(savedGrads.get(i));
           }
         }
-        List<Buffer> buffers = model.buffers();
+        List<ModelBuffer> buffers = model.buffers();
         for (int i = 0; i < buffers.size(); i++) {
           buffers.get(i).value().copy_(savedBuffers.get(i));
         }
@@ -82,10 +82,10 @@ public final class NoiseScaleProbe implements GradientObserver {
     }
   }
 
-  private static double squaredNorm(List<Param> params) {
+  private static double squaredNorm(List<ModelParameter> params) {
     double sum = 0;
     try (NoGradGuard g = new NoGradGuard()) {
-      for (Param p : params) {
+      for (ModelParameter p : params) {
         Tensor grad = p.value().grad();
         if (grad.defined()) {
           sum += grad.mul(grad).sum().item_double();

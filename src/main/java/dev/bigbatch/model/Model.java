@@ -14,16 +14,16 @@ public interface Model {
   /** Switches for training/evaluation and the BN statistics group size. */
   ForwardContext context();
 
-  List<Param> params();
+  List<ModelParameter> params();
 
-  List<Buffer> buffers();
+  List<ModelBuffer> buffers();
 
   /** A one-line description for logs, e.g. "resnet8(width=16) 78,042 params". */
   String describe();
 
   default long paramCount() {
     long n = 0;
-    for (Param p : params()) {
+    for (ModelParameter p : params()) {
       n += p.numel();
     }
     return n;

@@ -15,15 +15,15 @@ import org.bytedeco.pytorch.Tensor;
  * gradient buckets all iterate in it, identically on every worker.
  */
 public final class ParamRegistry {
-  private final List<Param> params = new ArrayList<>();
-  private final List<Buffer> buffers = new ArrayList<>();
+  private final List<ModelParameter> params = new ArrayList<>();
+  private final List<ModelBuffer> buffers = new ArrayList<>();
   private final Set<String> names = new HashSet<>();
 
   /** Registers {@code t} as a trainable parameter (sets requires_grad). */
   public Tensor param(String name, Tensor t) {
     claim(name);
     Tensor p = Memory.keep(t.detach().set_requires_grad(true));
-    params.add(new Param(name, p, ParamGroup.ofShape(Tensors.shape(p))));
+    params.add(new ModelParameter(name, p, ParamGroup.ofShape(Tensors.shape(p))));
     return p;
   }
 
@@ -31,7 +31,7 @@ public final class ParamRegistry {
   public Tensor buffer(String name, Tensor t) {
     claim(name);
     Tensor b = Memory.keep(t);
-    buffers.add(new Buffer(name, b));
+    buffers.add(new ModelBuffer(name, b));
     return b;
   }
 
@@ -41,11 +41,11 @@ public final class ParamRegistry {
     }
   }
 
-  public List<Param> params() {
+  public List<ModelParameter> params() {
     return Collections.unmodifiableList(params);
   }
 
-  public List<Buffer> buffers() {
+  public List<ModelBuffer> buffers() {
     return Collections.unmodifiableList(buffers);
   }
 }

@@ -19,12 +19,12 @@ public abstract class RegisteredModel implements Model {
   }
 
   @Override
-  public final List<Param> params() {
+  public final List<ModelParameter> params() {
     return reg.params();
   }
 
   @Override
-  public final List<Buffer> buffers() {
+  public final List<ModelBuffer> buffers() {
     return reg.buffers();
   }
 }

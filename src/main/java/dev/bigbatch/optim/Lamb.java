@@ -1,7 +1,7 @@
 package dev.bigbatch.optim;
 
 import dev.bigbatch.engine.Memory;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.model.ParamGroup;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,16 +63,16 @@ public final class Lamb implements Optimizer {
     }
   }
 
-  private final List<Param> params;
+  private final List<ModelParameter> params;
   private final List<Tensor> firstMoment = new ArrayList<>();
   private final List<Tensor> secondMoment = new ArrayList<>();
   private final Options opts;
   private long updates;
 
-  public Lamb(List<Param> params, Options opts) {
+  public Lamb(List<ModelParameter> params, Options opts) {
     this.params = List.copyOf(params);
     this.opts = opts;
-    for (Param p : this.params) {
+    for (ModelParameter p : this.params) {
       firstMoment.add(Memory.keep(torch.zeros_like(p.value()).detach()));
       secondMoment.add(Memory.keep(torch.zeros_like(p.value()).detach()));
     }
@@ -92,7 +92,7 @@ public final class Lamb implements Optimizer {
     Scalar eps = new Scalar(opts.eps());
     try (NoGradGuard g = new NoGradGuard()) {
       for (int i = 0; i < params.size(); i++) {
-        Param p = params.get(i);
+        ModelParameter p = params.get(i);
         Tensor w = p.value();
         Tensor grad = w.grad();
         if (!grad.defined()) {
@@ -149,7 +149,7 @@ public final class Lamb implements Optimizer {
   }
 
   @Override
-  public List<Param> params() {
+  public List<ModelParameter> params() {
     return params;
   }
 }

@@ -1,6 +1,6 @@
 package dev.bigbatch.optim;
 
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.model.ParamGroup;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -62,7 +62,7 @@ public final class Lars extends MomentumOptimizer {
 
   private final Options opts;
 
-  public Lars(List<Param> params, Options opts) {
+  public Lars(List<ModelParameter> params, Options opts) {
     super("LARS", params);
     this.opts = opts;
   }
@@ -70,12 +70,12 @@ public final class Lars extends MomentumOptimizer {
   @Override
   public void step(double lr) {
     double correction = momentum.correction(lr, opts.momentumCorrection());
-    List<Param> params = momentum.params();
+    List<ModelParameter> params = momentum.params();
     Scalar decayMomentum = new Scalar(opts.momentum() * correction);
     Scalar minusOne = new Scalar(-1.0);
     try (NoGradGuard g = new NoGradGuard()) {
       for (int i = 0; i < params.size(); i++) {
-        Param p = params.get(i);
+        ModelParameter p = params.get(i);
         Tensor w = p.value();
         Tensor grad = w.grad();
         if (!grad.defined()) {
@@ -102,7 +102,7 @@ public final class Lars extends MomentumOptimizer {
     return opts.trustCoefficient() * wNorm / (gNorm + beta * wNorm);
   }
 
-  private boolean isAdapted(Param p) {
+  private boolean isAdapted(ModelParameter p) {
     return p.group() == ParamGroup.WEIGHT || opts.decayBiasAndNorm();
   }
 }

@@ -1,6 +1,6 @@
 package dev.bigbatch.optim;
 
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import java.util.List;
 
 /**
@@ -11,7 +11,7 @@ import java.util.List;
 abstract class MomentumOptimizer implements Optimizer {
   protected final MomentumState momentum;
 
-  MomentumOptimizer(String name, List<Param> params) {
+  MomentumOptimizer(String name, List<ModelParameter> params) {
     this.momentum = new MomentumState(name, params);
   }
 
@@ -31,7 +31,7 @@ abstract class MomentumOptimizer implements Optimizer {
   }
 
   @Override
-  public final List<Param> params() {
+  public final List<ModelParameter> params() {
     return momentum.params();
   }
 }

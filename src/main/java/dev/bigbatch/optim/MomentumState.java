@@ -1,7 +1,7 @@
 package dev.bigbatch.optim;
 
 import dev.bigbatch.engine.Memory;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -14,19 +14,19 @@ import org.bytedeco.pytorch.global.torch;
  */
 final class MomentumState {
   private final String optimizer;
-  private final List<Param> params;
+  private final List<ModelParameter> params;
   private final List<Tensor> velocity = new ArrayList<>();
   private double prevLr;
 
-  MomentumState(String optimizer, List<Param> params) {
+  MomentumState(String optimizer, List<ModelParameter> params) {
     this.optimizer = optimizer;
     this.params = List.copyOf(params);
-    for (Param p : this.params) {
+    for (ModelParameter p : this.params) {
       velocity.add(Memory.keep(torch.zeros_like(p.value()).detach()));
     }
   }
 
-  List<Param> params() {
+  List<ModelParameter> params() {
     return params;
   }
 

@@ -1,6 +1,6 @@
 package dev.bigbatch.optim;
 
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -21,15 +21,15 @@ public interface Optimizer {
 
   void restoreScalars(double[] values);
 
-  List<Param> params();
+  List<ModelParameter> params();
 
   /** A named optimizer state tensor, e.g. {@code momentum/fc.weight}. */
   record StateTensor(String name, Tensor value) {}
 
   /** Sets every parameter's gradient to zero (keeping the storage). */
-  static void zeroGrad(List<Param> params) {
+  static void zeroGrad(List<ModelParameter> params) {
     try (NoGradGuard g = new NoGradGuard()) {
-      for (Param p : params) {
+      for (ModelParameter p : params) {
         Tensor grad = p.value().grad();
         if (grad.defined()) {
           grad.zero_();

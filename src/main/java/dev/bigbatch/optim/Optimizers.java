@@ -1,6 +1,6 @@
 package dev.bigbatch.optim;
 
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.spec.OptimizerSpec;
 import java.util.List;
 
@@ -15,7 +15,7 @@ public final class Optimizers {
    * The optimizer {@code s} describes; each reads the fields it needs. {@link OptimizerSpec#decayBiasAndNorm()}: SGD
    * decays biases and BN γ/β too; LARS/LAMB also adapt them layer-wise (off by default everywhere).
    */
-  public static Optimizer create(OptimizerSpec s, List<Param> params) {
+  public static Optimizer create(OptimizerSpec s, List<ModelParameter> params) {
     return switch (s.kind()) {
       case SGD -> new Sgd(params, new Sgd.Options(s.momentum(), s.weightDecay(), s.nesterov(),
           s.decayBiasAndNorm(), true));

@@ -1,6 +1,6 @@
 package dev.bigbatch.optim;
 
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.model.ParamGroup;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -44,7 +44,7 @@ public final class Sgd extends MomentumOptimizer {
 
   private final Options opts;
 
-  public Sgd(List<Param> params, Options opts) {
+  public Sgd(List<ModelParameter> params, Options opts) {
     super("SGD", params);
     this.opts = opts;
   }
@@ -52,14 +52,14 @@ public final class Sgd extends MomentumOptimizer {
   @Override
   public void step(double lr) {
     double correction = momentum.correction(lr, opts.momentumCorrection());
-    List<Param> params = momentum.params();
+    List<ModelParameter> params = momentum.params();
     Scalar decayMomentum = new Scalar(opts.momentum() * correction);
     Scalar lrScalar = new Scalar(lr);
     Scalar m = new Scalar(opts.momentum());
     Scalar minusOne = new Scalar(-1.0);
     try (NoGradGuard g = new NoGradGuard()) {
       for (int i = 0; i < params.size(); i++) {
-        Param p = params.get(i);
+        ModelParameter p = params.get(i);
         Tensor w = p.value();
         Tensor grad = w.grad();
         if (!grad.defined()) {
@@ -79,7 +79,7 @@ public final class Sgd extends MomentumOptimizer {
     momentum.stepped(lr);
   }
 
-  private double decayFor(Param p) {
+  private double decayFor(ModelParameter p) {
     return (p.group() == ParamGroup.WEIGHT || opts.decayBiasAndNorm()) ? opts.weightDecay() : 0.0;
   }
 }

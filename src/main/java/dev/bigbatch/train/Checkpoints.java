@@ -11,9 +11,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.io.AtomicFiles;
 import dev.bigbatch.io.TensorFile;
-import dev.bigbatch.model.Buffer;
+import dev.bigbatch.model.ModelBuffer;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.spec.JobSpec;
 import java.nio.file.Path;
@@ -247,10 +247,10 @@ public final class Checkpoints {
 
   static LinkedHashMap<String, Tensor> named(Model model, Optimizer opt) {
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-    for (Param p : model.params()) {
+    for (ModelParameter p : model.params()) {
       out.put("param/" + p.name(), p.value());
     }
-    for (Buffer b : model.buffers()) {
+    for (ModelBuffer b : model.buffers()) {
       out.put("buffer/" + b.name(), b.value());
     }
     for (Optimizer.StateTensor s : opt.state()) {

@@ -1,8 +1,8 @@
 package dev.bigbatch.train;
 
-import dev.bigbatch.model.Buffer;
+import dev.bigbatch.model.ModelBuffer;
 
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 
 import dev.bigbatch.spec.ExtrasSpec;
 import dev.bigbatch.spec.JobSpec;
@@ -302,10 +302,10 @@ public final class ConAdv implements Objective, AutoCloseable {
    */
   Map<String, Tensor> staleState() {
     Map<String, Tensor> out = new LinkedHashMap<>();
-    for (Param p : stale.params()) {
+    for (ModelParameter p : stale.params()) {
       out.put("param/" + p.name(), p.value());
     }
-    for (Buffer b : stale.buffers()) {
+    for (ModelBuffer b : stale.buffers()) {
       out.put("buffer/" + b.name(), b.value());
     }
     return out;

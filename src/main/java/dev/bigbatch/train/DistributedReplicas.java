@@ -3,9 +3,9 @@ package dev.bigbatch.train;
 import dev.bigbatch.comm.Communicator;
 import dev.bigbatch.comm.ReduceOp;
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.model.Buffer;
+import dev.bigbatch.model.ModelBuffer;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.spec.SyncSpec;
 import java.nio.DoubleBuffer;
 import java.util.ArrayList;
@@ -99,7 +99,7 @@ public final class DistributedReplicas implements Replicas {
   @Override
   public void averageBuffers(Model model) {
     List<java.nio.FloatBuffer> views = new ArrayList<>();
-    for (Buffer b : model.buffers()) {
+    for (ModelBuffer b : model.buffers()) {
       views.add(Tensors.view(b.value()));
     }
     if (!views.isEmpty()) {
@@ -120,7 +120,7 @@ public final class DistributedReplicas implements Replicas {
   public void checkIdentical(Model model, long step) {
     double[] mine = new double[2];
     try (NoGradGuard g = new NoGradGuard()) {
-      for (Param p : model.params()) {
+      for (ModelParameter p : model.params()) {
         mine[0] += p.value().sum().item_double();
         mine[1] += p.value().square().sum().item_double();
       }

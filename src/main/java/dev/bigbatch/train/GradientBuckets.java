@@ -7,7 +7,7 @@ import dev.bigbatch.comm.ReduceOp;
 import dev.bigbatch.comm.Work;
 import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.spec.SyncSpec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * yet, or whose half sum overflowed, goes as float32 (see {@link HalfBucket} for the rule).
  */
 public final class GradientBuckets implements GradientSync {
-  private record Slot(Param param, long offset) {}
+  private record Slot(ModelParameter param, long offset) {}
 
   /** {@code half} is the bucket's binary16 copy with fp16 compression, else null. */
   private record Bucket(Tensor flat, ByteBuffer bytes, List<Slot> slots, HalfBucket half) {}
@@ -68,12 +68,12 @@ public final class GradientBuckets implements GradientSync {
     return Math.max(64L << 10, Math.min(25L << 20, gradientBytes / 8));
   }
 
-  public GradientBuckets(Communicator comm, List<Param> params, long bucketBytes, boolean overlap) {
+  public GradientBuckets(Communicator comm, List<ModelParameter> params, long bucketBytes, boolean overlap) {
     this(comm, params, bucketBytes, overlap, SyncSpec.Compression.NONE);
   }
 
   /** Buckets whose allreduce sends {@code compression}'s element type. */
-  public GradientBuckets(Communicator comm, List<Param> params, long bucketBytes, boolean overlap,
+  public GradientBuckets(Communicator comm, List<ModelParameter> params, long bucketBytes, boolean overlap,
       SyncSpec.Compression compression) {
     if (bucketBytes < Float.BYTES) {
       throw new IllegalArgumentException("--bucket-mb must be at least 4 bytes, got " + bucketBytes);
@@ -90,7 +90,7 @@ public final class GradientBuckets implements GradientSync {
       List<Slot> slots = new ArrayList<>();
       long filled = 0;
       for (int j = first[b]; j < end; j++) { // j-th parameter in reverse order
-        Param p = params.get(params.size() - 1 - j);
+        ModelParameter p = params.get(params.size() - 1 - j);
         slots.add(new Slot(p, filled / Float.BYTES));
         filled += paramBytes[params.size() - 1 - j];
       }
@@ -328,7 +328,7 @@ public final class GradientBuckets implements GradientSync {
   }
 
   @Override
-  public void synchronize(List<Param> params) {
+  public void synchronize(List<ModelParameter> params) {
     try (NoGradGuard g = new NoGradGuard()) {
       if (!armed) {
         Arrays.fill(packed, false);

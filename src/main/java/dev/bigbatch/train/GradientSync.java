@@ -1,6 +1,6 @@
 package dev.bigbatch.train;
 
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import java.util.List;
 
 /**
@@ -14,7 +14,7 @@ import java.util.List;
 public interface GradientSync {
   GradientSync NONE = params -> {};
 
-  void synchronize(List<Param> params);
+  void synchronize(List<ModelParameter> params);
 
   /**
    * Called right before the step's last backward pass, so an implementation that overlaps

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -35,7 +35,7 @@ class MemoryTest {
     try (PointerScope s = Memory.scope()) {
       Torch.seed(3);
       m = Models.create("resnet8", new Models.InputSpec(1, 28, 28, 10), 4, true);
-      for (Param p : m.params()) {
+      for (ModelParameter p : m.params()) {
         before.add(Tensors.toFloats(p.value()));
       }
     }

@@ -25,11 +25,11 @@ class LstmClassifierTest {
     Model m = Models.create("lstm", FMNIST, 16, true); // hidden = 8·16 = 128, LEGW's MNIST-LSTM
     int h = 128;
     assertEquals(4L * h * 28 + 4L * h * h + 2 * 4L * h + 10L * h + 10, m.paramCount(), m.describe());
-    List<Param> ps = m.params();
+    List<ModelParameter> ps = m.params();
     assertEquals(List.of("lstm.weight_ih", "lstm.weight_hh", "lstm.bias_ih", "lstm.bias_hh", "fc.weight", "fc.bias"),
-        ps.stream().map(Param::name).toList());
+        ps.stream().map(ModelParameter::name).toList());
     assertEquals(List.of(ParamGroup.WEIGHT, ParamGroup.WEIGHT, ParamGroup.BIAS_OR_NORM, ParamGroup.BIAS_OR_NORM,
-        ParamGroup.WEIGHT, ParamGroup.BIAS_OR_NORM), ps.stream().map(Param::group).toList());
+        ParamGroup.WEIGHT, ParamGroup.BIAS_OR_NORM), ps.stream().map(ModelParameter::group).toList());
     Tensor y = m.forward(torch.randn(new long[] {5, 1, 28, 28}, new TensorOptions(ScalarType.Float)));
     assertEquals(5, y.size(0));
     assertEquals(10, y.size(1));
@@ -103,7 +103,7 @@ class LstmClassifierTest {
     torch.cross_entropy(m.forward(x), y).backward();
     double h = 1e-6;
     int checked = 0;
-    for (Param p : m.params()) {
+    for (ModelParameter p : m.params()) {
       Tensor flat = p.value().detach().view(-1); // shares storage with the parameter
       Tensor grad = p.value().grad().view(-1);
       for (long i = 0; i < flat.numel(); i++) {

@@ -28,7 +28,7 @@ class ModelsTest {
     assertTrue(m.paramCount() > 260_000 && m.paramCount() < 300_000, m.describe());
     Set<String> names = new HashSet<>();
     int zeroGammas = 0;
-    for (Param p : m.params()) {
+    for (ModelParameter p : m.params()) {
       assertTrue(names.add(p.name()), "unique names");
       long[] shape = Tensors.shape(p.value());
       assertEquals(shape.length > 1 ? ParamGroup.WEIGHT : ParamGroup.BIAS_OR_NORM, p.group(), p.name());
@@ -46,7 +46,7 @@ class ModelsTest {
   @Test
   void zeroGammaCanBeTurnedOff() {
     Model m = Models.create("resnet8", FMNIST, 8, false);
-    for (Param p : m.params()) {
+    for (ModelParameter p : m.params()) {
       if (p.name().endsWith("bn2.weight")) {
         assertEquals(1f, Tensors.toFloats(p.value())[0]);
       }

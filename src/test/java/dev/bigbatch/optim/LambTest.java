@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.model.ParamGroup;
 import java.util.List;
 import java.util.function.LongToDoubleFunction;
@@ -130,11 +130,11 @@ class LambTest {
 
   /** An optimizer that copies its state into a fresh Lamb before each step, like a save/restore. */
   private static final class RebuiltEachStep implements Optimizer {
-    private final List<Param> params;
+    private final List<ModelParameter> params;
     private final Lamb.Options o;
     private Lamb current;
 
-    RebuiltEachStep(List<Param> params, Lamb.Options o) {
+    RebuiltEachStep(List<ModelParameter> params, Lamb.Options o) {
       this.params = params;
       this.o = o;
       this.current = new Lamb(params, o);
@@ -170,7 +170,7 @@ class LambTest {
     }
 
     @Override
-    public List<Param> params() {
+    public List<ModelParameter> params() {
       return params;
     }
   }
@@ -188,7 +188,7 @@ class LambTest {
 
   /** One step on a single WEIGHT layer whose gradient is {@code g}. */
   private static float[] oneStep(float[] w, float[] g, Lamb.Options o, double lr) {
-    Param p = new Param("w", Tensors.fromFloats(w, 1, w.length).set_requires_grad(true), ParamGroup.WEIGHT);
+    ModelParameter p = new ModelParameter("w", Tensors.fromFloats(w, 1, w.length).set_requires_grad(true), ParamGroup.WEIGHT);
     p.value().mul(Tensors.fromFloats(g, 1, g.length)).sum().backward();
     new Lamb(List.of(p), o).step(lr);
     return Tensors.toFloats(p.value());

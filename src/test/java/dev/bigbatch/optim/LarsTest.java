@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.model.ParamGroup;
 import java.util.List;
 import java.util.function.LongToDoubleFunction;
@@ -131,7 +131,7 @@ class LarsTest {
 
   /** One step on a single WEIGHT layer whose gradient is {@code g}. */
   private static float[] oneStep(float[] w, float[] g, Lars.Options o, double lr) {
-    Param p = new Param("w", Tensors.fromFloats(w, 1, w.length).set_requires_grad(true), ParamGroup.WEIGHT);
+    ModelParameter p = new ModelParameter("w", Tensors.fromFloats(w, 1, w.length).set_requires_grad(true), ParamGroup.WEIGHT);
     p.value().mul(Tensors.fromFloats(g, 1, g.length)).sum().backward();
     new Lars(List.of(p), o).step(lr);
     return Tensors.toFloats(p.value());

@@ -3,7 +3,7 @@ package dev.bigbatch.optim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.model.ParamGroup;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,17 +64,17 @@ final class LayerProblem {
     return f;
   }
 
-  List<Param> params() {
-    List<Param> ps = new ArrayList<>();
+  List<ModelParameter> params() {
+    List<ModelParameter> ps = new ArrayList<>();
     for (int l = 0; l < shapes.length; l++) {
-      ps.add(new Param("p" + l, Tensors.fromFloats(init[l], shapes[l]).set_requires_grad(true), groups[l]));
+      ps.add(new ModelParameter("p" + l, Tensors.fromFloats(init[l], shapes[l]).set_requires_grad(true), groups[l]));
     }
     return ps;
   }
 
   /** Runs the optimizer for {@link #STEPS} steps through autograd and returns the final weights. */
-  float[][] run(Function<List<Param>, Optimizer> make, LongToDoubleFunction lr) {
-    List<Param> ps = params();
+  float[][] run(Function<List<ModelParameter>, Optimizer> make, LongToDoubleFunction lr) {
+    List<ModelParameter> ps = params();
     Optimizer opt = make.apply(ps);
     for (int t = 0; t < STEPS; t++) {
       Optimizer.zeroGrad(ps);

@@ -3,7 +3,7 @@ package dev.bigbatch.optim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.model.ParamGroup;
 import java.util.List;
 import java.util.Random;
@@ -51,14 +51,14 @@ class SgdTest {
     }
   }
 
-  private static List<Param> params(Problem pr) {
+  private static List<ModelParameter> params(Problem pr) {
     return List.of(
-        new Param("w", Tensors.fromFloats(pr.init[0], pr.shapes[0]).set_requires_grad(true), ParamGroup.WEIGHT),
-        new Param("b", Tensors.fromFloats(pr.init[1], pr.shapes[1]).set_requires_grad(true), ParamGroup.BIAS_OR_NORM));
+        new ModelParameter("w", Tensors.fromFloats(pr.init[0], pr.shapes[0]).set_requires_grad(true), ParamGroup.WEIGHT),
+        new ModelParameter("b", Tensors.fromFloats(pr.init[1], pr.shapes[1]).set_requires_grad(true), ParamGroup.BIAS_OR_NORM));
   }
 
   private static float[][] runTorch(Problem pr, Sgd.Options o, LongToDoubleFunction lr) {
-    List<Param> ps = params(pr);
+    List<ModelParameter> ps = params(pr);
     Sgd sgd = new Sgd(ps, o);
     for (int t = 0; t < STEPS; t++) {
       Optimizer.zeroGrad(ps);

@@ -10,7 +10,7 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.optim.Optimizers;
 import dev.bigbatch.spec.JobSpec;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ class AccumulationTest {
     var opt = Optimizers.create(c.optimizer(), m.params());
     new Trainer(c, m, opt, data, data, Replicas.single(), List.of()).stopAfter(steps).run();
     List<float[]> out = new ArrayList<>();
-    for (Param p : m.params()) {
+    for (ModelParameter p : m.params()) {
       out.add(Tensors.toFloats(p.value()));
     }
     return out;

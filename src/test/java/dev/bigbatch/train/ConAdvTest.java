@@ -11,7 +11,7 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.optim.Sgd;
 import dev.bigbatch.spec.JobSpec;
@@ -95,7 +95,7 @@ class ConAdvTest {
 
   private static Map<String, float[]> weights(Model m) {
     Map<String, float[]> w = new HashMap<>();
-    for (Param p : m.params()) {
+    for (ModelParameter p : m.params()) {
       w.put(p.name(), Tensors.toFloats(p.value()));
     }
     return w;
@@ -317,7 +317,7 @@ class ConAdvTest {
     Optimizer.zeroGrad(m.params());
     lastLoss = step.get().loss();
     List<float[]> g = new ArrayList<>();
-    for (Param p : m.params()) {
+    for (ModelParameter p : m.params()) {
       g.add(Tensors.toFloats(p.value().grad()));
     }
     return g;

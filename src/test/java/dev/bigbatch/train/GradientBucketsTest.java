@@ -12,7 +12,7 @@ import dev.bigbatch.comm.net.JobSecret;
 import dev.bigbatch.comm.rendezvous.TcpStoreRendezvous;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ class GradientBucketsTest {
           long[] y = {0, 1, 2, 3, 0, 1, 2, 3};
           VirtualWorkers.forwardBackward(m, x, Tensors.fromLongs(y), 4, 2, 1, 2 * ranks, sync);
           int during = sync.launchedSoFar();
-          for (Param p : m.params()) {
+          for (ModelParameter p : m.params()) {
             localGrads.get(rank).add(Tensors.toFloats(p.value().grad()));
           }
           sync.synchronize(m.params());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.spec.SyncSpec;
 import java.nio.file.Path;
@@ -49,7 +49,7 @@ class GradientCompressionTest {
       assertTrue(sync.bucketCount() > 3, "several buckets expected, got " + sync.bucketCount());
       List<Step> out = new ArrayList<>();
       for (int s = 0; s < steps; s++) {
-        for (Param p : m.params()) {
+        for (ModelParameter p : m.params()) {
           if (p.value().grad().defined()) {
             p.value().grad().zero_();
           }
@@ -61,14 +61,14 @@ class GradientCompressionTest {
         VirtualWorkers.forwardBackward(m, x, Tensors.fromLongs(y), 4, 2, 1, 2 * ranks, overlap && f == 1 ? sync
             : GradientSync.NONE);
         List<float[]> local = new ArrayList<>();
-        for (Param p : m.params()) {
+        for (ModelParameter p : m.params()) {
           p.value().grad().mul_(new org.bytedeco.pytorch.Scalar(f));
           local.add(Tensors.toFloats(p.value().grad()));
         }
         float scale = sync.smallestHalfScale();
         sync.synchronize(m.params());
         List<float[]> synced = new ArrayList<>();
-        for (Param p : m.params()) {
+        for (ModelParameter p : m.params()) {
           synced.add(Tensors.toFloats(p.value().grad()));
         }
         out.add(new Step(local, synced, sync.halfUnderflowCounts(), scale));
@@ -224,7 +224,7 @@ class GradientCompressionTest {
       new Trainer(c, m, DistributedEquivalenceTest.sgd(m, c), DistributedEquivalenceTest.TRAIN,
           DistributedEquivalenceTest.TEST, replicas, List.of()).resumeFrom(atThree).stopAfter(6).run();
       List<float[]> params = new ArrayList<>();
-      for (Param p : m.params()) {
+      for (ModelParameter p : m.params()) {
         params.add(Tensors.toFloats(p.value()));
       }
       return params;
@@ -248,7 +248,7 @@ class GradientCompressionTest {
           DistributedEquivalenceTest.TEST, replicas, List.of()).stopAfter(steps).run();
       replicas.checkIdentical(m, steps); // throws ReplicaDriftException on any difference
       List<float[]> params = new ArrayList<>();
-      for (Param p : m.params()) {
+      for (ModelParameter p : m.params()) {
         params.add(Tensors.toFloats(p.value()));
       }
       assertEquals(compression == SyncSpec.Compression.FP16 && processes > 1, replicas.summary().isPresent());

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bigbatch.data.ImageDataset;
 import dev.bigbatch.diag.NoiseScaleProbe;
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.model.Buffer;
+import dev.bigbatch.model.ModelBuffer;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.spec.JobSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,12 +32,12 @@ class GradientObserverTest {
     }
     t.run();
     List<Float> all = new ArrayList<>();
-    for (Param p : m.params()) {
+    for (ModelParameter p : m.params()) {
       for (float f : Tensors.toFloats(p.value())) {
         all.add(f);
       }
     }
-    for (Buffer buf : m.buffers()) {
+    for (ModelBuffer buf : m.buffers()) {
       for (float f : Tensors.toFloats(buf.value())) {
         all.add(f);
       }

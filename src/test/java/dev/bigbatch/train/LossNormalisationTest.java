@@ -7,7 +7,7 @@ import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -33,7 +33,7 @@ class LossNormalisationTest {
 
   private static List<float[]> grads(Model m) {
     List<float[]> out = new ArrayList<>();
-    for (Param p : m.params()) {
+    for (ModelParameter p : m.params()) {
       out.add(Tensors.toFloats(p.value().grad()));
     }
     return out;

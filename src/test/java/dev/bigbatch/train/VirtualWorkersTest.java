@@ -7,7 +7,7 @@ import dev.bigbatch.engine.Torch;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +47,7 @@ class VirtualWorkersTest {
 
   private static List<float[]> grads(Model m) {
     List<float[]> out = new ArrayList<>();
-    for (Param p : m.params()) {
+    for (ModelParameter p : m.params()) {
       out.add(Tensors.toFloats(p.value().grad()));
     }
     return out;

@@ -5,7 +5,7 @@ import dev.bigbatch.comm.ReduceOp;
 import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.model.Model;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.spec.SyncSpec;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.GradientSync;
@@ -103,7 +103,7 @@ public final class DecentralizedReplicas implements Replicas {
     Scalar replicas = new Scalar((double) size());
     return params -> {
       try (NoGradGuard g = new NoGradGuard()) {
-        for (Param p : params) {
+        for (ModelParameter p : params) {
           Tensor grad = p.value().grad();
           if (grad.defined()) {
             grad.mul_(replicas);
@@ -136,7 +136,7 @@ public final class DecentralizedReplicas implements Replicas {
     try (PointerScope scope = Memory.scope(); NoGradGuard g = new NoGradGuard()) {
       List<Tensor> own = new ArrayList<>();
       List<FloatBuffer> views = new ArrayList<>();
-      for (Param p : model.params()) {
+      for (ModelParameter p : model.params()) {
         own.add(p.value().detach().clone());
         views.add(Tensors.view(p.value()));
       }

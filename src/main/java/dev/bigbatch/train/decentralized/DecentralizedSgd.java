@@ -2,7 +2,7 @@ package dev.bigbatch.train.decentralized;
 
 import dev.bigbatch.engine.Memory;
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.model.ParamGroup;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.spec.SyncSpec;
@@ -74,7 +74,7 @@ public final class DecentralizedSgd implements Optimizer {
     }
   }
 
-  private final List<Param> params;
+  private final List<ModelParameter> params;
   private final Options opts;
   private final Mixer mixer;
   private final List<Tensor> momentum = new ArrayList<>();
@@ -85,18 +85,18 @@ public final class DecentralizedSgd implements Optimizer {
   private final FloatBuffer sendView;
   private final FloatBuffer mixedView;
 
-  public DecentralizedSgd(List<Param> params, Options opts, Mixer mixer) {
+  public DecentralizedSgd(List<ModelParameter> params, Options opts, Mixer mixer) {
     this.params = List.copyOf(params);
     this.opts = opts;
     this.mixer = mixer;
     long total = 0;
-    for (Param p : this.params) {
+    for (ModelParameter p : this.params) {
       total += p.numel();
     }
     this.sendFlat = Memory.keep(torch.zeros(total)); // float32, the default dtype
     this.mixedFlat = Memory.keep(torch.zeros(total));
     long off = 0;
-    for (Param p : this.params) {
+    for (ModelParameter p : this.params) {
       momentum.add(Memory.keep(torch.zeros_like(p.value()).detach()));
       long[] shape = Tensors.shape(p.value());
       sendSlices.add(Memory.keep(sendFlat.narrow(0, off, p.numel()).view(shape)));
@@ -161,7 +161,7 @@ public final class DecentralizedSgd implements Optimizer {
   }
 
   /** d = g + λ·x (zero when the parameter has no gradient). */
-  private Tensor localGradient(Param p) {
+  private Tensor localGradient(ModelParameter p) {
     Tensor x = p.value();
     Tensor grad = x.grad();
     if (!grad.defined()) {
@@ -193,7 +193,7 @@ public final class DecentralizedSgd implements Optimizer {
   }
 
   @Override
-  public List<Param> params() {
+  public List<ModelParameter> params() {
     return params;
   }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bigbatch.comm.LocalWorld;
 import dev.bigbatch.engine.Tensors;
-import dev.bigbatch.model.Param;
+import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.model.ParamGroup;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.spec.SyncSpec;
@@ -66,15 +66,15 @@ class DecentralizedSgdTest {
           b0[e - WEIGHT] = (float) pr.init(r, e);
         }
       }
-      List<Param> params = List.of(
-          new Param("w", Tensors.fromFloats(w0, 2, 3).set_requires_grad(true), ParamGroup.WEIGHT),
-          new Param("b", Tensors.fromFloats(b0, 3).set_requires_grad(true), ParamGroup.BIAS_OR_NORM));
+      List<ModelParameter> params = List.of(
+          new ModelParameter("w", Tensors.fromFloats(w0, 2, 3).set_requires_grad(true), ParamGroup.WEIGHT),
+          new ModelParameter("b", Tensors.fromFloats(b0, 3).set_requires_grad(true), ParamGroup.BIAS_OR_NORM));
       DecentralizedSgd opt = new DecentralizedSgd(params, opts, new Gossip(comm, Topology.of(kind, p)));
       for (int t = 0; t < lrs.length; t++) {
         Optimizer.zeroGrad(params);
         Tensor loss = null;
         int off = 0;
-        for (Param prm : params) {
+        for (ModelParameter prm : params) {
           int n = (int) prm.numel();
           float[] a = new float[n];
           float[] b = new float[n];
@@ -94,7 +94,7 @@ class DecentralizedSgdTest {
       }
       double[] out = new double[N];
       int off = 0;
-      for (Param prm : params) {
+      for (ModelParameter prm : params) {
         float[] v = Tensors.toFloats(prm.value());
         for (int e = 0; e < v.length; e++) {
           out[off + e] = v[e];

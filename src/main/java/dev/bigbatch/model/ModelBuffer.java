@@ -3,4 +3,4 @@ package dev.bigbatch.model;
 import org.bytedeco.pytorch.Tensor;
 
 /** A named non-trainable tensor (BN running statistics) that checkpoints and evaluation need. */
-public record Buffer(String name, Tensor value) {}
+public record ModelBuffer(String name, Tensor value) {}
