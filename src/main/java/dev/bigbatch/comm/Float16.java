@@ -169,7 +169,7 @@ public final class Float16 {
   // CPU and the compiler, with either path; it is a NaN.) Float16Test checks the kernels against the scalar
   // codec on whichever JVM runs it; -Dbigbatch.float16.scalar=true forces the fallback, for comparing speed. ----
 
-  /** {@code h[i] = fromFloat(f[i] * scale)} for i < n: the array kernel of {@link #encode(FloatBuffer, float, ShortBuffer)}. */
+  /** {@code h[i] = fromFloat(f[i] * scale)} for i &lt; n: the array kernel of {@link #encode(FloatBuffer, float, ShortBuffer)}. */
   public static void encode(float[] f, float scale, short[] h, int n) {
     if (usesJdkConversions()) {
       for (int i = 0; i < n; i++) {
