@@ -1,14 +1,11 @@
 package dev.bigbatch.train;
 
-import dev.bigbatch.model.ModelBuffer;
 
-import dev.bigbatch.model.ModelParameter;
 
 import dev.bigbatch.spec.ExtrasSpec;
 import dev.bigbatch.spec.JobSpec;
 import java.util.Map;
 
-import java.util.LinkedHashMap;
 
 import dev.bigbatch.data.Batch;
 import dev.bigbatch.data.Dataset;
@@ -100,7 +97,7 @@ public final class ConAdv implements Objective, AutoCloseable {
   private final boolean concurrent; // perturb on a background thread (default) or inline (--conadv-inline)
   private final Loss loss; // L of the training objective; the perturbation ascends cross-entropy
   private final Model main;
-  private final Model stale;
+  private final StaleCopy stale;
   private final int perWorkerBatch;
   private final int workersPerChunk;
   private final long[] exampleShape;
@@ -150,22 +147,10 @@ public final class ConAdv implements Objective, AutoCloseable {
     this.steps = x.conAdvStepCount();
     this.concurrent = !x.conAdvInline();
     this.main = main;
-    this.stale = stale;
     this.perWorkerBatch = config.batch().perWorker();
     this.workersPerChunk = config.batch().chunkWorkers();
     this.exampleShape = exampleShape;
-    if (main.params().size() != stale.params().size() || main.buffers().size() != stale.buffers().size()) {
-      throw new IllegalArgumentException("the stale copy must have the main model's architecture");
-    }
-    for (int i = 0; i < main.params().size(); i++) {
-      if (!main.params().get(i).name().equals(stale.params().get(i).name())) {
-        throw new IllegalArgumentException("the stale copy must have the main model's architecture");
-      }
-      stale.params().get(i).value().requires_grad_(false);
-    }
-    stale.context().training(true);
-    stale.context().trackStatistics(false);
-    stale.context().bnGroupSize(perWorkerBatch);
+    this.stale = new StaleCopy(main, stale, perWorkerBatch);
     this.executor = concurrent ? Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "bigbatch-conadv");
       t.setDaemon(true); // a forgotten close() must not keep the JVM alive
@@ -193,7 +178,7 @@ public final class ConAdv implements Objective, AutoCloseable {
     if (lookahead == null) { // the run's first step: w_{t−1} from the checkpoint, or none yet: perturb with w_t
       batch = data.next();
       if (!staleRestored) {
-        snapshot();
+        stale.snapshot();
       }
       staleRestored = false;
       current = perturb(batch);
@@ -204,7 +189,7 @@ public final class ConAdv implements Objective, AutoCloseable {
     lookahead = null;
     pending = null;
     if (anotherStep) {
-      snapshot(); // stale := w_t; the previous snapshot's user (x̂_t) is done
+      stale.snapshot(); // stale := w_t; the previous snapshot's user (x̂_t) is done
       Batch ahead = data.next();
       lookahead = ahead;
       pending = executor == null ? CompletableFuture.completedFuture(perturb(ahead)) : executor.submit(() -> perturb(ahead));
@@ -296,46 +281,15 @@ public final class ConAdv implements Objective, AutoCloseable {
   /** The checkpoint's tensor section of the stale copy. */
   static final String SECTION = "conadv";
 
-  /**
-   * The stale copy's parameters and BN buffers, named for a checkpoint taken at a step boundary (the
-   * copy is only read here, so a perturbation may be running from it).
-   */
+  /** The stale copy's parameters and BN buffers for a checkpoint taken at a step boundary. */
   Map<String, Tensor> staleState() {
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    for (ModelParameter p : stale.params()) {
-      out.put("param/" + p.name(), p.value());
-    }
-    for (ModelBuffer b : stale.buffers()) {
-      out.put("buffer/" + b.name(), b.value());
-    }
-    return out;
+    return stale.state();
   }
 
   /** Puts back the stale copy a checkpoint saved ({@link #staleState}); call before the first step. */
   void restoreStale(Map<String, float[]> tensors) {
-    Map<String, Tensor> targets = staleState();
-    if (!targets.keySet().equals(tensors.keySet())) {
-      throw new IllegalArgumentException("checkpoint's ConAdv stale parameters do not match this model ("
-          + tensors.size() + " tensors, expected " + targets.size() + ")");
-    }
-    try (PointerScope s = Memory.scope(); NoGradGuard g = new NoGradGuard()) {
-      for (Map.Entry<String, Tensor> e : targets.entrySet()) {
-        e.getValue().copy_(Tensors.fromFloats(tensors.get(e.getKey()), Tensors.shape(e.getValue())));
-      }
-    }
+    stale.restore(tensors);
     staleRestored = true;
-  }
-
-  /** stale := main (parameters and BN buffers). Main thread only, while no perturbation is running. */
-  private void snapshot() {
-    try (PointerScope s = Memory.scope(); NoGradGuard g = new NoGradGuard()) {
-      for (int i = 0; i < main.params().size(); i++) {
-        stale.params().get(i).value().copy_(main.params().get(i).value());
-      }
-      for (int i = 0; i < main.buffers().size(); i++) {
-        stale.buffers().get(i).value().copy_(main.buffers().get(i).value());
-      }
-    }
   }
 
   /** x̂ of {@code batch} under the stale copy; the result outlives the scope and is released after its step. */
@@ -347,7 +301,7 @@ public final class ConAdv implements Objective, AutoCloseable {
       System.arraycopy(exampleShape, 0, shape, 1, 3);
       Tensor x = Tensors.fromFloats(batch.images(), shape);
       Tensor y = Tensors.fromLongs(batch.labels());
-      Tensor adversarial = AdversarialExamples.perturb(stale, x, y, epsilon, steps,
+      Tensor adversarial = AdversarialExamples.perturb(stale.model(), x, y, epsilon, steps,
           (long) workersPerChunk * perWorkerBatch);
       return Memory.keep(adversarial);
     } finally {
