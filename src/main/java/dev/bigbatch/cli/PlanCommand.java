@@ -6,12 +6,14 @@ import dev.bigbatch.engine.Torch;
 import dev.bigbatch.model.Model;
 import dev.bigbatch.model.Models;
 import dev.bigbatch.spec.DataSpec;
+import dev.bigbatch.spec.ModelSpec;
 import dev.bigbatch.train.GradientBuckets;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -23,14 +25,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Predict step time, allreduce algorithm, scaling efficiency and time to train on N machines (α-β model).")
 public final class PlanCommand implements Callable<Integer> {
-  @Option(names = "--model", description = "Model name as for train (default ${DEFAULT-VALUE}).", defaultValue = "resnet8")
-  String model;
+  /** The model flags of train (--model, --width, --no-zero-gamma), validated by the job spec. */
+  @Mixin
+  ModelSpec.Builder model = new ModelSpec.Builder();
 
-  @Option(names = "--width", description = "Model width as for train (default ${DEFAULT-VALUE}).", defaultValue = "16")
-  int width;
-
-  @Option(names = "--dataset", description = "fashion-mnist (default), mnist, cifar10: input shape and D.", defaultValue = "fashion-mnist")
-  String dataset;
+  @Option(names = "--dataset", paramLabel = "NAME", description = "fashion-mnist (default), mnist, cifar10: input shape and D.")
+  DataSpec.Kind dataset = DataSpec.Kind.FASHION_MNIST;
 
   @Option(names = "--train-examples", description = "Training set size D (default: the dataset's).")
   Long trainExamples;
@@ -78,7 +78,8 @@ public final class PlanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    DataSpec.Kind data = Enums.parse(DataSpec.Kind.class, dataset, "--dataset");
+    DataSpec.Kind data = dataset;
+    ModelSpec net = model.build();
     Models.InputSpec in = switch (data) {
       case FASHION_MNIST, MNIST -> new Models.InputSpec(1, 28, 28, 10);
       case CIFAR10 -> new Models.InputSpec(3, 32, 32, 10);
@@ -92,7 +93,7 @@ public final class PlanCommand implements Callable<Integer> {
     }
     CostModel cost = new CostModel(alpha, beta);
     Torch.threads(threads);
-    Model m = Models.create(model, in, width, true);
+    Model m = Models.create(net.architecture(), in, net.width(), net.zeroGamma());
     long gradientBytes = 4 * m.paramCount();
     String computeSource;
     double c;

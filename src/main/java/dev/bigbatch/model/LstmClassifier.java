@@ -1,10 +1,6 @@
 package dev.bigbatch.model;
 
-import org.bytedeco.pytorch.T_TensorTensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -18,20 +14,14 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *   c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g),   h_t = σ(o)⊙tanh(c_t),   h_0 = c_0 = 0
  *   logits = W_fc·h_H + b_fc
  * </pre>
- * The recurrence runs in LibTorch's fused {@code torch.lstm} on registered parameter tensors
- * ({@code lstm.weight_ih} [4h, C·W], {@code lstm.weight_hh} [4h, h] in group WEIGHT;
- * {@code lstm.bias_ih}, {@code lstm.bias_hh} [4h] in BIAS_OR_NORM; then {@code fc.*}). All are
+ * The recurrence is the public {@link Lstm} layer ({@code lstm.weight_ih} [4h, C·W], {@code lstm.weight_hh} [4h, h]
+ * in group WEIGHT; {@code lstm.bias_ih}, {@code lstm.bias_hh} [4h] in BIAS_OR_NORM; then {@code fc.*}). All are
  * initialised U(±1/sqrt(h)) as in PyTorch's nn.LSTM / nn.Linear. No batch norm, so the per-worker BN
  * group size does not apply.
  */
 public final class LstmClassifier extends RegisteredModel {
   private final int features;
-  private final int hidden;
-  private final ScalarType dtype;
-  private final Tensor weightIh;
-  private final Tensor weightHh;
-  private final Tensor biasIh;
-  private final Tensor biasHh;
+  private final Lstm lstm;
   private final Linear fc;
 
   /** @param features C·W, the length of one row @param hidden h, e.g. 128 as in LEGW */
@@ -46,13 +36,8 @@ public final class LstmClassifier extends RegisteredModel {
           + " classes=" + classes);
     }
     this.features = features;
-    this.hidden = hidden;
-    this.dtype = dtype;
+    this.lstm = new Lstm(reg, "lstm", features, hidden, dtype);
     double bound = 1.0 / Math.sqrt(hidden);
-    weightIh = reg.param("lstm.weight_ih", Init.uniform(bound, 4L * hidden, features).to(dtype));
-    weightHh = reg.param("lstm.weight_hh", Init.uniform(bound, 4L * hidden, hidden).to(dtype));
-    biasIh = reg.param("lstm.bias_ih", Init.uniform(bound, 4L * hidden).to(dtype));
-    biasHh = reg.param("lstm.bias_hh", Init.uniform(bound, 4L * hidden).to(dtype));
     fc = new Linear(reg, "fc", hidden, classes, Init.uniform(bound, classes, hidden).to(dtype),
         Init.uniform(bound, classes).to(dtype));
   }
@@ -67,15 +52,11 @@ public final class LstmClassifier extends RegisteredModel {
     long steps = x.size(2);
     // [B, C, H, W] → [B, H, C, W] → [B, H, C·W]: one row per time step (a no-op permute when C = 1).
     Tensor rows = x.permute(0, 2, 1, 3).reshape(batch, steps, features);
-    Tensor zeros = torch.zeros(new long[] {1, batch, hidden}, new TensorOptions(dtype));
-    T_TensorTensorTensor_T out = torch.lstm(rows, new TensorVector(zeros, zeros),
-        new TensorVector(weightIh, weightHh, biasIh, biasHh), true, 1, 0.0, ctx.training(), false, true);
-    Tensor last = out.get1().select(0, 0); // h_H: [B, h]
-    return fc.forward(last);
+    return fc.forward(lstm.lastHidden(rows, ctx.training())); // h_H: [B, h]
   }
 
   @Override
   public String describe() {
-    return String.format("lstm(features=%d, hidden=%d) %,d params", features, hidden, paramCount());
+    return String.format("lstm(features=%d, hidden=%d) %,d params", features, lstm.hidden(), paramCount());
   }
 }
