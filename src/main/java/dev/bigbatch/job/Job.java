@@ -234,9 +234,21 @@ public final class Job {
       Replicas replicas = sync.replicas();
       Optimizer opt = sync.optimizer();
       Checkpoints.State resumed = resume == null ? null : sync.resume().from(resume, loaded);
-      // The run directory is claimed once every check has passed (the decentralized resume's included) and before
-      // anything is written to it: a second run into the same --out is refused in one line instead of interleaving
-      // its metrics with this one's.
+      StepPlan plan = s.batch().auto()
+          ? new AutoBatchPlan(s, AutoBatchSettings.of(s.batch()), train.size(), replicas.size())
+          : new FixedBatchPlan(s, train.size());
+      Trainer trainer = new Trainer(s, plan, model, opt, train, test, replicas, List.of())
+          .checkpoints(new Checkpoints.Policy(s.output().checkpointFile(), s.output().checkpointEvery(), true));
+      if (resumed != null) {
+        trainer.resumeFrom(resumed); // refuses a checkpoint of other settings, before anything is written
+      }
+      if (trace != null) {
+        trainer.trace(trace).stopAfter(trace.steps());
+      }
+      trainer.objective(conAdv != null ? conAdv : Objective.of(objectiveLoss));
+      // The run directory is claimed once every check has passed (the resume's included) and before anything is
+      // written to it: a rejected run leaves an existing directory as it was, and a second run into the same --out is
+      // refused in one line instead of interleaving its metrics with this one's.
       try (RunLock claimed = RunLock.claim(s.output().dir(), replicas.rank())) {
         List<TrainListener> all = new ArrayList<>();
         if (replicas.size() > 1) {
@@ -249,21 +261,10 @@ public final class Job {
           all.add(metrics(s.output().dir().resolve("rank" + replicas.rank()), resumed));
         }
         all.addAll(listeners);
+        trainer.listeners(all);
         if (replicas.rank() == 0) {
           TrainStartLint.check(s, train.size(), resumed, console);
         }
-        StepPlan plan = s.batch().auto()
-            ? new AutoBatchPlan(s, AutoBatchSettings.of(s.batch()), train.size(), replicas.size())
-            : new FixedBatchPlan(s, train.size());
-        Trainer trainer = new Trainer(s, plan, model, opt, train, test, replicas, all)
-            .checkpoints(new Checkpoints.Policy(s.output().checkpointFile(), s.output().checkpointEvery(), true));
-        if (resumed != null) {
-          trainer.resumeFrom(resumed);
-        }
-        if (trace != null) {
-          trainer.trace(trace).stopAfter(trace.steps());
-        }
-        trainer.objective(conAdv != null ? conAdv : Objective.of(objectiveLoss));
         EpochMetrics last = trainer.run();
         replicas.summary().ifPresent(console::println);
         if (conAdv != null && replicas.rank() == 0) {

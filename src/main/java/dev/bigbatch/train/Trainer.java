@@ -10,6 +10,7 @@ import dev.bigbatch.model.Model;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.schedule.LrSchedule;
 import dev.bigbatch.spec.JobSpec;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -38,7 +39,7 @@ public final class Trainer {
   private final Dataset train;
   private final Evaluator evaluator;
   private final Replicas replicas;
-  private final List<TrainListener> listeners;
+  private final List<TrainListener> listeners = new ArrayList<>();
   private Checkpoints.Policy checkpoints = Checkpoints.Policy.NONE;
   private long startStep;
   private long stopAfter = Long.MAX_VALUE;
@@ -88,7 +89,7 @@ public final class Trainer {
     this.train = train;
     this.evaluator = new Evaluator(test);
     this.replicas = replicas;
-    this.listeners = List.copyOf(listeners);
+    this.listeners.addAll(listeners);
     this.objective = Objective.of(Loss.of(config.extras()));
   }
 
@@ -145,7 +146,35 @@ public final class Trainer {
     }
     this.objective = objective;
     this.conAdv = objective instanceof ConAdv adversarial ? adversarial : null;
+    checkObjectiveFitsCheckpoint();
     return this;
+  }
+
+  /**
+   * Also observes the run; call before {@link #run}. A runner validates everything first (construction, {@link
+   * #objective}, {@link #resumeFrom}) and only then claims the run directory and adds the listeners that write to it, so
+   * a rejected run changes nothing on disk.
+   */
+  public Trainer listeners(List<TrainListener> more) {
+    listeners.addAll(more);
+    return this;
+  }
+
+  /**
+   * A ConAdv checkpoint resumes only as ConAdv, and a ConAdv run only from one: the first step could not match. Checked
+   * by {@link #objective} (call it after {@link #resumeFrom} to fail before anything is written) and by {@link #run}.
+   */
+  private void checkObjectiveFitsCheckpoint() {
+    if (startStep == 0) {
+      return;
+    }
+    if (!resumedStale.isEmpty() && conAdv == null) {
+      throw new IllegalArgumentException("checkpoint was written by a --conadv run; resume it with --conadv");
+    }
+    if (conAdv != null && resumedStale.isEmpty()) {
+      throw new IllegalArgumentException("--conadv: the checkpoint holds no ConAdv stale parameters (written "
+          + "without --conadv), so the first resumed step could not match the uninterrupted run");
+    }
   }
 
   /**
@@ -173,14 +202,8 @@ public final class Trainer {
 
   /** Trains to the end and returns the last epoch's metrics. */
   public EpochMetrics run() {
-    if (!resumedStale.isEmpty() && conAdv == null) {
-      throw new IllegalArgumentException("checkpoint was written by a --conadv run; resume it with --conadv");
-    }
+    checkObjectiveFitsCheckpoint();
     if (conAdv != null && startStep != 0) {
-      if (resumedStale.isEmpty()) {
-        throw new IllegalArgumentException("--conadv: the checkpoint holds no ConAdv stale parameters (written "
-            + "without --conadv), so the first resumed step could not match the uninterrupted run");
-      }
       conAdv.restoreStale(resumedStale);
     }
     listeners.forEach(l -> l.onStart(config, model.describe(), plan.stepsPerEpoch(), plan.totalSteps(), plan.rates()));
