@@ -134,6 +134,45 @@ public final class Specs {
     return onto;
   }
 
+  /**
+   * A setting as its flag would say it, from its JSON path and value: {@code lr.base}, {@code 0.1} → {@code --lr 0.1};
+   * booleans as the flag's positive or negated form ({@code --augment}, {@code --no-augment}, {@code no --conadv});
+   * unset values as {@code --flag unset}. Paths without a flag stay as they are ({@code path=value}).
+   */
+  public static String asFlag(String path, String value) {
+    java.lang.reflect.Field field = fieldOf(path);
+    picocli.CommandLine.Option option = field == null ? null : field.getAnnotation(picocli.CommandLine.Option.class);
+    if (option == null) {
+      return path + "=" + value;
+    }
+    String flag = java.util.Arrays.stream(option.names()).filter(n -> n.startsWith("--")).findFirst()
+        .orElse(option.names()[0]);
+    if (field.getType() == boolean.class && option.negatable()) {
+      String positive = flag.startsWith("--no-") ? "--" + flag.substring(5) : flag;
+      String negative = flag.startsWith("--no-") ? flag : "--no-" + flag.substring(2);
+      return "true".equals(value) ? positive : negative;
+    }
+    if (field.getType() == boolean.class) {
+      return "true".equals(value) ? flag : "no " + flag;
+    }
+    return flag + " " + (value == null || "null".equals(value) ? "unset" : value);
+  }
+
+  /** The builder field behind a JSON path of the spec, or null. */
+  private static java.lang.reflect.Field fieldOf(String path) {
+    Class<?> type = JobSpec.Builder.class;
+    java.lang.reflect.Field field = null;
+    for (String key : path.split("\\.")) {
+      try {
+        field = type.getField(key);
+      } catch (NoSuchFieldException e) {
+        return null;
+      }
+      type = field.getType();
+    }
+    return field;
+  }
+
   private static String firstLine(String s) {
     int nl = s == null ? -1 : s.indexOf('\n');
     return nl < 0 ? String.valueOf(s) : s.substring(0, nl);

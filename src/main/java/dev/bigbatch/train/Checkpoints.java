@@ -11,17 +11,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bigbatch.engine.Tensors;
 import dev.bigbatch.io.AtomicFiles;
 import dev.bigbatch.io.TensorFile;
-import dev.bigbatch.model.ModelBuffer;
 import dev.bigbatch.model.Model;
+import dev.bigbatch.model.ModelBuffer;
 import dev.bigbatch.model.ModelParameter;
 import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.spec.JobSpec;
+import dev.bigbatch.spec.Specs;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -59,6 +66,16 @@ public final class Checkpoints {
    * header's {@code sections}. Owners declare it once as a constant; nobody else reads or writes it.
    */
   public record Section<T>(String name, Class<T> type) {}
+
+  /** The job that wrote the checkpoint, as its spec's JSON ({@link State#checkSameJob}). */
+  static final Section<JsonNode> JOB = new Section<>("job", JsonNode.class);
+
+  /**
+   * Settings a resumed run may change (prefixes of the spec's JSON paths): where the data and outputs are, threads,
+   * communication tuning, the lockstep trace and where ConAdv computes — none changes a number.
+   */
+  static final List<String> MAY_CHANGE = List.of("data.dir", "threads", "output.", "sync.bucketMb", "sync.overlap",
+      "sync.commTimeoutSeconds", "extras.traceSteps", "extras.traceDir", "extras.conAdvInline");
 
   /**
    * The typed sections of one checkpoint, held as JSON (so a state built in memory reads back exactly as one
@@ -191,7 +208,52 @@ public final class Checkpoints {
         tensors.put(e.getKey(), Tensors.toFloats(e.getValue()));
         shapes.put(e.getKey(), Tensors.shape(e.getValue()));
       }
-      return new State(identityOf(c), nextStep, opt.scalars(), tensors, shapes);
+      return new State(identityOf(c), nextStep, opt.scalars(), tensors, shapes).with(JOB, Specs.JSON.valueToTree(c));
+    }
+
+    /**
+     * Refuses to continue a run whose job differs from the one that wrote this checkpoint in anything but
+     * {@code MAY_CHANGE} (where files go, threads, communication tuning): the data, model, batch, learning-rate recipe (epochs included: the decay follows them),
+     * optimizer, sync and objective must be the same for the resumed run to equal the uninterrupted one. Checkpoints
+     * without the job section (none are written since it exists) are checked on their identity keys only.
+     */
+    public void checkSameJob(JobSpec c) {
+      Optional<JsonNode> saved = sections.get(JOB);
+      if (saved.isEmpty()) {
+        return;
+      }
+      Map<String, String> was = flatten(saved.get());
+      Map<String, String> now = flatten(Specs.JSON.valueToTree(c));
+      List<String> before = new ArrayList<>();
+      List<String> after = new ArrayList<>();
+      Set<String> keys = new TreeSet<>(was.keySet());
+      keys.addAll(now.keySet());
+      for (String k : keys) {
+        if (MAY_CHANGE.stream().noneMatch(k::startsWith) && !Objects.equals(was.get(k), now.get(k))) {
+          before.add(Specs.asFlag(k, was.get(k)));
+          after.add(Specs.asFlag(k, now.get(k)));
+        }
+      }
+      if (!before.isEmpty()) {
+        throw new IllegalArgumentException("checkpoint was written by a run with " + String.join(", ", before)
+            + " but this run has " + String.join(", ", after) + "; resume with the same settings (the run's "
+            + "config.json has them: train --config DIR/config.json --resume FILE)");
+      }
+    }
+
+    private static Map<String, String> flatten(JsonNode node) {
+      Map<String, String> out = new TreeMap<>();
+      flatten("", node, out);
+      return out;
+    }
+
+    private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
+      if (node.isObject()) {
+        node.fields().forEachRemaining(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+            e.getValue(), out));
+      } else {
+        out.put(prefix, node.isTextual() ? node.asText() : node.toString());
+      }
     }
 
     /** The tensors of section {@code name} (e.g. ConAdv's stale copy) by their names in it; empty when absent. */

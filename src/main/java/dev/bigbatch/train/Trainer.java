@@ -197,6 +197,10 @@ public final class Trainer {
     this.startStep = state.nextStep();
     this.resumedStale = state.tensorSection(ConAdv.SECTION);
     this.resumedProgress = state.sections();
+    if (!resumedStale.isEmpty() && !config.extras().conAdv()) {
+      throw new IllegalArgumentException("checkpoint was written by a --conadv run; resume it with --conadv");
+    }
+    state.checkSameJob(config); // everything else that would make the resumed run differ from the uninterrupted one
     return this;
   }
 

@@ -261,8 +261,9 @@ class ConAdvTest {
         atTwo.shapes()); // without the stale copy's tensor section
     Model m = model(c, 1);
     try (ConAdv adv = new ConAdv(adversarial, TRAIN, m, model(c, 2))) {
-      Trainer t = trainer(adversarial, m, List.of()).resumeFrom(plain).objective(adv);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::run);
+      // Refused as soon as the trainer knows both (before a runner claims the run directory), and again by run().
+      Trainer t = trainer(adversarial, m, List.of()).resumeFrom(plain);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.objective(adv));
       assertTrue(e.getMessage().contains("holds no ConAdv stale parameters"), e.getMessage());
     }
     Model n = model(c, 1);
