@@ -61,11 +61,10 @@ final class IdxReader {
         throw new DataFormatException(file, "too large: " + count + " images of " + rows + "x" + cols
             + " exceed 2 GiB; use a subset");
       }
-      byte[] pixels = new byte[(int) bytes];
-      int got = in.readNBytes(pixels, 0, pixels.length);
-      if (got < pixels.length) {
+      byte[] pixels = readPayload(in, (int) bytes);
+      if (pixels.length < bytes) {
         throw new DataFormatException(file, "truncated: header says " + count + " images of " + rows
-            + "x" + cols + " but file has " + got + " bytes of pixels");
+            + "x" + cols + " but file has " + pixels.length + " bytes of pixels");
       }
       requireEnd(in, file, "header says " + count + " images of " + rows + "x" + cols);
       return new Images(count, rows, cols, pixels);
@@ -85,17 +84,50 @@ final class IdxReader {
       if (count < 0) {
         throw new DataFormatException(file, "bad label count in header: " + count);
       }
-      byte[] labels = new byte[count];
-      int got = in.readNBytes(labels, 0, count);
-      if (got < count) {
+      byte[] labels = readPayload(in, count);
+      if (labels.length < count) {
         throw new DataFormatException(file, "truncated: header says " + count
-            + " labels but file has " + got + " bytes of labels");
+            + " labels but file has " + labels.length + " bytes of labels");
       }
       requireEnd(in, file, "header says " + count + " labels");
       return labels;
     } catch (IOException e) {
       throw ioProblem(file, e);
     }
+  }
+
+  /** Chunk of {@link #readPayload}: memory follows the bytes actually there, not a header's claim. */
+  private static final int CHUNK_BYTES = 16 << 20;
+
+  /**
+   * Up to {@code expected} bytes of {@code in}, read in chunks: a header claiming more than the file holds (2.7 M
+   * images in 1000 bytes, 2³¹ − 1 labels) costs memory for what is there, and the caller reports the truncation,
+   * instead of allocating the claim first.
+   */
+  static byte[] readPayload(InputStream in, int expected) throws IOException {
+    java.util.List<byte[]> chunks = new java.util.ArrayList<>();
+    int total = 0;
+    while (total < expected) {
+      byte[] chunk = new byte[Math.min(CHUNK_BYTES, expected - total)];
+      int got = in.readNBytes(chunk, 0, chunk.length);
+      if (got > 0) {
+        chunks.add(got == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, got));
+        total += got;
+      }
+      if (got < chunk.length) {
+        break; // end of file
+      }
+    }
+    if (chunks.size() == 1 && chunks.get(0).length == total) {
+      return chunks.get(0);
+    }
+    byte[] out = new byte[total];
+    int at = 0;
+    for (byte[] c : chunks) {
+      System.arraycopy(c, 0, out, at, c.length);
+      at += c.length;
+    }
+    return out;
   }
 
   /** Opens a raw or gzip-compressed file, deciding by the first two bytes. */

@@ -92,6 +92,25 @@ class IdxDatasetTest {
     assertTrue(e.getMessage().contains((N * ROWS * COLS - 4) + " bytes of pixels"), e.getMessage());
   }
 
+  /**
+   * Issue 17: a header claiming far more than the file holds is reported as truncated; memory follows the bytes that are
+   * there. 2³¹ − 1 labels used to end in OutOfMemoryError ("Requested array size exceeds VM limit") before any check.
+   */
+  @ParameterizedTest(name = "gzip={0}")
+  @ValueSource(booleans = {true, false})
+  void headersClaimingHugeCountsAreTruncationNotAllocation(boolean gzip) throws IOException {
+    writeTrain(TestFiles.idxImages(IMAGES, N, ROWS, COLS, pixels),
+        Arrays.copyOf(TestFiles.idxLabels(LABELS, Integer.MAX_VALUE, new byte[0]), 8 + 100), gzip, gzip);
+    DataFormatException labelsClaim = assertBad("train-labels-idx1-ubyte");
+    assertTrue(labelsClaim.getMessage().contains("header says 2147483647 labels but file has 100 bytes"),
+        labelsClaim.getMessage());
+    writeTrain(Arrays.copyOf(TestFiles.idxImages(IMAGES, 2_700_000, 28, 28, new byte[0]), 16 + 1000),
+        TestFiles.idxLabels(LABELS, N, labels), gzip, gzip);
+    DataFormatException imagesClaim = assertBad("train-images-idx3-ubyte");
+    assertTrue(imagesClaim.getMessage().contains("header says 2700000 images of 28x28 but file has 1000 bytes"),
+        imagesClaim.getMessage());
+  }
+
   @Test
   void truncatedGzipStreamIsAnError() throws IOException {
     byte[] gz = TestFiles.gzip(TestFiles.idxImages(IMAGES, N, ROWS, COLS, pixels));

@@ -57,7 +57,7 @@ public final class JobSecret {
    * Reads the secret from {@code BIGBATCH_SECRET}, or else from the file named by
    * {@code BIGBATCH_SECRET_FILE}, which must be readable by its owner only (mode 0600 or 0400).
    *
-   * @throws IllegalStateException naming the variables to set, or the chmod to run
+   * @throws IllegalArgumentException naming the variables to set, or the chmod to run
    */
   public static JobSecret fromEnv(Map<String, String> env) {
     String direct = env.get(ENV_SECRET);
@@ -66,7 +66,7 @@ public final class JobSecret {
     }
     String file = env.get(ENV_SECRET_FILE);
     if (file == null || file.isEmpty()) {
-      throw new IllegalStateException("no job secret: set " + ENV_SECRET + " to a shared random string, or "
+      throw new IllegalArgumentException("no job secret: set " + ENV_SECRET + " to a shared random string, or "
           + ENV_SECRET_FILE + " to a file with mode 0600 holding it (e.g. `head -c32 /dev/urandom | "
           + "base64 > secret && chmod 600 secret`)");
     }
@@ -79,7 +79,7 @@ public final class JobSecret {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
       for (PosixFilePermission p : perms) {
         if (p != PosixFilePermission.OWNER_READ && p != PosixFilePermission.OWNER_WRITE) {
-          throw new IllegalStateException("secret file " + file + " has permissions "
+          throw new IllegalArgumentException("secret file " + file + " has permissions "
               + java.nio.file.attribute.PosixFilePermissions.toString(perms)
               + "; it must be readable by its owner only: run `chmod 600 " + file + "`");
         }
@@ -90,7 +90,7 @@ public final class JobSecret {
         end--;
       }
       if (end == 0) {
-        throw new IllegalStateException("secret file " + file + " is empty");
+        throw new IllegalArgumentException("secret file " + file + " is empty");
       }
       return new JobSecret(Arrays.copyOf(bytes, end));
     } catch (IOException e) {

@@ -32,12 +32,12 @@ public final class EnvWorld {
       String s = env.get(m[1]);
       if (r != null || s != null) {
         if (r == null || s == null) {
-          throw new IllegalStateException("found only one of " + m[0] + " and " + m[1] + "; set both");
+          throw new IllegalArgumentException("found only one of " + m[0] + " and " + m[1] + "; set both");
         }
         return new WorldSpec(parse(m[0], r), parse(m[1], s));
       }
     }
-    throw new IllegalStateException("cannot tell this process' rank: set " + RANK + " and " + WORLD_SIZE
+    throw new IllegalArgumentException("cannot tell this process' rank: set " + RANK + " and " + WORLD_SIZE
         + ", or start it with mpirun (OMPI_COMM_WORLD_*) or srun (SLURM_PROCID/SLURM_NTASKS)");
   }
 
@@ -46,12 +46,12 @@ public final class EnvWorld {
     String host = env.get(MASTER_ADDR);
     String port = env.get(MASTER_PORT);
     if (host == null || host.isEmpty() || port == null) {
-      throw new IllegalStateException("set " + MASTER_ADDR + " (host of rank 0) and " + MASTER_PORT
+      throw new IllegalArgumentException("set " + MASTER_ADDR + " (host of rank 0) and " + MASTER_PORT
           + " (a free TCP port there) so the ranks can find each other");
     }
     int p = parse(MASTER_PORT, port);
     if (p < 1 || p > 65535) {
-      throw new IllegalStateException(MASTER_PORT + " must be a TCP port in 1..65535, got " + p);
+      throw new IllegalArgumentException(MASTER_PORT + " must be a TCP port in 1..65535, got " + p);
     }
     return new InetSocketAddress(host, p);
   }
@@ -60,7 +60,7 @@ public final class EnvWorld {
     try {
       return Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalStateException(name + " must be an integer, got '" + value + "'");
+      throw new IllegalArgumentException(name + " must be an integer, got '" + value + "'");
     }
   }
 }

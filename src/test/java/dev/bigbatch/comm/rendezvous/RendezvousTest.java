@@ -39,24 +39,24 @@ class RendezvousTest {
     // bigbatch's own variables win over the launcher's.
     assertEquals(new WorldSpec(0, 2), EnvWorld.detect(Map.of("BIGBATCH_RANK", "0", "BIGBATCH_WORLD_SIZE", "2",
         "SLURM_PROCID", "5", "SLURM_NTASKS", "8")));
-    IllegalStateException none = assertThrows(IllegalStateException.class, () -> EnvWorld.detect(Map.of()));
+    IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> EnvWorld.detect(Map.of()));
     assertTrue(none.getMessage().contains("BIGBATCH_RANK"));
-    assertThrows(IllegalStateException.class, () -> EnvWorld.detect(Map.of("BIGBATCH_RANK", "0")));
-    assertThrows(IllegalStateException.class, () -> EnvWorld.detect(Map.of("BIGBATCH_RANK", "x", "BIGBATCH_WORLD_SIZE", "2")));
+    assertThrows(IllegalArgumentException.class, () -> EnvWorld.detect(Map.of("BIGBATCH_RANK", "0")));
+    assertThrows(IllegalArgumentException.class, () -> EnvWorld.detect(Map.of("BIGBATCH_RANK", "x", "BIGBATCH_WORLD_SIZE", "2")));
     assertThrows(IllegalArgumentException.class, () -> EnvWorld.detect(Map.of("BIGBATCH_RANK", "2", "BIGBATCH_WORLD_SIZE", "2")));
     assertEquals(new InetSocketAddress("127.0.0.1", 29500),
         EnvWorld.masterAddress(Map.of("BIGBATCH_MASTER_ADDR", "127.0.0.1", "BIGBATCH_MASTER_PORT", "29500")));
-    assertThrows(IllegalStateException.class, () -> EnvWorld.masterAddress(Map.of("BIGBATCH_MASTER_ADDR", "h")));
+    assertThrows(IllegalArgumentException.class, () -> EnvWorld.masterAddress(Map.of("BIGBATCH_MASTER_ADDR", "h")));
   }
 
   @Test
   void secretFromEnvOrPrivateFile(@TempDir Path dir) throws Exception {
-    assertThrows(IllegalStateException.class, () -> JobSecret.fromEnv(Map.of()));
+    assertThrows(IllegalArgumentException.class, () -> JobSecret.fromEnv(Map.of()));
     JobSecret.fromEnv(Map.of("BIGBATCH_SECRET", "s3cret"));
     Path file = dir.resolve("secret");
     Files.writeString(file, "from-file\n");
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-    IllegalStateException open = assertThrows(IllegalStateException.class,
+    IllegalArgumentException open = assertThrows(IllegalArgumentException.class,
         () -> JobSecret.fromEnv(Map.of("BIGBATCH_SECRET_FILE", file.toString())));
     assertTrue(open.getMessage().contains("chmod 600"), open.getMessage());
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
