@@ -47,6 +47,12 @@ public final class Main {
         cmd.getErr().println(name + ": error: " + e.getMessage());
         return EXIT_BAD_INPUT;
       }
+      if (e instanceof java.io.UncheckedIOException io) { // a file or socket failed: say which and why, in one line
+        String why = io.getCause() == null || io.getMessage().contains(String.valueOf(io.getCause().getMessage())) ? ""
+            : " (" + io.getCause().getMessage() + ")";
+        cmd.getErr().println(name + ": error: " + io.getMessage() + why);
+        return EXIT_FAILURE;
+      }
       if (e instanceof DivergedException || e instanceof dev.bigbatch.comm.CommException
           || e instanceof dev.bigbatch.train.ReplicaDriftException || e instanceof IllegalStateException) {
         cmd.getErr().println(name + ": error: " + e.getMessage());

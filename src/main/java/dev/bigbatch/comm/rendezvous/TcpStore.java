@@ -52,13 +52,17 @@ public final class TcpStore implements AutoCloseable {
     acceptor.start();
   }
 
-  /** Starts a store listening on {@code bind} (port 0 picks a free port; see {@link #address()}). */
+  /**
+   * Starts a store listening on {@code bind} (port 0 picks a free port; see {@link #address()}).
+   *
+   * @throws IllegalArgumentException when it cannot listen there (port in use, address not of this host)
+   */
   public static TcpStore start(InetSocketAddress bind, JobSecret secret) {
     try {
       return new TcpStore(bind, secret);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the rendezvous store on " + bind
-          + " (is BIGBATCH_MASTER_PORT free and BIGBATCH_MASTER_ADDR this host?)", e);
+    } catch (IOException e) { // a setting of this rank's environment that cannot work: bad input, one line
+      throw new IllegalArgumentException("cannot start the rendezvous store on " + bind + " (" + e.getMessage()
+          + "): is BIGBATCH_MASTER_PORT free and BIGBATCH_MASTER_ADDR this host?", e);
     }
   }
 
