@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
  * 2 for flags {@code train} would reject.
  */
 @Command(name = "lint", sortOptions = false,
-    description = "Check a training recipe for large-batch mistakes; takes the same flags as train.")
+    description = "Check a training recipe for large-batch mistakes; takes the same flags as train. Exits 1 when it "
+        + "warns (--exit-zero: 0).")
 public final class LintCommand implements Callable<Integer> {
   @Mixin
   TrainCommand train = new TrainCommand();
@@ -39,6 +40,10 @@ public final class LintCommand implements Callable<Integer> {
 
   @Option(names = "--train-examples", description = "Training set size D (default: the dataset's, or --train-limit).")
   Integer trainExamples;
+
+  @Option(names = "--exit-zero", description = "Exit 0 even when there are warnings (default: 1 when it warns, as "
+      + "linters do, so a script or CI step can stop on them).")
+  boolean exitZero;
 
   @Spec
   CommandSpec spec;
@@ -62,7 +67,7 @@ public final class LintCommand implements Callable<Integer> {
     }
     out.println("bigbatch lint: " + (warnings.isEmpty() ? "no warnings" : warnings.size() + " warning" + (warnings.size() == 1 ? "" : "s")));
     out.flush();
-    return 0;
+    return warnings.isEmpty() || exitZero ? 0 : 1;
   }
 
   /** {@code file}, or, where only a decentralized run's per-rank files exist, its rank 0 file (k and n are the same in all). */

@@ -44,17 +44,19 @@ class LintCommandTest {
   void trainDefaultsOnlyNoteTheirWarmupHasNothingToRamp() {
     // kn = 256 = B0: k = 1, the warmup starts at the peak η0 = 0.4 (Goyal: from η to kη).
     Outcome o = run("lint");
-    assertEquals(0, o.code(), o.err());
+    assertEquals(1, o.code(), "a warning: exit 1, as linters do; " + o.err());
     assertTrue(o.out().contains("[warmup-without-ramp] kn=256 ≤ B0=256"), o.out());
     assertTrue(o.out().contains("1 warning"), o.out());
+    assertEquals(0, run("lint", "--exit-zero").code(), "--exit-zero keeps 0 with warnings");
     Outcome ramp = run("lint", "--workers", "16", "--warmup-epochs", "1");
     assertTrue(ramp.out().contains("no warnings"), "kn = 512 ramps 0.4 → 0.8 over 117 steps: " + ramp.out());
+    assertEquals(0, ramp.code(), "no warnings: exit 0; " + ramp.err());
   }
 
   @Test
   void warningsCarryRuleIdReasonAndFix() {
     Outcome o = run("lint", "--lr", "0.1", "--workers", "256", "--warmup", "none", "--decay-bias-and-norm");
-    assertEquals(0, o.code(), o.err());
+    assertEquals(1, o.code(), o.err());
     assertTrue(o.out().contains("[no-warmup-at-high-lr] peak LR 3.200"), o.out());
     assertTrue(o.out().contains("[weight-decay-on-bias-and-norm]"), o.out());
     assertTrue(o.out().contains("    fix: --warmup gradual --warmup-epochs 5.000"), o.out());
@@ -104,7 +106,7 @@ class LintCommandTest {
     Path ckpt = dir.resolve("c.bin");
     saveK8Checkpoint(ckpt, Map.of());
     Outcome o = run("lint", "--lr", "0.1", "--workers", "16", "--resume", ckpt.toString());
-    assertEquals(0, o.code(), o.err());
+    assertEquals(1, o.code(), o.err());
     assertTrue(o.out().contains("[resume-worker-count-changed] " + ckpt + " was written with k=8 (kn=256, peak LR 0.1000)"),
         o.out());
     assertFalse(run("lint", "--workers", "8", "--resume", ckpt.toString()).out().contains("resume-worker-count-changed"));
@@ -115,7 +117,7 @@ class LintCommandTest {
     Path rankZero = RankCheckpoints.fileOf(dir.resolve("c.bin"), 0);
     saveK8Checkpoint(rankZero, Map.of("sync", "decentralized"));
     Outcome o = run("lint", "--lr", "0.1", "--workers", "16", "--sync", "decentralized", "--resume", dir.resolve("c.bin").toString());
-    assertEquals(0, o.code(), o.err());
+    assertEquals(1, o.code(), o.err());
     assertTrue(o.out().contains("[resume-worker-count-changed] " + rankZero + " was written with k=8"), o.out());
   }
 
