@@ -14,11 +14,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code bigbatch} command. Exit codes: 0 ok, 1 failure, 2 bad input. */
-@Command(name = "bigbatch", mixinStandardHelpOptions = true, version = "bigbatch 0.1.0",
+@Command(name = "bigbatch", mixinStandardHelpOptions = true, versionProvider = Main.BuildVersion.class,
     description = "Accurate large-minibatch synchronous SGD on LibTorch.",
     subcommands = {TrainCommand.class, LaunchCommand.class, LintCommand.class, PlanCommand.class, BenchCommand.class,
         ReproduceCommand.class, ReportCommand.class, NoiseScaleCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
+  /** {@code --version}: the version the build recorded ({@link dev.bigbatch.job.Version}). */
+  static final class BuildVersion implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"bigbatch " + dev.bigbatch.job.Version.current()};
+    }
+  }
+
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_BAD_INPUT = 2;
 

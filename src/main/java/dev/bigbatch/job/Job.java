@@ -255,7 +255,7 @@ public final class Job {
           all.add(new CommBytesListener(replicas::bytesSent, replicas.rank() == 0 ? s.output().dir() : null, console));
         }
         if (replicas.rank() == 0) {
-          all.add(metrics(s.output().dir(), resumed));
+          all.add(metrics(s.output().dir(), resumed).run(Version.current(), commandLine));
           all.add(new ConsoleProgress(console));
         } else if (s.output().rankMetrics()) {
           all.add(metrics(s.output().dir().resolve("rank" + replicas.rank()), resumed));

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -33,6 +34,8 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
   private final Path dir;
   private final BufferedWriter out;
   private final int stepEvery;
+  private String version; // null: not recorded
+  private List<String> commandLine = List.of();
 
   /** @param stepEvery write every n-th step (1 = all) */
   public MetricsJsonl(Path dir, int stepEvery) {
@@ -98,6 +101,13 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
     }
   }
 
+  /** Also records in {@code config.json} the bigbatch version and the command line that started the run. Returns this. */
+  public MetricsJsonl run(String bigbatchVersion, List<String> args) {
+    this.version = bigbatchVersion;
+    this.commandLine = List.copyOf(args);
+    return this;
+  }
+
   @Override
   public void onStart(JobSpec config, String modelDescription, int stepsPerEpoch, long totalSteps, StepPlan.Rates lr) {
     ObjectNode node = JSON.createObjectNode();
@@ -114,6 +124,10 @@ public final class MetricsJsonl implements TrainListener, AutoCloseable {
       node.put("peakLr", lr.peakLr()); // --batch auto: the peak at the starting batch (StepPlan.Rates)
     }
     node.put("gradCompression", config.sync().compression().name().toLowerCase(Locale.ROOT));
+    if (version != null) {
+      node.put("version", version);
+      commandLine.forEach(node.putArray("commandLine")::add);
+    }
     node.set(Specs.JOB_KEY, Specs.JSON.valueToTree(config));
     writeAtomically(dir.resolve("config.json"), node);
   }

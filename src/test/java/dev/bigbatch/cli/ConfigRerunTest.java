@@ -27,6 +27,11 @@ class ConfigRerunTest {
     assertEquals(0, Main.run("train", "--config", first.resolve("config.json").toString(), "--out", again.toString()));
     assertEquals(steps(first), steps(again), "the same losses and learning rates, step for step");
 
+    var recorded = Specs.JSON.readTree(again.resolve("config.json").toFile());
+    assertEquals(List.of("--config", first.resolve("config.json").toString(), "--out", again.toString()),
+        Specs.JSON.convertValue(recorded.path("commandLine"), List.class), "the command line that started the run");
+    assertTrue(!recorded.path("version").asText().isBlank(), "the version that ran it");
+
     JobSpec original = Specs.read(first.resolve("config.json"));
     JobSpec rerun = Specs.read(again.resolve("config.json"));
     JobSpec.Builder expected = original.toBuilder();
