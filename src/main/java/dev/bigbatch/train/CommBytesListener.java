@@ -1,5 +1,6 @@
 package dev.bigbatch.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bigbatch.io.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -57,9 +58,9 @@ public final class CommBytesListener implements TrainListener {
       return;
     }
     long total = bytesSent.getAsLong() - startBytes;
-    String json = String.format(Locale.ROOT,
-        "{\"steps\": %d, \"medianBytesPerStep\": %d, \"minBytesPerStep\": %d, \"maxBytesPerStep\": %d, \"totalBytes\": %d}%n",
-        perStep.size(), medianBytesPerStep(), Collections.min(perStep), Collections.max(perStep), total);
+    String json = new ObjectMapper().createObjectNode().put("steps", perStep.size())
+        .put("medianBytesPerStep", medianBytesPerStep()).put("minBytesPerStep", Collections.min(perStep))
+        .put("maxBytesPerStep", Collections.max(perStep)).put("totalBytes", total) + System.lineSeparator();
     AtomicFiles.writeString(dir.resolve("comm-bytes.json"), json);
     console.printf(Locale.ROOT, "comm: rank 0 sent %.1f KB per step (median of %d steps), %.1f MB in all%n",
         medianBytesPerStep() / 1024.0, perStep.size(), total / 1e6);

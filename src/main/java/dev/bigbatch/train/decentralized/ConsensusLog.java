@@ -1,5 +1,7 @@
 package dev.bigbatch.train.decentralized;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bigbatch.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,6 +19,7 @@ import java.util.function.Consumer;
  * socket bytes) and a console line. A resumed run appends to the file.
  */
 public final class ConsensusLog implements Consumer<DecentralizedReplicas.Consensus> {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final Path dir;
   private final Path file;
   private final PrintStream console;
@@ -35,9 +38,11 @@ public final class ConsensusLog implements Consumer<DecentralizedReplicas.Consen
 
   @Override
   public void accept(DecentralizedReplicas.Consensus c) {
-    String line = String.format(Locale.ROOT,
-        "{\"epoch\": %d, \"consensusDistance\": %.6e, \"gossipRounds\": %d, \"gossipPayloadBytes\": %d, \"wireBytesSent\": %d}%n",
-        c.epoch(), c.distance(), c.gossipRounds(), c.gossipPayloadBytes(), c.wireBytesSent());
+    // Through Jackson, so a NaN distance (a diverged rank) is still valid JSON ("NaN" as a string).
+    ObjectNode n = JSON.createObjectNode().put("epoch", c.epoch()).put("consensusDistance", c.distance())
+        .put("gossipRounds", c.gossipRounds()).put("gossipPayloadBytes", c.gossipPayloadBytes())
+        .put("wireBytesSent", c.wireBytesSent());
+    String line = n + System.lineSeparator();
     if (truncate) { // a fresh file replaces an earlier run's in one atomic write
       AtomicFiles.writeString(file, line);
       truncate = false;
