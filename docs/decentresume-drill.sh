@@ -56,7 +56,7 @@ for r in $(seq 0 $((nproc - 1))); do
 done
 echo "straight last epoch: $(grep '"testAccuracy"' "$out/straight/metrics.jsonl" | tail -1)"
 echo "resumed  last epoch: $(grep '"testAccuracy"' "$out/drill/metrics.jsonl" | tail -1)"
-strip() { sed 's/, "wireBytesSent": [0-9]*//' "$1"; } # socket bytes restart at 0 in a resumed process
+strip() { sed 's/, *"wireBytesSent": *[0-9]*//' "$1"; } # socket bytes restart at 0 in a resumed process
 # Only the last line: like metrics.jsonl, the resumed run appends, so an epoch evaluated after the last save appears twice.
 echo "last consensus.jsonl line identical but for socket bytes: $(cmp -s <(strip "$out/straight/consensus.jsonl" | tail -1) \
   <(strip "$out/drill/consensus.jsonl" | tail -1) && echo yes || echo no)"
