@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -132,6 +133,43 @@ public final class Specs {
       target.set(keys[keys.length - 1], source.path(keys[keys.length - 1]).deepCopy());
     }
     return onto;
+  }
+
+  /** One setting that differs between two jobs, as flags ({@link #asFlag}): e.g. {@code --lr 0.1} vs {@code --lr 0.2}. */
+  public record Difference(String path, String before, String after) {}
+
+  /**
+   * The settings in which {@code now} differs from {@code saved} (a spec as JSON), except those under the path
+   * prefixes {@code mayChange}; in path order.
+   */
+  public static java.util.List<Difference> differences(JsonNode saved, JobSpec now, Collection<String> mayChange) {
+    Map<String, String> was = flatten(saved);
+    Map<String, String> is = flatten(JSON.valueToTree(now));
+    java.util.SortedSet<String> paths = new java.util.TreeSet<>(was.keySet());
+    paths.addAll(is.keySet());
+    java.util.List<Difference> out = new java.util.ArrayList<>();
+    for (String p : paths) {
+      if (mayChange.stream().noneMatch(p::startsWith) && !java.util.Objects.equals(was.get(p), is.get(p))) {
+        out.add(new Difference(p, asFlag(p, was.get(p)), asFlag(p, is.get(p))));
+      }
+    }
+    return out;
+  }
+
+  /** Leaves of a JSON object by their dotted paths; texts unquoted, everything else as JSON. */
+  private static Map<String, String> flatten(JsonNode node) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    flatten("", node, out);
+    return out;
+  }
+
+  private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
+    if (node.isObject()) {
+      node.fields().forEachRemaining(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+          e.getValue(), out));
+    } else {
+      out.put(prefix, node.isTextual() ? node.asText() : node.toString());
+    }
   }
 
   /**

@@ -24,11 +24,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -52,7 +48,7 @@ import org.bytedeco.pytorch.Tensor;
 public final class Checkpoints {
   /** The magic of this version's checkpoints (a {@link TensorFile}). */
   static final String MAGIC = "BBCKPT02";
-  private static final ObjectMapper JSON = JsonMapper.builder()
+  static final ObjectMapper JSON = JsonMapper.builder()
       .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
       .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -77,76 +73,6 @@ public final class Checkpoints {
   static final List<String> MAY_CHANGE = List.of("data.dir", "threads", "output.", "sync.bucketMb", "sync.overlap",
       "sync.commTimeoutSeconds", "extras.traceSteps", "extras.traceDir", "extras.conAdvInline");
 
-  /**
-   * The typed sections of one checkpoint, held as JSON (so a state built in memory reads back exactly as one
-   * loaded from its file). {@code source} names the file in messages.
-   */
-  public static final class Sections {
-    /** No sections (a fresh run, or a checkpoint without any). */
-    public static final Sections NONE = new Sections("checkpoint", new LinkedHashMap<>());
-
-    private final String source;
-    private final LinkedHashMap<String, JsonNode> json;
-
-    private Sections(String source, LinkedHashMap<String, JsonNode> json) {
-      this.source = source;
-      this.json = json;
-    }
-
-    /** These sections with {@code section} set to {@code value} (in insertion order: equal states, equal files). */
-    public <T> Sections with(Section<T> section, T value) {
-      LinkedHashMap<String, JsonNode> m = new LinkedHashMap<>(json);
-      m.put(section.name(), JSON.valueToTree(value));
-      return new Sections(source, m);
-    }
-
-    public boolean has(Section<?> section) {
-      return json.containsKey(section.name());
-    }
-
-    /**
-     * The section, or empty when the checkpoint has none.
-     *
-     * @throws IllegalArgumentException of one line naming the file and the section when it is malformed
-     */
-    public <T> Optional<T> get(Section<T> section) {
-      JsonNode node = json.get(section.name());
-      if (node == null) {
-        return Optional.empty();
-      }
-      try {
-        return Optional.of(JSON.treeToValue(node, section.type()));
-      } catch (JsonProcessingException | IllegalArgumentException e) {
-        String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-        throw new IllegalArgumentException(source + ": checkpoint section \"" + section.name() + "\" is malformed ("
-            + firstLine(why) + ")");
-      }
-    }
-
-    /**
-     * The section, which must be there.
-     *
-     * @param why what its absence means and what to do, e.g. "it was not written by a --batch auto run"
-     * @throws IllegalArgumentException of one line naming the file and the section when it is missing or malformed
-     */
-    public <T> T require(Section<T> section, String why) {
-      return get(section).orElseThrow(() -> new IllegalArgumentException(source + ": checkpoint has no section \""
-          + section.name() + "\"; " + why));
-    }
-
-    Sections from(String file) {
-      return new Sections(file, json);
-    }
-
-    private static String firstLine(String s) {
-      if (s == null) {
-        return "no detail";
-      }
-      int nl = s.indexOf('\n');
-      return nl < 0 ? s : s.substring(0, nl);
-    }
-  }
-
   /** When to save: every {@code everySteps} steps (0 = never) and/or at every epoch end. */
   public record Policy(Path path, long everySteps, boolean everyEpoch) {
     public static final Policy NONE = new Policy(null, 0, false);
@@ -165,12 +91,12 @@ public final class Checkpoints {
    * the owners' typed sections; {@code tensorSections} extra tensors by section (ConAdv's stale copy).
    */
   public record State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
-      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes, double[] scheduleState, Sections sections,
+      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes, double[] scheduleState, CheckpointSections sections,
       Map<String, LinkedHashMap<String, TensorFile.Tensor>> tensorSections) {
 
     public State(Map<String, String> identity, long nextStep, double[] optimizerScalars,
         LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes) {
-      this(identity, nextStep, optimizerScalars, tensors, shapes, new double[0], Sections.NONE, Map.of());
+      this(identity, nextStep, optimizerScalars, tensors, shapes, new double[0], CheckpointSections.NONE, Map.of());
     }
 
     /** This state with {@code section} set to {@code value}. */
@@ -179,7 +105,7 @@ public final class Checkpoints {
     }
 
     /** This state with its sections replaced. */
-    public State withSections(Sections s) {
+    public State withSections(CheckpointSections s) {
       return new State(identity, nextStep, optimizerScalars, tensors, shapes, scheduleState, s, tensorSections);
     }
 
@@ -213,46 +139,21 @@ public final class Checkpoints {
 
     /**
      * Refuses to continue a run whose job differs from the one that wrote this checkpoint in anything but
-     * {@code MAY_CHANGE} (where files go, threads, communication tuning): the data, model, batch, learning-rate recipe (epochs included: the decay follows them),
-     * optimizer, sync and objective must be the same for the resumed run to equal the uninterrupted one. Checkpoints
-     * without the job section (none are written since it exists) are checked on their identity keys only.
+     * {@code MAY_CHANGE} (where files go, threads, communication tuning): the data, model, batch, learning-rate recipe
+     * (epochs included: the decay follows them), optimizer, sync and objective must be the same for the resumed run to
+     * equal the uninterrupted one. Checkpoints without the job section are checked on their identity keys only.
      */
     public void checkSameJob(JobSpec c) {
       Optional<JsonNode> saved = sections.get(JOB);
       if (saved.isEmpty()) {
         return;
       }
-      Map<String, String> was = flatten(saved.get());
-      Map<String, String> now = flatten(Specs.JSON.valueToTree(c));
-      List<String> before = new ArrayList<>();
-      List<String> after = new ArrayList<>();
-      Set<String> keys = new TreeSet<>(was.keySet());
-      keys.addAll(now.keySet());
-      for (String k : keys) {
-        if (MAY_CHANGE.stream().noneMatch(k::startsWith) && !Objects.equals(was.get(k), now.get(k))) {
-          before.add(Specs.asFlag(k, was.get(k)));
-          after.add(Specs.asFlag(k, now.get(k)));
-        }
-      }
-      if (!before.isEmpty()) {
-        throw new IllegalArgumentException("checkpoint was written by a run with " + String.join(", ", before)
-            + " but this run has " + String.join(", ", after) + "; resume with the same settings (the run's "
-            + "config.json has them: train --config DIR/config.json --resume FILE)");
-      }
-    }
-
-    private static Map<String, String> flatten(JsonNode node) {
-      Map<String, String> out = new TreeMap<>();
-      flatten("", node, out);
-      return out;
-    }
-
-    private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
-      if (node.isObject()) {
-        node.fields().forEachRemaining(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
-            e.getValue(), out));
-      } else {
-        out.put(prefix, node.isTextual() ? node.asText() : node.toString());
+      List<Specs.Difference> differ = Specs.differences(saved.get(), c, MAY_CHANGE);
+      if (!differ.isEmpty()) {
+        throw new IllegalArgumentException("checkpoint was written by a run with "
+            + String.join(", ", differ.stream().map(Specs.Difference::before).toList()) + " but this run has "
+            + String.join(", ", differ.stream().map(Specs.Difference::after).toList()) + "; resume with the same "
+            + "settings (the run's config.json has them: train --config DIR/config.json --resume FILE)");
       }
     }
 
@@ -393,7 +294,7 @@ public final class Checkpoints {
       shapes.put(e.getKey(), e.getValue().shape());
     }
     return new State(identity, nextStep, scalars, tensors, shapes, schedule,
-        new Sections(file.toString(), sections), tensorSections);
+        new CheckpointSections(file.toString(), sections), tensorSections);
   }
 
   private static JsonNode field(Path file, JsonNode header, String name, Predicate<JsonNode> valid, String what) {

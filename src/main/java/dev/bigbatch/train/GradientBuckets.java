@@ -282,7 +282,7 @@ public final class GradientBuckets implements GradientSync {
    * without compression, or with another bucket layout) the buckets start without a scale, as a new run does.
    */
   @Override
-  public void restore(Checkpoints.Sections sections) {
+  public void restore(CheckpointSections sections) {
     GradientScales saved = sections.get(SCALES).orElse(null);
     long halves = buckets.stream().filter(b -> b.half() != null).count();
     if (halves == 0 || saved == null || saved.buckets().length != halves) {

@@ -32,5 +32,5 @@ public interface GradientSync {
   }
 
   /** Continues from this sync's section among a checkpoint's {@code sections} (others are ignored). */
-  default void restore(Checkpoints.Sections sections) {}
+  default void restore(CheckpointSections sections) {}
 }

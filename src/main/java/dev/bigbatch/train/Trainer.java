@@ -48,7 +48,7 @@ public final class Trainer {
   private ConAdv conAdv; // the objective when it is ConAdv: its stale copy goes into checkpoints; else null
   private StepTrace trace; // null: no lockstep trace
   private Map<String, float[]> resumedStale = Map.of(); // ConAdv's stale copy from the resumed checkpoint
-  private Checkpoints.Sections resumedProgress = Checkpoints.Sections.NONE; // its sections (fp16 scales, epoch sums)
+  private CheckpointSections resumedProgress = CheckpointSections.NONE; // its sections (fp16 scales, epoch sums)
 
   /** A fixed-batch run ({@link FixedBatchPlan}). */
   public Trainer(JobSpec config, Model model, Optimizer optimizer, ImageDataset train, ImageDataset test,
@@ -370,7 +370,7 @@ public final class Trainer {
           : state;
     }
 
-    static EpochStats restore(Checkpoints.Sections sections) {
+    static EpochStats restore(CheckpointSections sections) {
       EpochStats s = new EpochStats();
       sections.get(EpochProgress.SECTION).ifPresent(p -> {
         s.examples = p.examples();
