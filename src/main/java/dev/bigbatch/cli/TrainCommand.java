@@ -52,6 +52,11 @@ public final class TrainCommand implements Callable<Integer> {
       + "--decent-method are required.")
   Path resume;
 
+  @Option(names = "--resume-allow", paramLabel = "FLAG", split = ",", description = "With --resume: settings that may "
+      + "differ from the checkpoint's run, named by their flag without dashes, e.g. epochs to train longer (the change "
+      + "and its effect on the learning rate are printed). Without it any change to the math is refused.")
+  List<String> resumeAllow = List.of();
+
   @Spec
   CommandSpec commandSpec;
 
@@ -107,7 +112,10 @@ public final class TrainCommand implements Callable<Integer> {
     List<String> args = commandSpec == null || commandSpec.commandLine().getParseResult() == null ? List.of()
         : commandSpec.commandLine().getParseResult().originalArgs();
     int at = commandSpec == null ? -1 : args.indexOf(commandSpec.name());
-    return Job.of(spec()).resumeFrom(resume)
+    if (!resumeAllow.isEmpty() && resume == null) {
+      throw new IllegalArgumentException("--resume-allow only applies with --resume");
+    }
+    return Job.of(spec()).resumeFrom(resume, resumeAllow)
         .commandLine(at >= 0 && commandSpec.parent() != null ? args.subList(at + 1, args.size()) : args);
   }
 

@@ -13,6 +13,7 @@ import dev.bigbatch.optim.Optimizer;
 import dev.bigbatch.spec.DataSpec;
 import dev.bigbatch.spec.JobSpec;
 import dev.bigbatch.spec.ModelSpec;
+import dev.bigbatch.spec.Specs;
 import dev.bigbatch.spec.SyncSpec;
 import dev.bigbatch.train.Checkpoints;
 import dev.bigbatch.train.CommBytesListener;
@@ -36,6 +37,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -77,6 +79,7 @@ public final class Job {
   private Dataset testExamples;
   private final List<TrainListener> listeners = new ArrayList<>();
   private Path resume;
+  private List<String> resumeAllowed = List.of(); // JSON paths of settings the resume may change
   private Join join = Join.fromEnvironment();
   private PrintStream console = System.out;
   private List<String> commandLine = List.of();
@@ -147,6 +150,22 @@ public final class Job {
   public Job listener(TrainListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
     return this;
+  }
+
+  /**
+   * Continues from this checkpoint, letting the settings these flags set ({@code epochs} or {@code --epochs}) differ
+   * from the run that wrote it, e.g. to train longer; rank 0 states each change and what it does to the learning rate.
+   */
+  public Job resumeFrom(Path checkpoint, List<String> allowFlags) {
+    this.resumeAllowed = allowFlags.stream().map(f -> {
+      try {
+        String flag = f.trim();
+        return Specs.pathOfFlag(flag.startsWith("-") ? flag : "--" + flag); // "epochs" or "--epochs"
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--resume-allow: " + e.getMessage());
+      }
+    }).toList();
+    return resumeFrom(checkpoint);
   }
 
   /** Continues from this checkpoint (same settings, same worker count) instead of fresh parameters. */
@@ -240,7 +259,10 @@ public final class Job {
       Trainer trainer = new Trainer(s, plan, model, opt, train, test, replicas, List.of())
           .checkpoints(new Checkpoints.Policy(s.output().checkpointFile(), s.output().checkpointEvery(), true));
       if (resumed != null) {
-        trainer.resumeFrom(resumed); // refuses a checkpoint of other settings, before anything is written
+        trainer.resumeFrom(resumed, resumeAllowed); // refuses a checkpoint of other settings before anything is written
+        if (replicas.rank() == 0 && !trainer.resumeChanges().isEmpty()) {
+          console.println(resumeStatement(trainer, resumed, plan));
+        }
       }
       if (trace != null) {
         trainer.trace(trace).stopAfter(trace.steps());
@@ -273,6 +295,24 @@ public final class Job {
         return new JobResult(s, last, replicas.rank(), replicas.size(), s.output().dir());
       }
     }
+  }
+
+  /** What an allowed change does: the settings, and the rate at the first resumed step under both jobs' recipes. */
+  private static String resumeStatement(Trainer trainer, Checkpoints.State resumed, StepPlan plan) {
+    String changes = trainer.resumeChanges().stream().map(d -> d.before() + " → " + d.after())
+        .collect(java.util.stream.Collectors.joining(", "));
+    long step = resumed.nextStep();
+    StepPlan.Step now = plan.next(step);
+    Optional<JobSpec> saved = resumed.savedJob();
+    if (now == null || saved.isEmpty() || !(plan instanceof FixedBatchPlan)) {
+      return "resume: " + changes + " (allowed by --resume-allow)";
+    }
+    FixedBatchPlan before = new FixedBatchPlan(saved.get(), plan.stepsPerEpoch() * saved.get().batch().global());
+    StepPlan.Step was = before.next(step);
+    return String.format(java.util.Locale.ROOT, "resume: %s (allowed by --resume-allow): at step %d the learning rate is "
+        + "%.4g (the saved run's recipe: %s); the run now ends after %d steps (was %d)", changes, step, now.lr(),
+        was == null ? "ended" : String.format(java.util.Locale.ROOT, "%.4g", was.lr()), plan.totalSteps(),
+        before.totalSteps());
   }
 
   /** A program's dataset as {@code s} trains on it: the first --train-limit examples, at least one global batch. */

@@ -196,6 +196,28 @@ public final class Specs {
     return flag + " " + (value == null || "null".equals(value) ? "unset" : value);
   }
 
+  /**
+   * The JSON path of the setting a flag sets: {@code --epochs} → {@code epochs}, {@code --lr} → {@code lr.base}.
+   *
+   * @throws IllegalArgumentException for a flag that is not a setting of the job
+   */
+  public static String pathOfFlag(String flag) {
+    for (java.lang.reflect.Field concern : JobSpec.Builder.class.getFields()) {
+      picocli.CommandLine.Option top = concern.getAnnotation(picocli.CommandLine.Option.class);
+      if (top != null && java.util.Arrays.asList(top.names()).contains(flag)) {
+        return concern.getName();
+      }
+      for (java.lang.reflect.Field f : concern.getType().getFields()) {
+        picocli.CommandLine.Option o = f.getAnnotation(picocli.CommandLine.Option.class);
+        if (o != null && (java.util.Arrays.asList(o.names()).contains(flag)
+            || (o.negatable() && o.names()[0].startsWith("--no-") && flag.equals("--" + o.names()[0].substring(5))))) {
+          return concern.getName() + "." + f.getName();
+        }
+      }
+    }
+    throw new IllegalArgumentException("'" + flag + "' is not a setting of the job (e.g. --epochs, --lr)");
+  }
+
   /** The builder field behind a JSON path of the spec, or null. */
   private static java.lang.reflect.Field fieldOf(String path) {
     Class<?> type = JobSpec.Builder.class;

@@ -144,17 +144,34 @@ public final class Checkpoints {
      * equal the uninterrupted one. Checkpoints without the job section are checked on their identity keys only.
      */
     public void checkSameJob(JobSpec c) {
+      checkSameJob(c, List.of());
+    }
+
+    /**
+     * {@link #checkSameJob(JobSpec)}, letting the settings at {@code allowed} (JSON paths, e.g. {@code epochs}) differ;
+     * returns those that do, for the runner to state.
+     */
+    public List<Specs.Difference> checkSameJob(JobSpec c, List<String> allowed) {
       Optional<JsonNode> saved = sections.get(JOB);
       if (saved.isEmpty()) {
-        return;
+        return List.of();
       }
-      List<Specs.Difference> differ = Specs.differences(saved.get(), c, MAY_CHANGE);
+      List<String> skip = new ArrayList<>(MAY_CHANGE);
+      skip.addAll(allowed);
+      List<Specs.Difference> differ = Specs.differences(saved.get(), c, skip);
       if (!differ.isEmpty()) {
         throw new IllegalArgumentException("checkpoint was written by a run with "
             + String.join(", ", differ.stream().map(Specs.Difference::before).toList()) + " but this run has "
             + String.join(", ", differ.stream().map(Specs.Difference::after).toList()) + "; resume with the same "
-            + "settings (the run's config.json has them: train --config DIR/config.json --resume FILE)");
+            + "settings (the run's config.json has them: train --config DIR/config.json --resume FILE), or name an "
+            + "intended change with --resume-allow, e.g. --resume-allow epochs");
       }
+      return Specs.differences(saved.get(), c, MAY_CHANGE);
+    }
+
+    /** The job that wrote this checkpoint, when it recorded one. */
+    public Optional<JobSpec> savedJob() {
+      return sections.get(JOB).map(node -> Specs.builder("checkpoint", node).build());
     }
 
     /** The tensors of section {@code name} (e.g. ConAdv's stale copy) by their names in it; empty when absent. */

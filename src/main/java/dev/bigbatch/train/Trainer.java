@@ -48,6 +48,7 @@ public final class Trainer {
   private ConAdv conAdv; // the objective when it is ConAdv: its stale copy goes into checkpoints; else null
   private StepTrace trace; // null: no lockstep trace
   private Map<String, float[]> resumedStale = Map.of(); // ConAdv's stale copy from the resumed checkpoint
+  private List<dev.bigbatch.spec.Specs.Difference> resumeChanges = List.of();
   private CheckpointSections resumedProgress = CheckpointSections.NONE; // its sections (fp16 scales, epoch sums)
 
   /** A fixed-batch run ({@link FixedBatchPlan}). */
@@ -192,6 +193,14 @@ public final class Trainer {
 
   /** Continues from a checkpoint instead of rank 0's initial parameters. */
   public Trainer resumeFrom(Checkpoints.State state) {
+    return resumeFrom(state, List.of());
+  }
+
+  /**
+   * Continues from a checkpoint, letting the settings at {@code allowed} (JSON paths of the spec, e.g. {@code epochs})
+   * differ from the job that wrote it; {@link #resumeChanges} then lists those that do.
+   */
+  public Trainer resumeFrom(Checkpoints.State state, List<String> allowed) {
     state.applyTo(config, model, optimizer);
     plan.restore(state);
     this.startStep = state.nextStep();
@@ -200,8 +209,14 @@ public final class Trainer {
     if (!resumedStale.isEmpty() && !config.extras().conAdv()) {
       throw new IllegalArgumentException("checkpoint was written by a --conadv run; resume it with --conadv");
     }
-    state.checkSameJob(config); // everything else that would make the resumed run differ from the uninterrupted one
+    // Everything else that would make the resumed run differ from the uninterrupted one, but what the caller allows.
+    this.resumeChanges = state.checkSameJob(config, allowed);
     return this;
+  }
+
+  /** The settings that differ from the resumed checkpoint's job (only those the resume allowed). */
+  public List<dev.bigbatch.spec.Specs.Difference> resumeChanges() {
+    return resumeChanges;
   }
 
   /** Trains to the end and returns the last epoch's metrics. */

@@ -50,6 +50,42 @@ class ResumeExactnessTest {
     assertEquals(1, o.err().strip().lines().count(), o.err());
   }
 
+  /** An intended change is named with --resume-allow; the run continues and says what the change does to the rate. */
+  @Test
+  void moreEpochsWhenAllowedAndStated(@TempDir Path dir) throws Exception {
+    java.io.PrintStream old = System.out;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run(args(List.of("--epochs", "2", "--threads", "1", "--resume", checkpoint.toString(),
+          "--resume-allow", "epochs", "--out", dir.resolve("r").toString())));
+    } finally {
+      System.setOut(old);
+    }
+    String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, code, text);
+    // The saved run (1 epoch of 4 steps) had ended at step 4: the cosine decay now spans 8 steps.
+    assertTrue(text.contains("resume: --epochs 1.0 → --epochs 2.0 (allowed by --resume-allow): at step 4 the learning "
+        + "rate is") && text.contains("(the saved run's recipe: ended); the run now ends after 8 steps (was 4)"), text);
+    assertEquals(List.of("\"step\":4", "\"step\":5", "\"step\":6", "\"step\":7"),
+        Files.readAllLines(dir.resolve("r").resolve("metrics.jsonl")).stream()
+            .filter(l -> l.contains("\"kind\":\"step\"")).map(l -> l.replaceAll(".*(\"step\":\\d+).*", "$1")).toList(),
+        "the second epoch's four steps, into the new --out");
+  }
+
+  @Test
+  void resumeAllowNeedsAKnownFlagAndAResume(@TempDir Path dir) {
+    TrainCommandTest.Outcome o = TrainCommandTest.run(args(List.of("--threads", "1", "--resume", checkpoint.toString(),
+        "--resume-allow", "colour", "--out", dir.resolve("r").toString())));
+    assertEquals(2, o.code(), o.err());
+    assertTrue(o.err().contains("--resume-allow: '--colour' is not a setting of the job"), o.err());
+    TrainCommandTest.Outcome p = TrainCommandTest.run(args(List.of("--resume-allow", "epochs", "--out",
+        dir.resolve("s").toString())));
+    assertEquals(2, p.code(), p.err());
+    assertTrue(p.err().contains("--resume-allow only applies with --resume"), p.err());
+  }
+
   @Test
   void threadsAndOutputMayChange(@TempDir Path dir) {
     assertEquals(0, Main.run(args(List.of("--threads", "2", "--resume", checkpoint.toString(), "--out",
