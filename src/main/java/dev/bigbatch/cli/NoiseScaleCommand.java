@@ -63,8 +63,8 @@ public final class NoiseScaleCommand implements Callable<Integer> {
   @Option(names = "--warmup-epochs", description = "Gradual warmup in epochs (default: 0.5, at most half the run).")
   Double warmupEpochs;
 
-  @Option(names = "--decay", defaultValue = "cosine", description = "cosine (default), step, poly, none: as train's --decay.")
-  String decay;
+  @Option(names = "--decay", paramLabel = "KIND", description = "cosine (default), step, poly, none: as train's --decay.")
+  LrSpec.Decay decay = LrSpec.Decay.COSINE;
 
   @Option(names = "--decay-epochs", split = ",", description = "Epochs at which step decay divides the LR by 10 (e.g. 6,12,16).")
   double[] decayEpochs;
@@ -137,7 +137,7 @@ public final class NoiseScaleCommand implements Callable<Integer> {
     b.lr.baseBatch = baseBatch;
     b.epochs = epochs;
     b.lr.warmupEpochs = warmupEpochs != null ? warmupEpochs : Math.min(0.5, epochs / 2);
-    b.lr.decay = Enums.parse(LrSpec.Decay.class, decay, "--decay");
+    b.lr.decay = decay;
     b.lr.decayEpochs = decayEpochs != null ? decayEpochs : new double[0];
     b.optimizer.weightDecay = weightDecay;
     b.data.trainLimit = trainLimit;

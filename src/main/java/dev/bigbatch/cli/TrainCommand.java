@@ -1,21 +1,12 @@
 package dev.bigbatch.cli;
 
 import dev.bigbatch.job.Job;
-import dev.bigbatch.spec.BatchSpec;
-import dev.bigbatch.spec.DataSpec;
-import dev.bigbatch.spec.ExtrasSpec;
 import dev.bigbatch.spec.JobSpec;
-import dev.bigbatch.spec.LrSpec;
-import dev.bigbatch.spec.ModelSpec;
-import dev.bigbatch.spec.OptimizerSpec;
-import dev.bigbatch.spec.OutputSpec;
 import dev.bigbatch.spec.Specs;
-import dev.bigbatch.spec.SyncSpec;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,12 +24,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Train with the large-minibatch recipe (k virtual workers of n examples, per-worker BN).")
 public final class TrainCommand implements Callable<Integer> {
-  /** Where each concern's builder sits in the spec's JSON. */
-  private static final Map<Class<?>, String> CONCERNS = Map.of(DataSpec.Builder.class, "data",
-      ModelSpec.Builder.class, "model", BatchSpec.Builder.class, "batch", LrSpec.Builder.class, "lr",
-      OptimizerSpec.Builder.class, "optimizer", SyncSpec.Builder.class, "sync", ExtrasSpec.Builder.class, "extras",
-      OutputSpec.Builder.class, "output", JobSpec.Builder.class, "");
-
   @Mixin
   JobSpec.Builder job = JobSpec.builder();
 
@@ -88,9 +73,8 @@ public final class TrainCommand implements Callable<Integer> {
     List<String> given = new ArrayList<>();
     CommandLine.ParseResult parsed = commandSpec.commandLine().getParseResult();
     for (OptionSpec o : parsed.matchedOptions()) {
-      if (o.userObject() instanceof Field f && CONCERNS.containsKey(f.getDeclaringClass())) {
-        String concern = CONCERNS.get(f.getDeclaringClass());
-        given.add(concern.isEmpty() ? f.getName() : concern + "." + f.getName());
+      if (o.userObject() instanceof Field f) {
+        Specs.pathOf(f).ifPresent(given::add); // --config, --resume and the like are not settings of the job
       }
     }
     return Specs.builder(config, Specs.overlay(Specs.readJob(config), job, given)).build();

@@ -218,6 +218,22 @@ public final class Specs {
     throw new IllegalArgumentException("'" + flag + "' is not a setting of the job (e.g. --epochs, --lr)");
   }
 
+  /**
+   * The JSON path of a field of {@link JobSpec.Builder} or of one of its concern builders ({@code lr.base} for
+   * {@code LrSpec.Builder.base}); empty for any other field.
+   */
+  public static java.util.Optional<String> pathOf(java.lang.reflect.Field field) {
+    if (field.getDeclaringClass() == JobSpec.Builder.class) {
+      return java.util.Optional.of(field.getName());
+    }
+    for (java.lang.reflect.Field concern : JobSpec.Builder.class.getFields()) {
+      if (concern.getType() == field.getDeclaringClass()) {
+        return java.util.Optional.of(concern.getName() + "." + field.getName());
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** The builder field behind a JSON path of the spec, or null. */
   private static java.lang.reflect.Field fieldOf(String path) {
     Class<?> type = JobSpec.Builder.class;
