@@ -90,7 +90,7 @@ class ReproduceCommandTest {
     assertEquals(0, cli.execute("reproduce", "goyal-figure1", "--budget", "full", "--dry-run", "--out", dir.toString()));
     String line = text.toString().lines().filter(l -> l.startsWith("$ bigbatch noise-scale ")).findFirst().orElseThrow();
     NoiseScaleCommand ns = new NoiseScaleCommand();
-    new CommandLine(ns).parseArgs(line.substring("$ bigbatch noise-scale ".length()).split(" "));
+    Main.withSpecConverters(new CommandLine(ns)).parseArgs(line.substring("$ bigbatch noise-scale ".length()).split(" "));
     dev.bigbatch.spec.JobSpec got = ns.config();
     RunSpec r = Experiments.plan("goyal-figure1", Budget.FULL).runs().stream()
         .filter(s -> s.globalBatch() == 512 && s.seed() == 1).findFirst().orElseThrow();
